@@ -29,7 +29,9 @@ export function pinnedKafkaVersion(): string {
 export function requireJava(): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
-    throw new Error('Java 17 or newer is required (the `java` command was not found): install a JDK, e.g. `apt-get install openjdk-17-jdk-headless`');
+    throw new Error(
+      'Java 17 or newer is required (the `java` command was not found): install a JDK, e.g. `apt-get install openjdk-17-jdk-headless`',
+    );
   }
   const major = /version "(\d+)/.exec(result.stderr)?.[1];
   if (major !== undefined && Number(major) < 17) {
@@ -55,8 +57,14 @@ export function kafkaDistribution(): KafkaDistribution {
     execFileSync(
       'mvn',
       [
-        '-B', '-q', '-f', pomFile, `-Dmaven.repo.local=${mavenRepo}`,
-        'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime',
+        '-B',
+        '-q',
+        '-f',
+        pomFile,
+        `-Dmaven.repo.local=${mavenRepo}`,
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${staging}`,
+        '-DincludeScope=runtime',
       ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );

@@ -4,9 +4,7 @@
 import { spawnSync } from 'node:child_process';
 
 const patterns = process.argv.length > 2 ? process.argv.slice(2) : ['test/**/*.test.ts'];
-const result = spawnSync(
-  process.execPath,
-  ['--test', '--test-reporter=spec', '--test-concurrency=2', ...patterns],
-  { stdio: 'inherit' },
-);
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', ...patterns], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

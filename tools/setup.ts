@@ -10,7 +10,10 @@ function ensureKcat(): void {
   }
   process.stderr.write('Installing kcat from Debian packages (once)\n');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'kcat']]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'kcat'],
+  ]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed with status ${result.status}`);
   }
