@@ -1,0 +1,240 @@
+import { DecodeError } from './errors.ts';
+import type { Uuid } from './uuid.ts';
+
+/**
+ * Reads Kafka primitive types from `buf[offset, end)`. Every read checks the bounds first and throws
+ * `DecodeError` (never a RangeError), and every length prefix is checked against the remaining
+ * bytes before anything is allocated, so a hostile length cannot make the reader allocate more than
+ * the frame holds.
+ */
+export class ByteReader {
+  offset: number;
+  readonly buf: Buffer;
+  readonly end: number;
+
+  constructor(buf: Buffer, offset = 0, end = buf.length) {
+    if (offset < 0 || end > buf.length || offset > end) {
+      throw new RangeError(`reader bounds [${offset}, ${end}) outside a buffer of ${buf.length} bytes`);
+    }
+    this.buf = buf;
+    this.offset = offset;
+    this.end = end;
+  }
+
+  remaining(): number {
+    return this.end - this.offset;
+  }
+
+  /** Throws a DecodeError at the current offset. */
+  fail(reason: string): never {
+    throw new DecodeError(reason, this.offset);
+  }
+
+  private need(n: number): number {
+    const at = this.offset;
+    if (at + n > this.end) this.fail(`need ${n} bytes, ${this.end - at} remain`);
+    this.offset = at + n;
+    return at;
+  }
+
+  int8(): number {
+    return this.buf.readInt8(this.need(1));
+  }
+
+  int16(): number {
+    return this.buf.readInt16BE(this.need(2));
+  }
+
+  uint16(): number {
+    return this.buf.readUInt16BE(this.need(2));
+  }
+
+  int32(): number {
+    return this.buf.readInt32BE(this.need(4));
+  }
+
+  uint32(): number {
+    return this.buf.readUInt32BE(this.need(4));
+  }
+
+  int64(): bigint {
+    return this.buf.readBigInt64BE(this.need(8));
+  }
+
+  float64(): number {
+    return this.buf.readDoubleBE(this.need(8));
+  }
+
+  /** Like Kafka, any non-zero byte is true. */
+  bool(): boolean {
+    return this.buf[this.need(1)] !== 0;
+  }
+
+  /** Unsigned LEB128 of at most 5 bytes holding a 32-bit value (Kafka's `readUnsignedVarint`). */
+  uvarint(): number {
+    const buf = this.buf;
+    let at = this.offset;
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (at >= this.end) this.fail('truncated varint');
+      const b = buf[at++]!;
+      value |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.offset = at;
+        return value >>> 0;
+      }
+    }
+    return this.fail('varint longer than 5 bytes');
+  }
+
+  /** Zigzag-encoded signed 32-bit varint. */
+  varint(): number {
+    const u = this.uvarint();
+    return (u >>> 1) ^ -(u & 1);
+  }
+
+  /** Zigzag-encoded signed 64-bit varint of at most 10 bytes. */
+  varlong(): bigint {
+    const buf = this.buf;
+    let at = this.offset;
+    // Accumulate the low 28 bits as a number (cheap, covers the common short values) and the rest in
+    // a bigint only when the value is that long.
+    let low = 0;
+    let shift = 0;
+    for (; shift < 28; shift += 7) {
+      if (at >= this.end) this.fail('truncated varlong');
+      const b = buf[at++]!;
+      low |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.offset = at;
+        return BigInt((low >>> 1) ^ -(low & 1));
+      }
+    }
+    let value = BigInt(low);
+    for (let bigShift = 28n; bigShift < 70n; bigShift += 7n) {
+      if (at >= this.end) this.fail('truncated varlong');
+      const b = buf[at++]!;
+      value |= BigInt(b & 0x7f) << bigShift;
+      if (b < 0x80) {
+        this.offset = at;
+        value = BigInt.asUintN(64, value);
+        return BigInt.asIntN(64, (value >> 1n) ^ -(value & 1n));
+      }
+    }
+    return this.fail('varlong longer than 10 bytes');
+  }
+
+  uuid(): Uuid {
+    const at = this.need(16);
+    return this.buf.toString('base64url', at, at + 16);
+  }
+
+  /** Zero-copy view of the next `n` bytes. */
+  bytes(n: number): Buffer {
+    if (n < 0) this.fail(`negative length ${n}`);
+    const at = this.need(n);
+    return this.buf.subarray(at, at + n);
+  }
+
+  skip(n: number): void {
+    if (n < 0) this.fail(`negative length ${n}`);
+    this.need(n);
+  }
+
+  /** Decodes the next `n` bytes as UTF-8, with an ASCII fast path for short names. */
+  utf8(n: number): string {
+    if (n < 0) this.fail(`negative length ${n}`);
+    const at = this.need(n);
+    const buf = this.buf;
+    if (n <= 24) {
+      let s = '';
+      for (let i = at; i < at + n; i++) {
+        const c = buf[i]!;
+        if (c >= 0x80) return buf.toString('utf8', at, at + n);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return buf.toString('utf8', at, at + n);
+  }
+
+  // Length-prefixed forms used by the generated codecs. Each `null` result corresponds to a -1 (or a
+  // compact 0) length; the non-nullable forms reject it.
+
+  /** int16 length + UTF-8. */
+  string(): string {
+    const n = this.int16();
+    if (n < 0) this.fail(`non-nullable string has length ${n}`);
+    return this.utf8(n);
+  }
+
+  nullableString(): string | null {
+    const n = this.int16();
+    if (n < 0) {
+      if (n !== -1) this.fail(`string length ${n}`);
+      return null;
+    }
+    return this.utf8(n);
+  }
+
+  /** uvarint (length + 1) + UTF-8. */
+  compactString(): string {
+    const n = this.uvarint() - 1;
+    if (n < 0) this.fail('non-nullable compact string is null');
+    return this.utf8(n);
+  }
+
+  compactNullableString(): string | null {
+    const n = this.uvarint() - 1;
+    return n < 0 ? null : this.utf8(n);
+  }
+
+  /** int32 length + bytes (zero-copy). */
+  bytes32(): Buffer {
+    const n = this.int32();
+    if (n < 0) this.fail(`non-nullable bytes have length ${n}`);
+    return this.bytes(n);
+  }
+
+  nullableBytes32(): Buffer | null {
+    const n = this.int32();
+    if (n < 0) {
+      if (n !== -1) this.fail(`bytes length ${n}`);
+      return null;
+    }
+    return this.bytes(n);
+  }
+
+  compactBytes(): Buffer {
+    const n = this.uvarint() - 1;
+    if (n < 0) this.fail('non-nullable compact bytes are null');
+    return this.bytes(n);
+  }
+
+  compactNullableBytes(): Buffer | null {
+    const n = this.uvarint() - 1;
+    return n < 0 ? null : this.bytes(n);
+  }
+
+  /**
+   * int32 element count of an array; -1 means null. A count larger than the remaining bytes is
+   * rejected before the caller allocates anything (every element occupies at least one byte in every
+   * message Kafka defines, and Kafka applies the same rule).
+   */
+  arrayLength(): number {
+    const n = this.int32();
+    if (n < 0) {
+      if (n !== -1) this.fail(`array length ${n}`);
+      return -1;
+    }
+    if (n > this.end - this.offset) this.fail(`array of ${n} elements but only ${this.end - this.offset} bytes remain`);
+    return n;
+  }
+
+  /** uvarint (count + 1) of a compact array; -1 means null. */
+  compactArrayLength(): number {
+    const n = this.uvarint() - 1;
+    if (n > this.end - this.offset) this.fail(`array of ${n} elements but only ${this.end - this.offset} bytes remain`);
+    return n;
+  }
+}
