@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readProduceAcks } from '../../../../src/protocol/frames/index.ts';
+import { DecodeError } from '../../../../src/protocol/wire/errors.ts';
+import { ByteWriter } from '../../../../src/protocol/wire/writer.ts';
+import { thrown } from '../records/helpers.ts';
+
+/** A frame with `headerBytes` of filler standing in for the size prefix and request header. */
+function body(headerBytes: number, write: (w: ByteWriter) => void): Buffer {
+  const w = new ByteWriter();
+  for (let i = 0; i < headerBytes; i++) w.int8(0x55);
+  write(w);
+  w.int32(30000); // timeout_ms, so that acks is not the last field
+  return w.finish();
+}
+
+test('v0 to v2 start with acks', () => {
+  for (const v of [0, 1, 2])
+    assert.equal(
+      readProduceAcks(
+        body(10, (w) => w.int16(-1)),
+        10,
+        v,
+      ),
+      -1,
+    );
+});
+
+test('v3 to v8 skip a nullable string transactional id', () => {
+  for (const v of [3, 8]) {
+    assert.equal(
+      readProduceAcks(
+        body(12, (w) => {
+          w.nullableString('tx-1');
+          w.int16(1);
+        }),
+        12,
+        v,
+      ),
+      1,
+    );
+    assert.equal(
+      readProduceAcks(
+        body(12, (w) => {
+          w.nullableString(null);
+          w.int16(0);
+        }),
+        12,
+        v,
+      ),
+      0,
+    );
+    assert.equal(
+      readProduceAcks(
+        body(12, (w) => {
+          w.nullableString('');
+          w.int16(-1);
+        }),
+        12,
+        v,
+      ),
+      -1,
+    );
+  }
+});
+
+test('v9 and later skip a compact nullable string transactional id', () => {
+  for (const v of [9, 13]) {
+    assert.equal(
+      readProduceAcks(
+        body(14, (w) => {
+          w.compactNullableString('x'.repeat(200));
+          w.int16(0);
+        }),
+        14,
+        v,
+      ),
+      0,
+    );
+    assert.equal(
+      readProduceAcks(
+        body(14, (w) => {
+          w.compactNullableString(null);
+          w.int16(1);
+        }),
+        14,
+        v,
+      ),
+      1,
+    );
+  }
+});
+
+test('a body that ends before acks is a DecodeError naming the offset', () => {
+  const frame = body(8, (w) => w.nullableString('transactional'));
+  const short = frame.subarray(0, 8 + 2 + 5);
+  const err = thrown(() => readProduceAcks(short, 8, 3));
+  assert.ok(err instanceof DecodeError);
+  assert.equal(err.apiKey, 0);
+  assert.equal(err.offset, short.length);
+});
+
+test('a truncated compact length varint is a DecodeError', () => {
+  assert.throws(() => readProduceAcks(Buffer.from([0x80, 0x80]), 0, 9), DecodeError);
+});
+
+test('an over-long compact length varint is a DecodeError', () => {
+  assert.throws(() => readProduceAcks(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0, 0]), 0, 9), DecodeError);
+});
+
+test('a transactional id length below -1 is a DecodeError', () => {
+  assert.throws(() => readProduceAcks(Buffer.from([0xff, 0xfe, 0, 1]), 0, 3), DecodeError);
+});
