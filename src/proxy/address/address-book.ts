@@ -1,0 +1,25 @@
+import type { HostPort } from './host-port.ts';
+
+/**
+ * Per virtual cluster and process: the upstream address of every broker the proxy has seen, keyed
+ * by top-level virtual node id (routing.md §5.9). Filled from every decoded response that pairs a
+ * broker id with a host and port, before any filter or translation touches it, so that a broker
+ * learned on one session is reachable from every other session of the VC.
+ */
+export class AddressBook {
+  readonly #entries = new Map<number, HostPort>();
+
+  get(nodeId: number): HostPort | undefined {
+    return this.#entries.get(nodeId);
+  }
+
+  record(nodeId: number, address: HostPort): void {
+    const known = this.#entries.get(nodeId);
+    if (known?.host === address.host && known.port === address.port) return;
+    this.#entries.set(nodeId, { host: address.host, port: address.port });
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}

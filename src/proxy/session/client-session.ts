@@ -1,0 +1,281 @@
+import type { Socket } from 'node:net';
+import type { SessionLimits } from '../../config/model.ts';
+import type { DisconnectCause } from '../../observability/catalogue.ts';
+import type { Logger } from '../../observability/logger.ts';
+import { FrameSizeError, FrameSplitter } from '../../protocol/frames/index.ts';
+import type { Gateway } from '../gateway/gateway.ts';
+import type { ClientRequest, SessionBinding } from './client-request.ts';
+import { parseClientRequest } from './client-request.ts';
+import { type ResponseSlot, ResponseSlots } from './response-slots.ts';
+
+/**
+ * Where a session's requests go: the virtual cluster's route graph. The session hands over each
+ * request in the order it was read; the target answers by filling the request's slot (or, for
+ * requests without a slot, by nothing at all).
+ */
+export interface SessionTarget {
+  dispatch(session: ClientSession, request: ClientRequest, slot: ResponseSlot | undefined): void;
+  /** The session ended; release everything it holds upstream. */
+  sessionClosed(session: ClientSession): void;
+}
+
+/** Counters the session reports to; implemented by the VC's metrics. */
+export interface SessionObserver {
+  onRequest(request: ClientRequest, bytes: number): void;
+  onResponse(apiKey: number, bytes: number): void;
+  onReadPaused(): void;
+  onClosed(session: ClientSession, cause: SessionCloseCause): void;
+}
+
+/** Why a session ended: the counted disconnect causes, or the client's own close. */
+export type SessionCloseCause = DisconnectCause | 'client_closed';
+
+type State =
+  | { readonly kind: 'open' }
+  | { readonly kind: 'draining'; readonly onDrained: () => void }
+  | { readonly kind: 'closed'; readonly cause: SessionCloseCause };
+
+export interface ClientSessionOptions {
+  readonly id: string;
+  readonly socket: Socket;
+  readonly binding: SessionBinding;
+  readonly gateway: Gateway;
+  readonly limits: SessionLimits;
+  readonly target: SessionTarget;
+  readonly observer: SessionObserver;
+  readonly logger: Logger;
+}
+
+/**
+ * One client connection, from accept to close. It splits the client's byte stream into frames,
+ * reserves a response slot for each request that expects an answer, hands requests to the
+ * target in order, and writes responses back strictly in request order.
+ *
+ * Flow control: reading from the client pauses while the session has `maxInFlightRequests`
+ * unanswered requests or while any upstream connection is congested; reading from upstreams
+ * pauses (through the target) while the client socket is congested.
+ */
+export class ClientSession {
+  readonly id: string;
+  readonly binding: SessionBinding;
+  /** The gateway the client came through: it decides the addresses this client is shown. */
+  readonly gateway: Gateway;
+  readonly logger: Logger;
+  readonly #socket: Socket;
+  readonly #limits: SessionLimits;
+  readonly #target: SessionTarget;
+  readonly #observer: SessionObserver;
+  readonly #splitter: FrameSplitter;
+  readonly #slots = new ResponseSlots();
+  #state: State = { kind: 'open' };
+  /** Reasons reading from the client is paused; reading resumes when the set is empty. */
+  readonly #pauseReasons = new Set<'in_flight' | 'upstream' | 'draining'>();
+  #congestedUpstreams = 0;
+  #clientCongested = false;
+  #authenticated = false;
+  #flushScheduled = false;
+  /** Why the session closes once the slot marked `closeAfter` has been written. */
+  #closeCause: SessionCloseCause | undefined;
+  /** Listeners told when the client socket becomes writable again (upstreams resume reading). */
+  readonly #clientWritableListeners = new Set<(congested: boolean) => void>();
+
+  constructor(options: ClientSessionOptions) {
+    this.id = options.id;
+    this.binding = options.binding;
+    this.gateway = options.gateway;
+    this.logger = options.logger;
+    this.#socket = options.socket;
+    this.#limits = options.limits;
+    this.#target = options.target;
+    this.#observer = options.observer;
+    this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.limits.maxFrameBytes);
+    const socket = this.#socket;
+    socket.setNoDelay(true);
+    socket.setTimeout(this.#limits.unauthenticatedIdleTimeoutMs, () => this.close('idle_timeout'));
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => this.#setClientCongested(false));
+    socket.on('error', (error) => {
+      this.logger.debug('client socket error', { sessionId: this.id, error: error.message });
+    });
+    socket.on('close', () => this.close('client_closed'));
+  }
+
+  get isOpen(): boolean {
+    return this.#state.kind !== 'closed';
+  }
+
+  /** Requests read whose responses have not been written yet. */
+  get pendingResponses(): number {
+    return this.#slots.pending;
+  }
+
+  get clientCongested(): boolean {
+    return this.#clientCongested;
+  }
+
+  /** Subscribes to client-side congestion changes, so upstream reads can follow them. */
+  onClientWritable(listener: (congested: boolean) => void): () => void {
+    this.#clientWritableListeners.add(listener);
+    return () => this.#clientWritableListeners.delete(listener);
+  }
+
+  /** The session has authenticated (SASL completed, or the upstream accepted a regular request). */
+  markAuthenticated(): void {
+    if (this.#authenticated) return;
+    this.#authenticated = true;
+    this.#socket.setTimeout(this.#limits.authenticatedIdleTimeoutMs);
+  }
+
+  /**
+   * Delivers the response for `slot`. `frame` is a whole response frame (size prefix included);
+   * its correlation id is replaced in place by the client's.
+   */
+  respond(slot: ResponseSlot, frame: Buffer): void {
+    if (slot.frame !== undefined) return;
+    frame.writeInt32BE(slot.correlationId, 4);
+    slot.frame = frame;
+    this.slotFilled();
+  }
+
+  /** A slot was filled: write what can be written, once per turn of the event loop. */
+  slotFilled(): void {
+    if (this.#flushScheduled || this.#state.kind === 'closed') return;
+    this.#flushScheduled = true;
+    // Responses that complete in the same tick are written together: one writev, fewer syscalls.
+    queueMicrotask(() => this.#flush());
+  }
+
+  /** An upstream connection of this session became congested or drained. */
+  upstreamCongestion(congested: boolean): void {
+    this.#congestedUpstreams += congested ? 1 : -1;
+    if (this.#congestedUpstreams < 0) this.#congestedUpstreams = 0;
+    this.#setPaused('upstream', this.#congestedUpstreams > 0);
+  }
+
+  /**
+   * Fails the session after the responses already complete before `slot` have been written:
+   * used when an upstream or a plugin fails on the path of one request.
+   */
+  failAfter(slot: ResponseSlot | undefined, cause: SessionCloseCause, message: string): void {
+    this.logger.warn(message, { sessionId: this.id, cause });
+    this.#closeCause ??= cause;
+    if (slot && slot.frame === undefined) {
+      slot.frame = null;
+      slot.closeAfter = true;
+      this.slotFilled();
+    } else {
+      this.close(cause);
+    }
+  }
+
+  /**
+   * Stops reading new requests, waits until every request already read has been answered and
+   * written, then closes. Resolves when the session is closed.
+   */
+  drain(): Promise<void> {
+    if (this.#state.kind === 'closed') return Promise.resolve();
+    if (this.#state.kind === 'draining') {
+      const { onDrained } = this.#state;
+      return new Promise((resolve) => {
+        this.#state = {
+          kind: 'draining',
+          onDrained: () => {
+            onDrained();
+            resolve();
+          },
+        };
+      });
+    }
+    return new Promise((resolve) => {
+      this.#state = { kind: 'draining', onDrained: resolve };
+      this.#setPaused('draining', true);
+      this.#closeIfDrained();
+    });
+  }
+
+  close(cause: SessionCloseCause): void {
+    const previous = this.#state;
+    if (previous.kind === 'closed') return;
+    this.#state = { kind: 'closed', cause };
+    this.#socket.destroy();
+    this.#target.sessionClosed(this);
+    this.#observer.onClosed(this, cause);
+    if (previous.kind === 'draining') previous.onDrained();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#state.kind !== 'open') return;
+    try {
+      this.#splitter.push(chunk);
+    } catch (error) {
+      this.logger.warn('malformed request frame from client; closing the connection', {
+        sessionId: this.id,
+        error: (error as Error).message,
+      });
+      this.close(error instanceof FrameSizeError ? 'frame_too_large' : 'malformed_frame');
+    }
+  }
+
+  #onFrame(frame: Buffer): void {
+    if (this.#state.kind !== 'open') return;
+    const request = parseClientRequest(frame);
+    this.#observer.onRequest(request, frame.length);
+    const slot = request.expectsResponse
+      ? this.#slots.reserve(request.correlationId, request.apiKey, request.apiVersion)
+      : undefined;
+    if (this.#slots.pending >= this.#limits.maxInFlightRequests) this.#setPaused('in_flight', true);
+    this.#target.dispatch(this, request, slot);
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#state.kind === 'closed') return;
+    const socket = this.#socket;
+    let congested = false;
+    let wrote = false;
+    const mustClose = this.#slots.release((frame) => {
+      if (!wrote) {
+        socket.cork();
+        wrote = true;
+      }
+      this.#observer.onResponse(frame.readInt16BE(4), frame.length);
+      if (!socket.write(frame)) congested = true;
+    });
+    if (wrote) socket.uncork();
+    if (congested) this.#setClientCongested(true);
+    if (mustClose) {
+      // end() lets the written responses reach the client before the FIN.
+      socket.end();
+      this.close(this.#closeCause ?? 'drain_completed');
+      return;
+    }
+    if (this.#slots.pending < this.#limits.maxInFlightRequests) this.#setPaused('in_flight', false);
+    this.#closeIfDrained();
+  }
+
+  #closeIfDrained(): void {
+    if (this.#state.kind === 'draining' && this.#slots.pending === 0) {
+      this.#socket.end();
+      this.close('drain_completed');
+    }
+  }
+
+  #setPaused(reason: 'in_flight' | 'upstream' | 'draining', paused: boolean): void {
+    const wasPaused = this.#pauseReasons.size > 0;
+    if (paused) this.#pauseReasons.add(reason);
+    else this.#pauseReasons.delete(reason);
+    const isPaused = this.#pauseReasons.size > 0;
+    if (isPaused && !wasPaused) {
+      this.#socket.pause();
+      this.#observer.onReadPaused();
+    } else if (!isPaused && wasPaused && this.#state.kind === 'open') {
+      this.#socket.resume();
+    }
+  }
+
+  #setClientCongested(congested: boolean): void {
+    if (this.#clientCongested === congested) return;
+    this.#clientCongested = congested;
+    for (const listener of this.#clientWritableListeners) listener(congested);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * First-in, first-out queue of the requests an upstream connection is waiting for. Kafka answers
+ * the requests of one connection in the order they were sent, so the response at hand always
+ * belongs to the oldest entry; a plain array with a moving head avoids `shift()`'s O(n) copy on
+ * every response.
+ */
+export class FifoQueue<T> {
+  #items: (T | undefined)[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.#items[this.#head];
+  }
+
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head] = undefined;
+    this.#head++;
+    // Compact once the dead prefix dominates, so memory stays proportional to what is queued.
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+
+  /** Removes and returns every queued item, oldest first. */
+  drainAll(): T[] {
+    const rest = this.#items.slice(this.#head) as T[];
+    this.#items = [];
+    this.#head = 0;
+    return rest;
+  }
+}

@@ -1,0 +1,209 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { FrameSplitter } from '../../protocol/frames/index.ts';
+import type { HostPort } from '../address/host-port.ts';
+import { FifoQueue } from './pending-queue.ts';
+import type { UpstreamTlsOptions } from './upstream-tls.ts';
+
+/** What the connection calls back with once the response to one request has arrived. */
+export interface ResponseHandler {
+  /** `frame` is the whole response frame (size prefix included) with the upstream correlation id. */
+  onResponse(frame: Buffer): void;
+  onError(error: UpstreamConnectionError): void;
+}
+
+interface Pending {
+  readonly correlationId: number;
+  readonly handler: ResponseHandler;
+}
+
+export class UpstreamConnectionError extends Error {
+  override readonly name = 'UpstreamConnectionError';
+  readonly address: string;
+  constructor(address: string, message: string, options?: ErrorOptions) {
+    super(`upstream ${address}: ${message}`, options);
+    this.address = address;
+  }
+}
+
+/** Observes flow-control changes so the owning session can pause or resume its client. */
+export interface UpstreamObserver {
+  /** The socket's write buffer went above (true) or back below (false) its high-water mark. */
+  onWriteBackpressure(connection: UpstreamConnection, congested: boolean): void;
+  /** The connection closed; `error` is undefined for a close the owner asked for. */
+  onClosed(connection: UpstreamConnection, error: UpstreamConnectionError | undefined): void;
+}
+
+export interface UpstreamConnectionOptions {
+  readonly address: HostPort;
+  readonly tls: UpstreamTlsOptions | undefined;
+  readonly maxFrameBytes: number;
+  readonly connectTimeoutMs: number;
+  readonly observer: UpstreamObserver;
+}
+
+type State =
+  | { readonly kind: 'connecting'; readonly queued: Buffer[] }
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'closed'; readonly error: UpstreamConnectionError | undefined };
+
+/**
+ * One TCP (or TLS) connection from a client session to one upstream broker. It numbers its own
+ * requests (correlation ids are rewritten in place in the request frame), remembers which handler
+ * waits for each, and hands every response frame to its handler. Requests sent before the
+ * connection is established are queued and written, in order, once it is.
+ */
+export class UpstreamConnection {
+  readonly address: HostPort;
+  readonly #socket: Socket;
+  readonly #pending = new FifoQueue<Pending>();
+  readonly #splitter: FrameSplitter;
+  readonly #observer: UpstreamObserver;
+  #state: State = { kind: 'connecting', queued: [] };
+  #nextCorrelationId = 1;
+  #congested = false;
+  #readPaused = false;
+
+  constructor(options: UpstreamConnectionOptions) {
+    this.address = options.address;
+    this.#observer = options.observer;
+    this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.maxFrameBytes);
+    const { host, port } = options.address;
+    this.#socket = options.tls
+      ? tlsConnect({
+          host,
+          port,
+          ca: options.tls.ca,
+          cert: options.tls.cert,
+          key: options.tls.key,
+          passphrase: options.tls.passphrase,
+          rejectUnauthorized: !options.tls.insecure,
+          // SNI and certificate checks use the host name; an IP literal sends no SNI.
+          servername: /^[\d.]+$|:/.test(host) ? undefined : host,
+        })
+      : netConnect({ host, port });
+    this.#socket.setNoDelay(true);
+    this.#socket.setTimeout(options.connectTimeoutMs, () => {
+      if (this.#state.kind === 'connecting') this.#fail(`connection timed out after ${options.connectTimeoutMs} ms`);
+    });
+    this.#socket.once(options.tls ? 'secureConnect' : 'connect', () => this.#onConnected());
+    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.#socket.on('drain', () => this.#setCongested(false));
+    this.#socket.on('error', (error) => this.#fail(error.message, error));
+    this.#socket.on('close', () => this.#fail('connection closed by the broker'));
+  }
+
+  get isClosed(): boolean {
+    return this.#state.kind === 'closed';
+  }
+
+  /** Number of requests written or queued that still wait for a response. */
+  get inFlight(): number {
+    return this.#pending.length;
+  }
+
+  get congested(): boolean {
+    return this.#congested;
+  }
+
+  /**
+   * Sends one request frame (size prefix included). Its correlation id is overwritten in place
+   * with this connection's next id. `handler` is undefined for requests that get no response
+   * (PRODUCE with acks=0). A closed connection reports the failure to the handler asynchronously.
+   */
+  send(frame: Buffer, handler: ResponseHandler | undefined): void {
+    if (this.#state.kind === 'closed') {
+      const error = this.#state.error ?? new UpstreamConnectionError(this.#label(), 'connection already closed');
+      if (handler) queueMicrotask(() => handler.onError(error));
+      return;
+    }
+    const correlationId = this.#nextCorrelationId;
+    this.#nextCorrelationId = correlationId === 0x7fffffff ? 1 : correlationId + 1;
+    frame.writeInt32BE(correlationId, 8);
+    if (handler) this.#pending.push({ correlationId, handler });
+    if (this.#state.kind === 'connecting') {
+      this.#state.queued.push(frame);
+    } else if (!this.#socket.write(frame)) {
+      this.#setCongested(true);
+    }
+  }
+
+  /** Stops reading responses (the client cannot take more); resumes with resumeReading(). */
+  pauseReading(): void {
+    if (!this.#readPaused) {
+      this.#readPaused = true;
+      this.#socket.pause();
+    }
+  }
+
+  resumeReading(): void {
+    if (this.#readPaused) {
+      this.#readPaused = false;
+      this.#socket.resume();
+    }
+  }
+
+  /** Closes the connection; requests still waiting are failed with `reason`. */
+  close(reason = 'closed by the proxy'): void {
+    this.#fail(reason, undefined, true);
+  }
+
+  #label(): string {
+    return `${this.address.host}:${this.address.port}`;
+  }
+
+  #onConnected(): void {
+    if (this.#state.kind !== 'connecting') return;
+    const { queued } = this.#state;
+    this.#state = { kind: 'ready' };
+    this.#socket.setTimeout(0);
+    if (queued.length === 0) return;
+    // One writev for everything queued while connecting.
+    this.#socket.cork();
+    let ok = true;
+    for (const frame of queued) ok = this.#socket.write(frame);
+    this.#socket.uncork();
+    if (!ok) this.#setCongested(true);
+  }
+
+  #onData(chunk: Buffer): void {
+    try {
+      this.#splitter.push(chunk);
+    } catch (error) {
+      this.#fail(`invalid response frame: ${(error as Error).message}`, error);
+    }
+  }
+
+  #onFrame(frame: Buffer): void {
+    if (frame.length < 8) {
+      this.#fail(`response frame of ${frame.length - 4} bytes is too short for a header`);
+      return;
+    }
+    const correlationId = frame.readInt32BE(4);
+    const head = this.#pending.peek();
+    if (!head || head.correlationId !== correlationId) {
+      this.#fail(
+        `response with correlation id ${correlationId} does not match the oldest pending request (${head?.correlationId ?? 'none'})`,
+      );
+      return;
+    }
+    this.#pending.shift();
+    head.handler.onResponse(frame);
+  }
+
+  #setCongested(congested: boolean): void {
+    if (this.#congested === congested) return;
+    this.#congested = congested;
+    this.#observer.onWriteBackpressure(this, congested);
+  }
+
+  #fail(message: string, cause?: unknown, requested = false): void {
+    if (this.#state.kind === 'closed') return;
+    const error = requested ? undefined : new UpstreamConnectionError(this.#label(), message, { cause });
+    this.#state = { kind: 'closed', error };
+    this.#socket.destroy();
+    const failure = error ?? new UpstreamConnectionError(this.#label(), message);
+    for (const pending of this.#pending.drainAll()) pending.handler.onError(failure);
+    this.#observer.onClosed(this, error);
+  }
+}

@@ -1,0 +1,90 @@
+import type { ProxyMetrics } from '../observability/metrics.ts';
+import type { BoundCounter } from '../observability/registry.ts';
+import { apiKeyName } from '../protocol/index.ts';
+import type { UpstreamEvents } from './forwarding/cluster-route.ts';
+import type { ClientRequest } from './session/client-request.ts';
+import type { ClientSession, SessionCloseCause, SessionObserver } from './session/client-session.ts';
+
+interface PerApiKey {
+  readonly requests: BoundCounter;
+  readonly requestBytes: BoundCounter;
+  readonly responseBytes: BoundCounter;
+}
+
+/**
+ * The data-path counters of one virtual cluster, bound once per api key so that counting a request
+ * on the hot path is an array lookup and an addition.
+ */
+export class VirtualClusterMetrics implements SessionObserver {
+  readonly #metrics: ProxyMetrics;
+  readonly #virtualCluster: string;
+  readonly #perApiKey: (PerApiKey | undefined)[] = [];
+  readonly #readPauses: BoundCounter;
+
+  constructor(metrics: ProxyMetrics, virtualCluster: string) {
+    this.#metrics = metrics;
+    this.#virtualCluster = virtualCluster;
+    this.#readPauses = metrics.clientReadPauses.bind({ virtual_cluster: virtualCluster });
+  }
+
+  onConnectionAccepted(gateway: string): void {
+    const labels = { virtual_cluster: this.#virtualCluster, gateway };
+    this.#metrics.clientConnections.inc(labels);
+    this.#metrics.clientConnectionsActive.inc(labels);
+  }
+
+  onConnectionClosed(gateway: string): void {
+    this.#metrics.clientConnectionsActive.dec({ virtual_cluster: this.#virtualCluster, gateway });
+  }
+
+  onRequest(request: ClientRequest, bytes: number): void {
+    const counters = this.#forApiKey(request.apiKey);
+    counters.requests.inc();
+    counters.requestBytes.inc(bytes);
+  }
+
+  onResponse(apiKey: number, bytes: number): void {
+    this.#forApiKey(apiKey).responseBytes.inc(bytes);
+  }
+
+  onReadPaused(): void {
+    this.#readPauses.inc();
+  }
+
+  onClosed(_session: ClientSession, cause: SessionCloseCause): void {
+    if (cause !== 'client_closed') {
+      this.#metrics.clientDisconnects.inc({ virtual_cluster: this.#virtualCluster, cause });
+    }
+  }
+
+  upstreamEvents(cluster: string): UpstreamEvents {
+    const labels = { virtual_cluster: this.#virtualCluster, cluster };
+    const metrics = this.#metrics;
+    const readPauses = metrics.upstreamReadPauses.bind(labels);
+    return {
+      onConnectionOpened: () => {
+        metrics.upstreamConnections.inc(labels);
+        metrics.upstreamConnectionsActive.inc(labels);
+      },
+      onConnectionClosed: (failed) => {
+        metrics.upstreamConnectionsActive.dec(labels);
+        if (failed) metrics.upstreamErrors.inc({ ...labels, error: 'connection_closed' });
+      },
+      onReadPaused: () => readPauses.inc(),
+    };
+  }
+
+  #forApiKey(apiKey: number): PerApiKey {
+    let counters = this.#perApiKey[apiKey];
+    if (counters === undefined) {
+      const labels = { virtual_cluster: this.#virtualCluster, api_key: apiKeyName(apiKey) ?? String(apiKey) };
+      counters = {
+        requests: this.#metrics.clientRequests.bind(labels),
+        requestBytes: this.#metrics.clientRequestBytes.bind(labels),
+        responseBytes: this.#metrics.clientResponseBytes.bind(labels),
+      };
+      this.#perApiKey[apiKey] = counters;
+    }
+    return counters;
+  }
+}
