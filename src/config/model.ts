@@ -25,6 +25,8 @@ export interface PluginImplementation {
   instantiate(): unknown;
 }
 
+/** File names in TLS settings are absolute: relative ones are resolved against the configuration
+ *  file's directory (or `baseDir`). */
 export interface TlsKeyMaterial {
   readonly certificateFile: string;
   readonly privateKeyFile: string;
@@ -104,7 +106,8 @@ export interface PortIdentifiesNodeGateway {
   readonly advertisedHostPattern: string;
   /** Port advertised for node V when given in the pattern; otherwise the node's bound port. */
   readonly advertisedPort?: number;
-  /** Default: bootstrap port + 1. */
+  /** Default: bootstrap port + 1; 0 when the bootstrap port is 0 and none is given (node
+   *  listeners then bind free ports as well). */
   readonly nodeStartPort: number;
   /** Absent: node ids are learned from metadata and ports bound on demand. */
   readonly nodeIdRanges?: readonly NodeIdRange[];
@@ -163,11 +166,11 @@ export interface ConfigurationSource {
   /** Directory relative plugin paths were resolved against. */
   readonly baseDir: string;
   /**
-   * Locates a document path such as `routerDefinitions[1].config` or a path followed by a JSON
-   * pointer into a plugin config (`routerDefinitions[1].config/archiveTopics/0`). Falls back to
-   * the nearest enclosing node that exists, then to 1:1.
+   * Locates a document path such as `routerDefinitions[1].config`, optionally continued by a JSON
+   * pointer into that value (`locate('routerDefinitions[1].config', '/archiveTopics/0')`), as
+   * needed for VS2. Falls back to the nearest enclosing node that exists, then to 1:1.
    */
-  locate(path: string): SourceLocation;
+  locate(path: string, pointer?: string): SourceLocation;
 }
 
 export interface ProxyConfigurationModel {
