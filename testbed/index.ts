@@ -1,0 +1,9 @@
+// The test bed's public API: real Apache Kafka clusters (KRaft) for tests, benchmarks and demos.
+export { type ConnectionOptions, type KafkaCluster, startKafkaCluster } from './cluster.ts';
+export {
+  type CertificateAuthority,
+  createCertificateAuthority,
+  type IssuedCertificate,
+  issueCertificate,
+} from './tls.ts';
+export type * from './types.ts';
