@@ -59,8 +59,8 @@ export type Spec =
 export interface ObjectSpec {
   readonly kind: 'object';
   readonly fields: Readonly<Record<string, Field>>;
-  /** Label of a named item, e.g. name => `virtual cluster '${name}'`. */
-  readonly label?: (name: string, parent: Owner) => string;
+  /** Label of the item, e.g. name => `virtual cluster '${name}'`; undefined = the default label. */
+  readonly label?: (name: string | undefined, parent: Owner) => string | undefined;
 }
 
 export interface Field {
@@ -80,6 +80,11 @@ export interface Reporter {
 
 // ---------------------------------------------------------------------------------------------
 // The configuration file.
+
+/** A label for items that have a name; unnamed ones get the default (their path). */
+function named(label: (name: string, parent: Owner) => string): ObjectSpec['label'] {
+  return (name, parent) => (name === undefined ? undefined : label(name, parent));
+}
 
 const string: Spec = { kind: 'string' };
 const name: Field = { spec: { kind: 'string', nonEmpty: true }, required: true };
@@ -193,7 +198,7 @@ const target: ObjectSpec = {
 
 const route: ObjectSpec = {
   kind: 'object',
-  label: (n, parent) => `route '${n}' in router '${parent.name ?? '?'}'`,
+  label: named((n, parent) => `route '${n}' in router '${parent.name ?? '?'}'`),
   fields: {
     name,
     id: { spec: { kind: 'integer' }, required: true },
@@ -220,7 +225,7 @@ const gatewayTls: ObjectSpec = {
 
 const gateway: ObjectSpec = {
   kind: 'object',
-  label: (n, parent) => `gateway '${n}' of virtual cluster '${parent.name ?? '?'}'`,
+  label: named((n, parent) => `gateway '${n}' of virtual cluster '${parent.name ?? '?'}'`),
   fields: {
     name,
     portIdentifiesNode: {
@@ -235,7 +240,7 @@ const gateway: ObjectSpec = {
               kind: 'list',
               items: {
                 kind: 'object',
-                label: (n, parent) => `node id range '${n}' of ${ownerLabel(parent)}`,
+                label: named((n, parent) => `node id range '${n}' of ${ownerLabel(parent)}`),
                 fields: {
                   name,
                   start: { spec: { kind: 'integer', min: 0 }, required: true },
@@ -262,7 +267,7 @@ const gateway: ObjectSpec = {
 
 const virtualCluster: ObjectSpec = {
   kind: 'object',
-  label: (n) => `virtual cluster '${n}'`,
+  label: named((n) => `virtual cluster '${n}'`),
   fields: {
     name,
     target: { spec: target },
@@ -378,7 +383,7 @@ export const CONFIGURATION: ObjectSpec = {
         kind: 'list',
         items: {
           kind: 'object',
-          label: (n) => `cluster definition '${n}'`,
+          label: named((n) => `cluster definition '${n}'`),
           fields: {
             name,
             bootstrapServers: { spec: bootstrapServers, required: true },
@@ -394,7 +399,7 @@ export const CONFIGURATION: ObjectSpec = {
         kind: 'list',
         items: {
           kind: 'object',
-          label: (n) => `filter definition '${n}'`,
+          label: named((n) => `filter definition '${n}'`),
           fields: {
             name,
             type: { spec: { kind: 'string', nonEmpty: true }, required: true },
@@ -410,7 +415,7 @@ export const CONFIGURATION: ObjectSpec = {
         kind: 'list',
         items: {
           kind: 'object',
-          label: (n) => `router definition '${n}'`,
+          label: named((n) => `router definition '${n}'`),
           fields: {
             name,
             type: { spec: { kind: 'string', nonEmpty: true }, required: true },
@@ -561,9 +566,8 @@ export class Walker {
   #childOwner(node: Node | undefined, spec: ObjectSpec, path: Path, key: string, parent: Owner): Owner {
     const nameNode = isMap(node) ? node.get('name', true) : undefined;
     const itemName = isScalar(nameNode) && typeof nameNode.value === 'string' ? nameNode.value : undefined;
-    if (spec.label !== undefined && itemName !== undefined) {
-      return { anchor: spec.label(itemName, parent), relative: '', name: itemName, parent };
-    }
+    const label = spec.label?.(itemName, parent);
+    if (label !== undefined) return { anchor: label, relative: '', name: itemName, parent };
     const isListItem = typeof path[path.length - 1] === 'number';
     if (parent.anchor === undefined || isListItem) {
       // No named ancestor, or an unnamed list item: the path is the clearest label.

@@ -81,9 +81,21 @@ export function parseSource(text: string, file: string): ParsedSource {
     }
     return node ?? undefined;
   };
+  /** The key node of a mapping property whose value is a collection: the clearest place to point
+   *  at for problems about the whole value (`target:` rather than its first entry). */
+  const keyOfCollection = (path: readonly PathSegment[]): Node | undefined => {
+    const last = path[path.length - 1];
+    if (typeof last !== 'string') return undefined;
+    const parent = nodeAt(path.slice(0, -1));
+    if (!isMap(parent)) return undefined;
+    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === last);
+    const value = resolve(pair?.value);
+    return isMap(value) || isSeq(value) ? (pair?.key as Node) : undefined;
+  };
   const locate = (path: readonly PathSegment[]): SourceLocation => {
     for (let n = path.length; n >= 0; n--) {
-      const node = nodeAt(path.slice(0, n));
+      const prefix = path.slice(0, n);
+      const node = keyOfCollection(prefix) ?? nodeAt(prefix);
       if (node?.range) return position(node.range[0]);
     }
     return { line: 1, column: 1 };
