@@ -1,0 +1,158 @@
+// L55–L60: the management endpoint, through a proxy (fake core) and on its own.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ManagementServer } from '../../../src/management/management-server.ts';
+import { proxyInternals } from '../../../src/proxy/lifecycle/kafka-proxy.ts';
+import { gate, harness, http } from '../lifecycle/fixtures.ts';
+
+test('L55: without a management section no management listener is opened', async () => {
+  const h = harness({ management: false });
+  const servers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+  const before = servers();
+  h.proxy.startup();
+  await h.proxy.whenStarted();
+  assert.equal(proxyInternals(h.proxy).managementAddress(), null);
+  assert.equal(servers(), before);
+  await h.proxy.shutdown();
+});
+
+test('L56: /livez answers 200 while the endpoint is up', async () => {
+  const h = harness({ management: true });
+  h.proxy.startup();
+  await h.proxy.whenStarted();
+  const port = proxyInternals(h.proxy).managementAddress()?.port ?? 0;
+  const reply = await http(port, '/livez');
+  assert.equal(reply.status, 200);
+  assert.deepEqual(JSON.parse(reply.body), { status: 'live' });
+  assert.equal(reply.headers['cache-control'], 'no-store');
+  await h.proxy.shutdown();
+});
+
+test('L57: /readyz answers 503 in STARTING, 200 in STARTED with every VC serving, 503 from STOPPING on', async () => {
+  const bound = gate();
+  const drained = gate<{ abandonedRequests: number }>();
+  const h = harness({ management: true }, (vc) => {
+    vc.bindStep = () => bound.promise;
+    vc.drainStep = () => drained.promise;
+  });
+  h.proxy.startup();
+  while (!h.runtime.log.includes('demo.bind')) await new Promise((r) => setImmediate(r));
+  const port = proxyInternals(h.proxy).managementAddress()?.port ?? 0;
+  const starting = await http(port, '/readyz');
+  assert.equal(starting.status, 503);
+  assert.deepEqual(JSON.parse(starting.body), {
+    status: 'not ready',
+    reasons: ['proxy state is starting', "virtual cluster 'demo' is initializing"],
+  });
+  bound.resolve();
+  await h.proxy.whenStarted();
+  const started = await http(port, '/readyz');
+  assert.equal(started.status, 200);
+  assert.deepEqual(JSON.parse(started.body), { status: 'ready' });
+  const stopped = h.proxy.shutdown();
+  const stopping = await http(port, '/readyz');
+  assert.equal(stopping.status, 503);
+  assert.deepEqual(JSON.parse(stopping.body).reasons, [
+    'proxy state is stopping',
+    "virtual cluster 'demo' is draining",
+  ]);
+  drained.resolve({ abandonedRequests: 0 });
+  await stopped;
+});
+
+test('L58: /metrics serves Prometheus text including switchyard_proxy_state{state="started"} 1 in STARTED', async () => {
+  const h = harness({ management: true });
+  h.proxy.startup();
+  await h.proxy.whenStarted();
+  const port = proxyInternals(h.proxy).managementAddress()?.port ?? 0;
+  const reply = await http(port, '/metrics');
+  assert.equal(reply.status, 200);
+  assert.equal(reply.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+  assert.match(reply.body, /^switchyard_proxy_state\{state="started"\} 1$/m);
+  assert.match(reply.body, /^# TYPE switchyard_proxy_state gauge$/m);
+  await h.proxy.shutdown();
+});
+
+test('L59: /status returns the documented JSON with each VC state, failure reason, gateways and bound ports', async () => {
+  const h = harness({ management: true, virtualClusters: ['orders', 'analytics'], policy: 'serveOthers' }, (vc) => {
+    if (vc.name === 'analytics')
+      vc.initializeStep = async () => Promise.reject(new Error("router 'by-topic' failed to initialize"));
+  });
+  h.proxy.startup();
+  await h.proxy.whenStarted();
+  const port = proxyInternals(h.proxy).managementAddress()?.port ?? 0;
+  const reply = await http(port, '/status');
+  assert.equal(reply.status, 200);
+  assert.equal(reply.headers['content-type'], 'application/json');
+  const status = JSON.parse(reply.body);
+  assert.deepEqual(Object.keys(status), ['state', 'version', 'startedAt', 'uptimeSeconds', 'virtualClusters']);
+  assert.equal(status.state, 'started');
+  assert.match(status.version, /^\d+\.\d+\.\d+/);
+  assert.ok(!Number.isNaN(Date.parse(status.startedAt)));
+  assert.equal(typeof status.uptimeSeconds, 'number');
+  const [orders, analytics] = status.virtualClusters;
+  assert.deepEqual(Object.keys(orders), ['name', 'state', 'since', 'failureReason', 'gateways']);
+  assert.deepEqual(
+    { ...orders, since: undefined },
+    {
+      name: 'orders',
+      state: 'serving',
+      since: undefined,
+      failureReason: null,
+      gateways: [{ name: 'ports', bootstrapAddress: '127.0.0.1:0', boundPorts: [19092, 19093] }],
+    },
+  );
+  assert.deepEqual(
+    { ...analytics, since: undefined },
+    {
+      name: 'analytics',
+      state: 'failed',
+      since: undefined,
+      failureReason: "router 'by-topic' failed to initialize",
+      gateways: [],
+    },
+  );
+  await h.proxy.shutdown();
+});
+
+test('L60: unknown paths answer 404; methods other than GET and HEAD answer 405 with Allow', async () => {
+  const server = new ManagementServer(
+    {
+      readiness: () => ({ ready: true, reasons: [] }),
+      status: async () => ({}),
+      metricsText: async () => 'm 1\n',
+    },
+    { host: '127.0.0.1', port: 0 },
+  );
+  await server.listen();
+  try {
+    const { port } = server.address();
+    assert.equal((await http(port, '/nope')).status, 404);
+    assert.equal((await http(port, '/')).status, 404);
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      const reply = await http(port, '/livez', method);
+      assert.equal(reply.status, 405, method);
+      assert.equal(reply.headers.allow, 'GET, HEAD');
+    }
+    const head = await http(port, '/metrics', 'HEAD');
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+    assert.equal((await http(port, '/metrics?x=1')).body, 'm 1\n');
+  } finally {
+    await server.close();
+  }
+});
+
+test('the endpoint closes idle keep-alive connections when it closes', async () => {
+  const server = new ManagementServer(
+    { readiness: () => ({ ready: true, reasons: [] }), status: async () => ({}), metricsText: async () => '' },
+    { host: '127.0.0.1', port: 0 },
+  );
+  await server.listen();
+  const { port } = server.address();
+  const agentReply = await fetch(`http://127.0.0.1:${port}/livez`, { keepalive: true });
+  await agentReply.text();
+  await server.close();
+  await assert.rejects(http(port, '/livez'), /ECONNREFUSED/);
+});
