@@ -159,6 +159,20 @@ function readRecord(r: ByteReader): KafkaRecord {
   return { attributes, timestampDelta, offsetDelta, key, value, headers };
 }
 
+// A 64-bit zigzag varint of a value within int32 range is the same bytes as the 32-bit one, which
+// is computed without BigInt arithmetic; timestamp deltas nearly always fit.
+const INT32_MIN = -0x80000000n;
+const INT32_MAX = 0x7fffffffn;
+
+function sizeOfTimestampDelta(delta: bigint): number {
+  return delta >= INT32_MIN && delta <= INT32_MAX ? sizeOfVarint(Number(delta)) : sizeOfVarlong(delta);
+}
+
+function writeTimestampDelta(w: ByteWriter, delta: bigint): void {
+  if (delta >= INT32_MIN && delta <= INT32_MAX) w.varint(Number(delta));
+  else w.varlong(delta);
+}
+
 function sizeOfNullableBytes(b: Uint8Array | null): number {
   return b === null ? 1 : sizeOfVarint(b.length) + b.length;
 }
@@ -166,7 +180,7 @@ function sizeOfNullableBytes(b: Uint8Array | null): number {
 function sizeOfRecordBody(record: KafkaRecord): number {
   let size =
     1 +
-    sizeOfVarlong(record.timestampDelta) +
+    sizeOfTimestampDelta(record.timestampDelta) +
     sizeOfVarint(record.offsetDelta) +
     sizeOfNullableBytes(record.key) +
     sizeOfNullableBytes(record.value) +
@@ -192,7 +206,7 @@ function writeRecords(w: ByteWriter, records: readonly KafkaRecord[], bodySizes:
     const record = records[i]!;
     w.varint(bodySizes[i]!);
     w.int8(record.attributes);
-    w.varlong(record.timestampDelta);
+    writeTimestampDelta(w, record.timestampDelta);
     w.varint(record.offsetDelta);
     writeNullableBytes(w, record.key);
     writeNullableBytes(w, record.value);

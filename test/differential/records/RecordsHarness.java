@@ -44,7 +44,7 @@ public class RecordsHarness {
           default: throw new IllegalArgumentException("unknown op " + request.get("op"));
         }
         answer.put("ok", true);
-      } catch (Exception e) {
+      } catch (Throwable e) {
         answer = JSON.createObjectNode();
         answer.put("ok", false);
         answer.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
