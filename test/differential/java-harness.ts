@@ -12,6 +12,8 @@ import { kafkaDistribution, repoRoot } from '../../tools/kafka-dist.ts';
 export interface JavaHarness {
   /** Sends one JSON request; resolves with the parsed JSON line the harness answers with. */
   call<T = unknown>(request: unknown): Promise<T>;
+  /** Sends one line of JSON text as it is and resolves with the answer line unparsed (for exact int64s). */
+  callLine(line: string): Promise<string>;
   /** Closes stdin and waits for the process to exit. */
   close(): Promise<void>;
 }
@@ -54,7 +56,7 @@ export function startJavaHarness(options: JavaHarnessOptions): JavaHarness {
   const child = spawn('java', [...jvm, '-cp', `${classes}:${dist.libsDir}/*`, mainClass], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const pending: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
+  const pending: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];
   let stderr = '';
   let failure: Error | undefined;
   const failAll = (err: Error): void => {
@@ -76,20 +78,26 @@ export function startJavaHarness(options: JavaHarnessOptions): JavaHarness {
   createInterface({ input: child.stdout }).on('line', (line) => {
     const p = pending.shift();
     if (!p) return failAll(new Error(`Java harness ${mainClass} printed an unrequested line: ${line}`));
-    try {
-      p.resolve(JSON.parse(line));
-    } catch (err) {
-      p.reject(new Error(`Java harness ${mainClass} printed invalid JSON: ${line.slice(0, 200)}`, { cause: err }));
-    }
+    p.resolve(line);
   });
+  const callLine = (line: string): Promise<string> => {
+    if (failure) return Promise.reject(failure);
+    if (line.includes('\n')) return Promise.reject(new Error('a harness request must be one line'));
+    return new Promise<string>((resolve, reject) => {
+      pending.push({ resolve, reject });
+      child.stdin.write(`${line}\n`);
+    });
+  };
   return {
-    call<T>(request: unknown): Promise<T> {
-      if (failure) return Promise.reject(failure);
-      return new Promise<T>((resolve, reject) => {
-        pending.push({ resolve: resolve as (v: unknown) => void, reject });
-        child.stdin.write(`${JSON.stringify(request)}\n`);
-      });
+    async call<T>(request: unknown): Promise<T> {
+      const line = await callLine(JSON.stringify(request));
+      try {
+        return JSON.parse(line) as T;
+      } catch (err) {
+        throw new Error(`Java harness ${mainClass} printed invalid JSON: ${line.slice(0, 200)}`, { cause: err });
+      }
     },
+    callLine,
     async close(): Promise<void> {
       child.stdin.end();
       await exited;
