@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { readProduceAcks } from '../../../../src/protocol/frames/index.ts';
 import { DecodeError } from '../../../../src/protocol/wire/errors.ts';
 import { ByteWriter } from '../../../../src/protocol/wire/writer.ts';
-import { thrown } from '../records/helpers.ts';
+import { SeededRandom, thrown } from '../records/helpers.ts';
 
 /** A frame with `headerBytes` of filler standing in for the size prefix and request header. */
 function body(headerBytes: number, write: (w: ByteWriter) => void): Buffer {
@@ -110,4 +110,18 @@ test('an over-long compact length varint is a DecodeError', () => {
 
 test('a transactional id length below -1 is a DecodeError', () => {
   assert.throws(() => readProduceAcks(Buffer.from([0xff, 0xfe, 0, 1]), 0, 3), DecodeError);
+});
+
+test('fuzz: random bodies give acks or a DecodeError, for every version', () => {
+  const rnd = new SeededRandom(5);
+  for (let round = 0; round < 2000; round++) {
+    const frame = rnd.bytes(rnd.int(0, 12));
+    const offset = rnd.int(0, frame.length);
+    try {
+      const acks = readProduceAcks(frame, offset, rnd.int(0, 13));
+      assert.ok(acks >= -32768 && acks <= 32767);
+    } catch (e) {
+      assert.ok(e instanceof DecodeError, String(e));
+    }
+  }
 });

@@ -16,7 +16,7 @@ import {
   recompressRecordBatch,
   splitBatches,
 } from '../../../../src/protocol/records/index.ts';
-import { EncodeError } from '../../../../src/protocol/wire/errors.ts';
+import { DecodeError, EncodeError } from '../../../../src/protocol/wire/errors.ts';
 import { rejected, SeededRandom, thrown } from './helpers.ts';
 
 const CODECS: CompressionType[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -259,7 +259,6 @@ test('an unknown magic or a size below the minimum is a RecordsDecodeError namin
 
 test('fuzz: mutated and truncated batches only ever decode or throw a DecodeError', async () => {
   const rnd = new SeededRandom(2024);
-  const { DecodeError } = await import('../../../../src/protocol/wire/errors.ts');
   for (const compression of CODECS) {
     const original = (
       await view(
@@ -286,6 +285,21 @@ test('fuzz: mutated and truncated batches only ever decode or throw a DecodeErro
       } catch (e) {
         assert.ok(e instanceof DecodeError, `${compression} round ${round}: ${String(e)}`);
       }
+    }
+  }
+});
+
+test('fuzz: random bytes only ever split into views or throw a RecordsDecodeError', () => {
+  const rnd = new SeededRandom(9);
+  for (let round = 0; round < 2000; round++) {
+    const bytes = rnd.bytes(rnd.int(0, 80));
+    if (bytes.length >= 12 && rnd.next() < 0.7) bytes.writeInt32BE(rnd.int(0, bytes.length), 8);
+    if (bytes.length >= 17 && rnd.next() < 0.7) bytes[16] = rnd.int(0, 2);
+    try {
+      const { batches, tail } = splitBatches(bytes, { allowPartialTail: rnd.next() < 0.5 });
+      assert.equal(batches.reduce((n, b) => n + b.bytes.length, 0) + tail.length, bytes.length);
+    } catch (e) {
+      assert.ok(e instanceof RecordsDecodeError, String(e));
     }
   }
 });
