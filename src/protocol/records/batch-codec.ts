@@ -81,40 +81,32 @@ export async function decodeRecordBatch(
   const count = view.recordCount;
   const recordsAt = view.position + RECORDS;
   let reader: ByteReader;
-  let base: number;
   if (compression === 'none') {
     reader = new ByteReader(view.bytes, RECORDS);
-    base = view.position;
   } else {
     const data = await decompress(compression, view.recordsBytes, {
       maxBytes: options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
       offset: recordsAt,
     });
     reader = new ByteReader(data);
-    base = recordsAt;
   }
-  const where = compression === 'none' ? '' : ' of the decompressed records';
+  // Offsets name a byte of the `records` bytes; inside decompressed data that is the start of the
+  // compressed section, and the reason says where in the decompressed bytes.
+  const fail = (reason: string, at: number): never => {
+    if (compression === 'none') throw new RecordsDecodeError(reason, view.position + at);
+    throw new RecordsDecodeError(`${reason} (at byte ${at} of the decompressed records)`, recordsAt);
+  };
   if (count < 0 || count > reader.remaining() / MIN_RECORD_SIZE) {
-    throw new RecordsDecodeError(
-      `record count ${count} does not fit in ${reader.remaining()} bytes${where}`,
-      recordsAt - 4,
-    );
+    throw new RecordsDecodeError(`record count ${count} does not fit in ${reader.remaining()} bytes`, recordsAt - 4);
   }
   const records: KafkaRecord[] = new Array(count);
   try {
     for (let i = 0; i < count; i++) records[i] = readRecord(reader);
   } catch (e) {
-    if (e instanceof DecodeError && !(e instanceof RecordsDecodeError)) {
-      throw new RecordsDecodeError(`${e.reason}${where}`, compression === 'none' ? base + e.offset : base);
-    }
+    if (e instanceof DecodeError) fail(e.reason, e.offset);
     throw e;
   }
-  if (reader.remaining() !== 0) {
-    throw new RecordsDecodeError(
-      `${reader.remaining()} bytes${where} follow the last of ${count} records`,
-      base + (compression === 'none' ? reader.offset : 0),
-    );
-  }
+  if (reader.remaining() !== 0) fail(`${reader.remaining()} bytes follow the last of ${count} records`, reader.offset);
   return {
     baseOffset: view.baseOffset,
     partitionLeaderEpoch: view.partitionLeaderEpoch,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import {
   type CompressionType,
   DecompressionError,
@@ -302,4 +303,18 @@ test('fuzz: random bytes only ever split into views or throw a RecordsDecodeErro
       assert.ok(e instanceof RecordsDecodeError, String(e));
     }
   }
+});
+
+test('a malformed record inside compressed data names the compressed section and the decompressed byte', async () => {
+  const plain = (await view(batch())).bytes;
+  const records = Buffer.from(plain.subarray(61));
+  records[0] = records[0]! + 2; // the first record's length, now one byte too long
+  const packed = gzipSync(records);
+  const bytes = Buffer.concat([plain.subarray(0, 61), packed]);
+  bytes.writeInt32BE(bytes.length - 12, 8);
+  bytes[22] = 1; // gzip
+  const err = await rejected(decodeRecordBatch(new RecordBatchView(withCrc(bytes).bytes, 500)));
+  assert.ok(err instanceof RecordsDecodeError);
+  assert.equal(err.offset, 561);
+  assert.match(err.message, /of the decompressed records/);
 });
