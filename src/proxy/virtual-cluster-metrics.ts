@@ -3,7 +3,7 @@ import type { BoundCounter } from '../observability/registry.ts';
 import { apiKeyName } from '../protocol/index.ts';
 import type { UpstreamEvents } from './forwarding/cluster-route.ts';
 import type { ClientRequest } from './session/client-request.ts';
-import type { ClientSession, SessionCloseCause, SessionObserver } from './session/client-session.ts';
+import type { ClientSession, SessionCloseCause } from './session/client-session.ts';
 
 interface PerApiKey {
   readonly requests: BoundCounter;
@@ -15,7 +15,7 @@ interface PerApiKey {
  * The data-path counters of one virtual cluster, bound once per api key so that counting a request
  * on the hot path is an array lookup and an addition.
  */
-export class VirtualClusterMetrics implements SessionObserver {
+export class VirtualClusterMetrics {
   readonly #metrics: ProxyMetrics;
   readonly #virtualCluster: string;
   readonly #perApiKey: (PerApiKey | undefined)[] = [];

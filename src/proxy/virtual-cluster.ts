@@ -5,6 +5,7 @@ import { type Logger, withFields } from '../observability/logger.ts';
 import { AddressBook } from './address/address-book.ts';
 import { formatHostPort } from './address/host-port.ts';
 import { ClusterRoute } from './forwarding/cluster-route.ts';
+import { VersionGate } from './forwarding/version-gate.ts';
 import type { AcceptedConnection, Gateway } from './gateway/gateway.ts';
 import { GatewayTlsContext } from './gateway/gateway-tls.ts';
 import { PortIdentifiesNodeGatewayRuntime } from './gateway/port-identifies-node.ts';
@@ -18,21 +19,32 @@ import type {
   VirtualClusterRuntime,
 } from './lifecycle/virtual-cluster-runtime.ts';
 import { TopLevelResponses } from './response/top-level-responses.ts';
-import { ClientSession } from './session/client-session.ts';
+import { ClientSession, type SessionTarget } from './session/client-session.ts';
 import type { UpstreamTlsOptions } from './upstream/upstream-tls.ts';
 import { VirtualClusterMetrics } from './virtual-cluster-metrics.ts';
 
 /** Connecting to a broker that neither accepts nor refuses must not hold a session forever. */
 const UPSTREAM_CONNECT_TIMEOUT_MS = 10_000;
 
-/** The real proxy core behind the lifecycle: one runtime per virtual cluster. */
-export const createProxyRuntime: ProxyRuntimeFactory = (virtualClusters, dependencies): ProxyRuntime => {
-  const sni = new SniListeners(dependencies.logger);
-  return {
-    virtualClusters: virtualClusters.map((vc) => new VirtualClusterService(vc, dependencies, sni)),
-    release: () => sni.closeAll(),
+/** @internal Test seams of the data path. */
+export interface DataPathProbes {
+  /** Sees every response frame just before it is written to a client. Tests only. */
+  readonly inspectResponse?: (apiKey: number, apiVersion: number, frame: Buffer) => void;
+}
+
+/** The proxy core behind the lifecycle, with test probes: one runtime per virtual cluster. */
+export function proxyRuntimeFactory(probes: DataPathProbes = {}): ProxyRuntimeFactory {
+  return (virtualClusters, dependencies): ProxyRuntime => {
+    const sni = new SniListeners(dependencies.logger);
+    return {
+      virtualClusters: virtualClusters.map((vc) => new VirtualClusterService(vc, dependencies, sni, probes)),
+      release: () => sni.closeAll(),
+    };
   };
-};
+}
+
+/** The real proxy core behind the lifecycle. */
+export const createProxyRuntime: ProxyRuntimeFactory = proxyRuntimeFactory();
 
 /**
  * One virtual cluster in one process: its gateways, its sessions, and the route graph they
@@ -51,10 +63,19 @@ class VirtualClusterService implements VirtualClusterRuntime {
   readonly #addressBook = new AddressBook();
   #gateways: Gateway[] = [];
   #tlsContexts: GatewayTlsContext[] = [];
-  #route: ClusterRoute | undefined;
+  /** The route graph behind the core's version check; set by initialize(). */
+  #target: SessionTarget | undefined;
   #nextSessionNumber = 0;
 
-  constructor(definition: VirtualClusterDefinition, dependencies: RuntimeDependencies, sni: SniListeners) {
+  readonly #probes: DataPathProbes;
+
+  constructor(
+    definition: VirtualClusterDefinition,
+    dependencies: RuntimeDependencies,
+    sni: SniListeners,
+    probes: DataPathProbes,
+  ) {
+    this.#probes = probes;
     this.name = definition.name;
     this.#definition = definition;
     this.#config = dependencies.config;
@@ -82,7 +103,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
     if (cluster === undefined)
       throw new Error(`virtual cluster '${this.name}' targets unknown cluster '${target.cluster}'`);
     const responses = new TopLevelResponses({ addressBook: this.#addressBook, logger: this.#logger });
-    this.#route = new ClusterRoute({
+    const route = new ClusterRoute({
       virtualCluster: this.name,
       cluster,
       tls: upstreamTls(cluster),
@@ -93,6 +114,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
       events: this.#metrics.upstreamEvents(cluster.name),
       connectTimeoutMs: UPSTREAM_CONNECT_TIMEOUT_MS,
     });
+    this.#target = new VersionGate(route);
   }
 
   async bind(): Promise<void> {
@@ -168,13 +190,14 @@ class VirtualClusterService implements VirtualClusterRuntime {
   }
 
   #accept(connection: AcceptedConnection, gateway: Gateway): void {
-    const route = this.#route;
-    if (route === undefined) {
+    const target = this.#target;
+    if (target === undefined) {
       connection.socket.destroy();
       return;
     }
     const id = `${this.#sessionPrefix}-${(this.#nextSessionNumber++).toString(36)}`;
     const metrics = this.#metrics;
+    const inspect = this.#probes.inspectResponse;
     metrics.onConnectionAccepted(gateway.name);
     const session = new ClientSession({
       id,
@@ -182,10 +205,13 @@ class VirtualClusterService implements VirtualClusterRuntime {
       binding: connection.binding,
       gateway,
       limits: this.#config.network.session,
-      target: route,
+      target,
       observer: {
         onRequest: (request, bytes) => metrics.onRequest(request, bytes),
-        onResponse: (apiKey, bytes) => metrics.onResponse(apiKey, bytes),
+        onResponse: (slot, frame) => {
+          metrics.onResponse(slot.apiKey, frame.length);
+          inspect?.(slot.apiKey, slot.apiVersion, frame);
+        },
         onReadPaused: () => metrics.onReadPaused(),
         onClosed: (closed, cause) => {
           this.#sessions.delete(closed);

@@ -22,7 +22,8 @@ export interface SessionTarget {
 /** Counters the session reports to; implemented by the VC's metrics. */
 export interface SessionObserver {
   onRequest(request: ClientRequest, bytes: number): void;
-  onResponse(apiKey: number, bytes: number): void;
+  /** A response is about to be written to the client (correlation id already the client's). */
+  onResponse(slot: ResponseSlot, frame: Buffer): void;
   onReadPaused(): void;
   onClosed(session: ClientSession, cause: SessionCloseCause): void;
 }
@@ -157,6 +158,8 @@ export class ClientSession {
    * used when an upstream or a plugin fails on the path of one request.
    */
   failAfter(slot: ResponseSlot | undefined, cause: SessionCloseCause, message: string): void {
+    // Requests still pending when the session itself closed fail quietly: nobody waits for them.
+    if (this.#state.kind === 'closed') return;
     this.logger.warn(message, { sessionId: this.id, cause });
     this.#closeCause ??= cause;
     if (slot && slot.frame === undefined) {
@@ -233,12 +236,12 @@ export class ClientSession {
     const socket = this.#socket;
     let congested = false;
     let wrote = false;
-    const mustClose = this.#slots.release((frame) => {
+    const mustClose = this.#slots.release((slot, frame) => {
       if (!wrote) {
         socket.cork();
         wrote = true;
       }
-      this.#observer.onResponse(frame.readInt16BE(4), frame.length);
+      this.#observer.onResponse(slot, frame);
       if (!socket.write(frame)) congested = true;
     });
     if (wrote) socket.uncork();

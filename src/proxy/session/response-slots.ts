@@ -33,12 +33,12 @@ export class ResponseSlots {
    * Hands every releasable slot to `write`, oldest first, until an unfilled slot or a slot that
    * asks to close. Returns true when the connection must close now.
    */
-  release(write: (frame: Buffer) => void): boolean {
+  release(write: (slot: ResponseSlot, frame: Buffer) => void): boolean {
     while (this.#head < this.#slots.length) {
       const slot = this.#slots[this.#head]!;
       if (slot.frame === undefined) break;
       this.#head++;
-      if (slot.frame !== null) write(slot.frame);
+      if (slot.frame !== null) write(slot, slot.frame);
       if (slot.closeAfter) return true;
     }
     if (this.#head === this.#slots.length) {

@@ -1,0 +1,121 @@
+import { type FieldSchema, findFields, type MessageSchema } from '../../protocol/schema.ts';
+import type { HostPort } from '../address/host-port.ts';
+import { responseSchema } from './codec.ts';
+
+/**
+ * Where a response carries broker addresses, found from Kafka's message specs rather than listed by
+ * hand: every struct with a `host` string and a `port` int32 next to the broker id they belong to
+ * (a field marked `entityType: brokerId`, or named `nodeId`/`brokerId`). METADATA and
+ * DESCRIBE_CLUSTER brokers, FIND_COORDINATOR (both shapes), the `nodeEndpoints` of PRODUCE, FETCH,
+ * SHARE_FETCH and SHARE_ACKNOWLEDGE all match; a future API that adds such a struct is handled by
+ * regeneration alone.
+ */
+export interface BrokerAddressStruct {
+  /** Property names from the message root to the struct; arrays are traversed implicitly. */
+  readonly path: readonly string[];
+  readonly idField: string;
+}
+
+/**
+ * Responses whose `host` fields are deliberately not rewritten: they name controller quorum
+ * endpoints (DESCRIBE_QUORUM, 55) that clients reach through their own configuration, never through
+ * a virtual cluster's gateways.
+ */
+export const EXCLUDED_ADDRESS_APIS: ReadonlySet<number> = new Set([55]);
+
+const cache = new Map<number, readonly BrokerAddressStruct[]>();
+
+/** The broker-address structs of one response version (empty for most). */
+export function brokerAddressStructs(apiKey: number, apiVersion: number): readonly BrokerAddressStruct[] {
+  const key = apiKey * 0x10000 + apiVersion;
+  let structs = cache.get(key);
+  if (structs === undefined) {
+    const schema = responseSchema(apiKey);
+    structs = schema && !EXCLUDED_ADDRESS_APIS.has(apiKey) ? locate(schema, apiVersion) : [];
+    cache.set(key, structs);
+  }
+  return structs;
+}
+
+export function responseCarriesBrokerAddresses(apiKey: number, apiVersion: number): boolean {
+  return brokerAddressStructs(apiKey, apiVersion).length > 0;
+}
+
+function locate(schema: MessageSchema, version: number): BrokerAddressStruct[] {
+  const out: BrokerAddressStruct[] = [];
+  const hosts = findFields(schema, version, (field) => field.name === 'host' && field.primitive === 'string');
+  for (const { path } of hosts) {
+    const parentPath = path.slice(0, -1);
+    const siblings = fieldsAt(schema, parentPath);
+    const has = (predicate: (field: FieldSchema) => boolean): FieldSchema | undefined =>
+      siblings.find((field) => predicate(field) && (field.versions === null || inRange(field, version)));
+    const port = has((field) => field.name === 'port' && field.primitive === 'int32');
+    const id = has(
+      (field) =>
+        field.primitive === 'int32' &&
+        !field.isArray &&
+        (field.entityType === 'brokerId' || field.name === 'nodeId' || field.name === 'brokerId'),
+    );
+    if (port && id) out.push({ path: parentPath, idField: id.name });
+  }
+  return out;
+}
+
+function inRange(field: FieldSchema, version: number): boolean {
+  return field.versions !== null && version >= field.versions[0] && version <= field.versions[1];
+}
+
+function fieldsAt(schema: MessageSchema, path: readonly string[]): readonly FieldSchema[] {
+  let fields: readonly FieldSchema[] = schema.fields;
+  for (const name of path) {
+    const next = fields.find((field) => field.name === name)?.struct;
+    if (!next) return [];
+    fields = next.fields;
+  }
+  return fields;
+}
+
+/**
+ * Calls `visit(nodeId, host, port)` for every broker address in a decoded response body; when it
+ * returns an address, that address replaces the struct's host and port. Negative ids (Kafka's
+ * "none", e.g. a FIND_COORDINATOR error) are skipped.
+ */
+export function forEachBrokerAddress(
+  apiKey: number,
+  apiVersion: number,
+  body: unknown,
+  visit: (nodeId: number, host: string, port: number) => HostPort | undefined,
+): void {
+  for (const struct of brokerAddressStructs(apiKey, apiVersion)) {
+    walk(body, struct.path, 0, (target) => {
+      const nodeId = target[struct.idField];
+      const host = target.host;
+      const port = target.port;
+      if (typeof nodeId !== 'number' || nodeId < 0 || typeof host !== 'string' || typeof port !== 'number') return;
+      const replacement = visit(nodeId, host, port);
+      if (replacement) {
+        target.host = replacement.host;
+        target.port = replacement.port;
+      }
+    });
+  }
+}
+
+function walk(
+  value: unknown,
+  path: readonly string[],
+  depth: number,
+  onStruct: (struct: Record<string, unknown>) => void,
+): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const item of value) walk(item, path, depth, onStruct);
+    return;
+  }
+  if (typeof value !== 'object') return;
+  if (depth === path.length) {
+    onStruct(value as Record<string, unknown>);
+    return;
+  }
+  walk((value as Record<string, unknown>)[path[depth]!], path, depth + 1, onStruct);
+}

@@ -1,0 +1,95 @@
+// The few protocol operations the proxy core performs itself, over the generated codec.
+
+import { ErrorCode } from '../../protocol/generated/error-codes.ts';
+import {
+  ApiKey,
+  type ApiVersionsResponse,
+  apiInfo,
+  codecsFor,
+  decodeResponseBody,
+  encodeRequest,
+  encodeResponse,
+  type MessageSchema,
+  type MetadataRequest,
+  readResponseHeader,
+  responseHeaderVersion,
+} from '../../protocol/index.ts';
+
+export const API_VERSIONS: number = ApiKey.API_VERSIONS;
+export const METADATA: number = ApiKey.METADATA;
+
+/** METADATA version of the proxy's own address discovery: understood by every Kafka 3.x and 4.x broker. */
+export const DISCOVERY_METADATA_VERSION = 12;
+
+export interface DecodedResponse {
+  readonly header: { readonly correlationId: number };
+  readonly body: unknown;
+}
+
+/** Decodes a whole response frame (size prefix included) of `apiKey` at `apiVersion`. */
+export function decodeResponseFrame(apiKey: number, apiVersion: number, frame: Buffer): DecodedResponse {
+  const header = readResponseHeader(frame, responseHeaderVersion(apiKey, apiVersion));
+  return { header, body: decodeResponseBody(apiKey, apiVersion, frame, header.bodyOffset) };
+}
+
+/** Encodes a whole response frame; the correlation id is replaced on the way to the client anyway. */
+export function encodeResponseFrame(
+  apiKey: number,
+  apiVersion: number,
+  header: { readonly correlationId: number },
+  body: unknown,
+): Buffer {
+  return encodeResponse(apiKey, apiVersion, header.correlationId, body as never);
+}
+
+export function responseSchema(apiKey: number): MessageSchema | undefined {
+  return codecsFor(apiKey)?.response.schema;
+}
+
+/** The versions of `apiKey` that Switchyard can decode and encode, or undefined for an unknown key. */
+export function supportedVersionRange(apiKey: number): { readonly min: number; readonly max: number } | undefined {
+  const info = apiInfo(apiKey);
+  return info === undefined ? undefined : { min: info.minVersion, max: info.maxVersion };
+}
+
+/**
+ * Narrows a broker's API_VERSIONS answer to what Switchyard can handle (routing.md §6.12): keys
+ * Switchyard does not know are removed, and every range is intersected with Switchyard's own.
+ */
+export function apiVersionsIntersection(body: unknown): ApiVersionsResponse {
+  const response = body as ApiVersionsResponse;
+  const apiKeys: ApiVersionsResponse['apiKeys'] = [];
+  for (const entry of response.apiKeys) {
+    const ours = supportedVersionRange(entry.apiKey);
+    if (ours === undefined) continue;
+    const minVersion = Math.max(entry.minVersion, ours.min);
+    const maxVersion = Math.min(entry.maxVersion, ours.max);
+    if (minVersion > maxVersion) continue;
+    apiKeys.push({ ...entry, minVersion, maxVersion });
+  }
+  response.apiKeys = apiKeys;
+  return response;
+}
+
+/**
+ * The answer to an API_VERSIONS request newer than Switchyard knows (KIP-511): a v0 response with
+ * UNSUPPORTED_VERSION and Switchyard's own API_VERSIONS range, from which the client picks a
+ * version both understand and asks again.
+ */
+export function unsupportedApiVersionsResponse(correlationId: number): Buffer {
+  const range = supportedVersionRange(API_VERSIONS)!;
+  const body: ApiVersionsResponse = {
+    errorCode: ErrorCode.UNSUPPORTED_VERSION,
+    apiKeys: [{ apiKey: API_VERSIONS, minVersion: range.min, maxVersion: range.max }],
+    throttleTimeMs: 0,
+  };
+  return encodeResponse(ApiKey.API_VERSIONS, 0, correlationId, body);
+}
+
+/** METADATA with an empty topic list: the broker list only, for address discovery. */
+export function encodeMetadataDiscoveryRequest(): Buffer {
+  const body = codecsFor(ApiKey.METADATA)!.request.defaults() as MetadataRequest;
+  body.topics = [];
+  body.allowAutoTopicCreation = false;
+  return encodeRequest(ApiKey.METADATA, DISCOVERY_METADATA_VERSION, 0, 'switchyard', body);
+}
