@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readProduceAcks } from '../../../../src/protocol/frames/index.ts';
+import {
+  defaultProduceRequest,
+  writeProduceRequest,
+} from '../../../../src/protocol/generated/messages/produce-request.ts';
 import { DecodeError } from '../../../../src/protocol/wire/errors.ts';
 import { ByteWriter } from '../../../../src/protocol/wire/writer.ts';
+import { loadSpecsFromJar } from '../../../../tools/codegen/spec.ts';
+import { kafkaDistribution } from '../../../../tools/kafka-dist.ts';
 import { SeededRandom, thrown } from '../records/helpers.ts';
 
 /** A frame with `headerBytes` of filler standing in for the size prefix and request header. */
@@ -124,4 +130,32 @@ test('fuzz: random bodies give acks or a DecodeError, for every version', () => 
       assert.ok(e instanceof DecodeError, String(e));
     }
   }
+});
+
+test('agrees with the generated ProduceRequest codec for every version it supports', () => {
+  for (let version = 3; version <= 13; version++) {
+    for (const transactionalId of [null, '', 'tx', 'é'.repeat(150)]) {
+      for (const acks of [-1, 0, 1]) {
+        const w = new ByteWriter();
+        w.int32(0x5a5a5a5a); // stands in for the size prefix and header
+        writeProduceRequest(
+          w,
+          { ...defaultProduceRequest(), transactionalId, acks, timeoutMs: 1000, topicData: [] },
+          version,
+        );
+        assert.equal(readProduceAcks(w.finish(), 4, version), acks, `v${version} ${transactionalId}`);
+      }
+    }
+  }
+});
+
+test("the version boundaries match ProduceRequest.json in Kafka's jar", () => {
+  const spec = loadSpecsFromJar(kafkaDistribution().clientsJar).find((s) => s.name === 'ProduceRequest')!;
+  assert.equal(spec.flexibleVersions, '9+');
+  const [first, second] = spec.fields;
+  assert.deepEqual(
+    [first?.name, first?.type, first?.versions, first?.nullableVersions],
+    ['TransactionalId', 'string', '3+', '3+'],
+  );
+  assert.deepEqual([second?.name, second?.type, second?.versions], ['Acks', 'int16', '0+']);
 });
