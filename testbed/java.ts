@@ -51,12 +51,6 @@ export interface JavaToolOptions {
   /** The tool is killed after this long; the result then has signal SIGKILL. */
   readonly timeoutMs?: number;
   readonly heap?: string;
-  /**
-   * Called with each complete stdout line as it arrives, for tools that report progress as they
-   * go (VerifiableConsumer); returning true kills the tool, for tools that never exit by
-   * themselves.
-   */
-  readonly onStdoutLine?: (line: string) => boolean | undefined;
 }
 
 /** Runs one of Kafka's command-line tools to completion and collects its output. */
@@ -72,23 +66,10 @@ export function runJavaTool(
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   let stdout = '';
   let stderr = '';
-  let pendingLine = '';
-  let stopped = false;
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     stdout += chunk;
-    const onLine = options.onStdoutLine;
-    if (!onLine || stopped) return;
-    const lines = (pendingLine + chunk).split('\n');
-    pendingLine = lines.pop() ?? '';
-    for (const line of lines) {
-      if (onLine(line)) {
-        stopped = true;
-        child.kill('SIGKILL');
-        return;
-      }
-    }
   });
   child.stderr.on('data', (chunk: string) => {
     stderr += chunk;

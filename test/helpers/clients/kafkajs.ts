@@ -1,0 +1,198 @@
+// kafkajs (pure JavaScript, classic protocol versions) against any bootstrap address: produce,
+// consume as a group member, and admin calls, returning the shapes of common.ts.
+import { readFileSync } from 'node:fs';
+import { Kafka, type Kafka as KafkaClient, logLevel, type SASLOptions } from 'kafkajs';
+import {
+  byOffset,
+  ClientError,
+  type ConsumedRecord,
+  type ConsumeOptions,
+  type KafkaConnection,
+  type ProducedOffset,
+  type RecordToProduce,
+  type TopicToCreate,
+} from './common.ts';
+
+const client = 'kafkajs';
+
+export function kafkajsClient(connection: KafkaConnection, clientId = 'switchyard-test-kafkajs'): KafkaClient {
+  const { tls, sasl } = connection;
+  return new Kafka({
+    clientId,
+    brokers: connection.bootstrapServers.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5000,
+    // Fail fast: tests about refused connections should not wait through long retry ladders.
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+    ...(tls
+      ? {
+          ssl: {
+            ca: [readFileSync(tls.caFile, 'utf8')],
+            ...(tls.certFile && tls.keyFile
+              ? { cert: readFileSync(tls.certFile, 'utf8'), key: readFileSync(tls.keyFile, 'utf8') }
+              : {}),
+          },
+        }
+      : {}),
+    ...(sasl
+      ? {
+          sasl: {
+            mechanism: sasl.mechanism.toLowerCase(),
+            username: sasl.username,
+            password: sasl.password,
+          } as SASLOptions,
+        }
+      : {}),
+  });
+}
+
+async function attempt<T>(operation: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof ClientError) throw error;
+    throw new ClientError(client, operation, (error as Error).message, { cause: error });
+  }
+}
+
+/** Produces the records (acks=all) and returns the base offset of each partition's batch. */
+export function kafkajsProduce(
+  connection: KafkaConnection,
+  topic: string,
+  records: readonly RecordToProduce[],
+): Promise<ProducedOffset[]> {
+  return attempt('produce', async () => {
+    const producer = kafkajsClient(connection).producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      const metadata = await producer.send({
+        topic,
+        acks: -1,
+        messages: records.map((r) => ({
+          key: r.key ?? null,
+          value: r.value,
+          ...(r.headers ? { headers: { ...r.headers } } : {}),
+          ...(r.partition !== undefined ? { partition: r.partition } : {}),
+        })),
+      });
+      return metadata.map((m) => ({ topic: m.topicName, partition: m.partition, offset: Number(m.baseOffset) }));
+    } finally {
+      await producer.disconnect();
+    }
+  });
+}
+
+/** Joins `groupId` (required for kafkajs), reads from the beginning, commits, and leaves. */
+export function kafkajsConsume(connection: KafkaConnection, options: ConsumeOptions): Promise<ConsumedRecord[]> {
+  const groupId = options.groupId;
+  if (!groupId) throw new Error('kafkajs consumes only as a group member: pass groupId');
+  return attempt('consume', async () => {
+    const consumer = kafkajsClient(connection).consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500 });
+    const records: ConsumedRecord[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new ClientError(client, 'consume', `timed out with ${records.length} of ${options.count} records`, {
+                received: [...records].sort(byOffset),
+              }),
+            ),
+          options.timeoutMs ?? 30_000,
+        );
+        consumer.on(consumer.events.CRASH, (event) => {
+          clearTimeout(timer);
+          reject(event.payload.error);
+        });
+        consumer
+          .run({
+            eachMessage: async ({ topic, partition, message }) => {
+              if (records.length >= options.count) return;
+              const headers: Record<string, string> = {};
+              for (const [name, value] of Object.entries(message.headers ?? {})) {
+                if (value !== undefined) headers[name] = String(value);
+              }
+              records.push({
+                topic,
+                partition,
+                offset: Number(message.offset),
+                key: message.key === null ? null : message.key.toString('utf8'),
+                value: message.value === null ? null : message.value.toString('utf8'),
+                headers,
+                timestamp: Number(message.timestamp),
+              });
+              if (records.length >= options.count) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    return records.sort(byOffset);
+  });
+}
+
+export function kafkajsCreateTopics(connection: KafkaConnection, topics: readonly TopicToCreate[]): Promise<void> {
+  return attempt('create topics', async () => {
+    const admin = kafkajsClient(connection).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: topics.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions ?? 1,
+          replicationFactor: t.replicationFactor ?? 1,
+        })),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  });
+}
+
+/** The committed offset of each partition of `topic` for `groupId` (-1 when none). */
+export function kafkajsGroupOffsets(
+  connection: KafkaConnection,
+  groupId: string,
+  topic: string,
+): Promise<{ partition: number; offset: number }[]> {
+  return attempt('fetch offsets', async () => {
+    const admin = kafkajsClient(connection).admin();
+    await admin.connect();
+    try {
+      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return (entry?.partitions ?? [])
+        .map((p) => ({ partition: p.partition, offset: Number(p.offset) }))
+        .sort((a, b) => a.partition - b.partition);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+}
+
+/** The cluster as kafkajs sees it: brokers and controller. */
+export function kafkajsDescribeCluster(
+  connection: KafkaConnection,
+): Promise<{ clusterId: string; controller: number | null; brokers: { id: number; host: string; port: number }[] }> {
+  return attempt('describe cluster', async () => {
+    const admin = kafkajsClient(connection).admin();
+    await admin.connect();
+    try {
+      const cluster = await admin.describeCluster();
+      return {
+        clusterId: cluster.clusterId,
+        controller: cluster.controller,
+        brokers: cluster.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port })).sort((a, b) => a.id - b.id),
+      };
+    } finally {
+      await admin.disconnect();
+    }
+  });
+}

@@ -1,0 +1,179 @@
+// @platformatic/kafka (pure TypeScript, modern protocol versions) against any bootstrap address:
+// produce, consume as a group member, and admin calls, returning the shapes of common.ts.
+import { readFileSync } from 'node:fs';
+import { Admin, type BaseOptions, Consumer, Producer } from '@platformatic/kafka';
+import {
+  byOffset,
+  ClientError,
+  type ConsumedRecord,
+  type ConsumeOptions,
+  type KafkaConnection,
+  type ProducedOffset,
+  type RecordToProduce,
+  type TopicToCreate,
+} from './common.ts';
+
+const client = '@platformatic/kafka';
+
+export function platformaticOptions(
+  connection: KafkaConnection,
+  clientId = 'switchyard-test-platformatic',
+): BaseOptions {
+  const { tls, sasl } = connection;
+  return {
+    clientId,
+    bootstrapBrokers: connection.bootstrapServers.split(','),
+    connectTimeout: 5000,
+    // Fail fast: tests about refused connections should not wait through long retry ladders.
+    retries: 3,
+    retryDelay: 200,
+    ...(tls
+      ? {
+          tls: {
+            ca: readFileSync(tls.caFile, 'utf8'),
+            ...(tls.certFile && tls.keyFile
+              ? { cert: readFileSync(tls.certFile, 'utf8'), key: readFileSync(tls.keyFile, 'utf8') }
+              : {}),
+          },
+        }
+      : {}),
+    ...(sasl ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } } : {}),
+  };
+}
+
+async function attempt<T>(operation: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof ClientError) throw error;
+    throw new ClientError(client, operation, describe(error), { cause: error });
+  }
+}
+
+// The library wraps causes in MultipleErrors; the innermost messages say what happened.
+function describe(error: unknown): string {
+  const e = error as Error & { errors?: unknown[] };
+  const inner = e.errors?.map(describe).join('; ');
+  return inner ? `${e.message} (${inner})` : e.message;
+}
+
+const text = (buffer: Buffer | null | undefined) =>
+  buffer === null || buffer === undefined ? null : buffer.toString('utf8');
+
+/** Produces the records (acks=all) and returns the offset reported for each partition. */
+export function platformaticProduce(
+  connection: KafkaConnection,
+  topic: string,
+  records: readonly RecordToProduce[],
+): Promise<ProducedOffset[]> {
+  return attempt('produce', async () => {
+    const producer = new Producer({ ...platformaticOptions(connection), autocreateTopics: false });
+    try {
+      const result = await producer.send({
+        acks: -1,
+        messages: records.map((r) => ({
+          topic,
+          ...(r.key !== undefined && r.key !== null ? { key: Buffer.from(r.key) } : {}),
+          ...(r.value !== null ? { value: Buffer.from(r.value) } : {}),
+          ...(r.headers
+            ? { headers: new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) }
+            : {}),
+          ...(r.partition !== undefined ? { partition: r.partition } : {}),
+        })),
+      });
+      return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) }));
+    } finally {
+      await producer.close();
+    }
+  });
+}
+
+/** Joins `groupId` (required), reads from the committed offset or the beginning, commits, and leaves. */
+export function platformaticConsume(connection: KafkaConnection, options: ConsumeOptions): Promise<ConsumedRecord[]> {
+  const groupId = options.groupId;
+  if (!groupId) throw new Error('@platformatic/kafka consumes only as a group member: pass groupId');
+  return attempt('consume', async () => {
+    const consumer = new Consumer({
+      ...platformaticOptions(connection),
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+    });
+    const records: ConsumedRecord[] = [];
+    try {
+      const stream = await consumer.consume({
+        topics: [options.topic],
+        mode: 'committed',
+        fallbackMode: 'earliest',
+        autocommit: false,
+      });
+      const timer = setTimeout(() => void stream.close(), options.timeoutMs ?? 30_000);
+      try {
+        for await (const message of stream) {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of message.headers) headers[name.toString('utf8')] = value.toString('utf8');
+          records.push({
+            topic: message.topic,
+            partition: message.partition,
+            offset: Number(message.offset),
+            key: text(message.key),
+            value: text(message.value),
+            headers,
+            timestamp: Number(message.timestamp),
+          });
+          await message.commit();
+          if (records.length >= options.count) break;
+        }
+      } finally {
+        clearTimeout(timer);
+        await stream.close();
+      }
+    } finally {
+      await consumer.close(true);
+    }
+    if (records.length < options.count) {
+      throw new ClientError(client, 'consume', `timed out with ${records.length} of ${options.count} records`, {
+        received: records.sort(byOffset),
+      });
+    }
+    return records.sort(byOffset);
+  });
+}
+
+export function platformaticCreateTopics(connection: KafkaConnection, topics: readonly TopicToCreate[]): Promise<void> {
+  return attempt('create topics', async () => {
+    const admin = new Admin(platformaticOptions(connection));
+    try {
+      // One call per topic: the API takes one partition count and replication factor for all.
+      for (const topic of topics) {
+        await admin.createTopics({
+          topics: [topic.name],
+          partitions: topic.partitions ?? 1,
+          replicas: topic.replicationFactor ?? 1,
+        });
+      }
+    } finally {
+      await admin.close();
+    }
+  });
+}
+
+/** The committed offset of each partition of `topic` for `groupId`. */
+export function platformaticGroupOffsets(
+  connection: KafkaConnection,
+  groupId: string,
+  topic: string,
+): Promise<{ partition: number; offset: number }[]> {
+  return attempt('list group offsets', async () => {
+    const admin = new Admin(platformaticOptions(connection));
+    try {
+      const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
+      const partitions = group?.topics.find((t) => t.name === topic)?.partitions ?? [];
+      return partitions
+        .map((p) => ({ partition: p.partitionIndex, offset: Number(p.committedOffset) }))
+        .sort((a, b) => a.partition - b.partition);
+    } finally {
+      await admin.close();
+    }
+  });
+}

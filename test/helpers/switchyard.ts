@@ -1,0 +1,47 @@
+// A Switchyard proxy started in-process for integration tests, from YAML text, stopped when the
+// calling file's tests are done. Optionally hands every response frame written to a client to an
+// inspector, so tests can check what clients really receive.
+import { after } from 'node:test';
+import { parseConfiguration } from '../../src/config/index.ts';
+import { StructuredLogger } from '../../src/observability/logger.ts';
+import { KafkaProxy, withInternalOptions } from '../../src/proxy/lifecycle/kafka-proxy.ts';
+import { proxyRuntimeFactory } from '../../src/proxy/virtual-cluster.ts';
+
+export interface RunningProxy {
+  readonly proxy: KafkaProxy;
+  /** The bound bootstrap address of a gateway, "host:port". */
+  bootstrap(virtualCluster: string, gateway: string): string;
+  /** Log lines written so far (JSON objects). */
+  readonly logs: readonly Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+export interface ProxyOptions {
+  readonly inspectResponse?: (apiKey: number, apiVersion: number, frame: Buffer) => void;
+}
+
+export async function useProxy(yaml: string, options: ProxyOptions = {}): Promise<RunningProxy> {
+  const config = await parseConfiguration(yaml, { sourceName: 'test.yaml' });
+  const logs: Record<string, unknown>[] = [];
+  const logger = new StructuredLogger({
+    level: 'debug',
+    format: 'json',
+    sink: { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  const proxy = new KafkaProxy(
+    config,
+    withInternalOptions(
+      { runtimeFactory: proxyRuntimeFactory({ inspectResponse: options.inspectResponse }) },
+      { logger },
+    ),
+  );
+  const lifetime = proxy.startup();
+  await proxy.whenStarted();
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= proxy.shutdown().then(() => lifetime);
+    return stopped;
+  };
+  after(stop);
+  return { proxy, bootstrap: (vc, gateway) => proxy.bootstrapAddress(vc, gateway), logs, stop };
+}
