@@ -6,6 +6,7 @@
 import type { ProxyConfiguration, ProxyConfigurationModel, VirtualClusterDefinition } from '../../config/model.ts';
 import { configurationModel } from '../../config/model.ts';
 import {
+  formatAddress,
   type ManagementAddress,
   ManagementServer,
   type ManagementSource,
@@ -325,7 +326,8 @@ export class KafkaProxy implements AsyncDisposable {
       this.#management = server;
       try {
         await server.listen();
-        this.#logger.info(`management endpoint listening on ${server.configuredAddress}`);
+        const bound = server.address();
+        this.#logger.info(`management endpoint listening on ${formatAddress(bound.host, bound.port)}`);
       } catch (error) {
         const step = `start management endpoint on ${server.configuredAddress}`;
         if (!this.#interrupted()) return this.#failStartup(new ProxyStartupError(step, error));

@@ -1,0 +1,67 @@
+// The `switchyard` command (lifecycle.md §14). bin/switchyard.js imports this module.
+
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { ConfigurationError, loadConfiguration } from '../config/index.ts';
+import { configurationModel } from '../config/model.ts';
+import { type Logger, StructuredLogger, setDefaultLogger } from '../observability/logger.ts';
+import { VERSION } from '../proxy/lifecycle/version.ts';
+import { type Command, parseArguments, USAGE } from './arguments.ts';
+import { ProcessControl } from './process-control.ts';
+import { runSingleProcess } from './run.ts';
+import { runSupervisor } from './supervisor.ts';
+import { validate } from './validate.ts';
+import { runWorker } from './worker.ts';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const parsed = parseArguments(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`switchyard: ${parsed.error}\n\n${USAGE}`);
+    process.exit(1);
+  }
+  const command = parsed.command;
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return;
+    case 'version':
+      process.stdout.write(`switchyard ${VERSION}\n`);
+      return;
+    case 'validate':
+      process.exit(await validate(command.config, process));
+      break;
+    case 'run':
+      await run(command);
+  }
+}
+
+async function run(command: Extract<Command, { kind: 'run' }>): Promise<void> {
+  const logger: Logger = new StructuredLogger({
+    level: command.logLevel,
+    ...(command.logFormat === undefined ? {} : { format: command.logFormat }),
+  });
+  setDefaultLogger(logger);
+  const control = new ProcessControl(logger);
+  control.install({ signals: !cluster.isWorker });
+  if (cluster.isWorker) {
+    await runWorker(command.config, logger, control);
+    return;
+  }
+
+  let config: Awaited<ReturnType<typeof loadConfiguration>>;
+  try {
+    config = await loadConfiguration(command.config);
+  } catch (error) {
+    // Reported before anything is bound, with file, line and key (§14.3).
+    process.stderr.write(`${error instanceof ConfigurationError ? error.message : String(error)}\n`);
+    return control.exit('startup_failed', 1);
+  }
+  const workers =
+    command.workers === 'auto'
+      ? availableParallelism()
+      : (command.workers ?? configurationModel(config).network.workerThreadCount ?? 1);
+  if (workers === 1) await runSingleProcess(config, logger, control);
+  else await runSupervisor(config, workers, logger, control);
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,307 @@
+// The supervisor of `switchyard run --workers N` (lifecycle.md §13): forks N workers that share
+// the listening ports, serves the management endpoint for the group, replaces crashed workers
+// with backoff, and turns the workers' outcomes into the process exit code.
+
+import cluster, { type Worker } from 'node:cluster';
+import type { ProxyConfiguration } from '../config/model.ts';
+import { configurationModel } from '../config/model.ts';
+import { ManagementServer, type Readiness } from '../management/management-server.ts';
+import type { Logger } from '../observability/logger.ts';
+import { mergeExpositions } from '../observability/merge.ts';
+import { SupervisorMetrics } from '../observability/metrics.ts';
+import type { StatusDocument, VirtualClusterStatus } from '../proxy/lifecycle/kafka-proxy.ts';
+import { VERSION } from '../proxy/lifecycle/version.ts';
+import { isMessage, type SupervisorMessage, WORKER_INDEX_ENV, type WorkerMessage } from './ipc.ts';
+import type { ProcessControl } from './process-control.ts';
+
+const METRICS_TIMEOUT_MS = 2_000;
+const FIRST_RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A worker that ran this long resets the restart backoff. */
+const STABLE_RUN_MS = 60_000;
+
+/** The group's state machine (§13.3, §13.5). */
+type GroupState =
+  | { readonly kind: 'starting' }
+  | { readonly kind: 'started'; readonly at: Date }
+  /** `startupFailed`: a worker failed to start, so the group exits 1 whatever the others do. */
+  | { readonly kind: 'stopping'; readonly startupFailed: boolean; readonly startedAt: Date | null }
+  | { readonly kind: 'stopped' };
+
+const GROUP_EDGES: Readonly<Record<GroupState['kind'], readonly GroupState['kind'][]>> = {
+  starting: ['started', 'stopping'],
+  started: ['stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
+interface WorkerSlot {
+  readonly index: number;
+  worker: Worker | null;
+  /** The last status the worker reported; null until its first report (and after it exited). */
+  status: StatusDocument | null;
+  readiness: Readiness | null;
+  restarts: number;
+  forkedAt: number;
+  nextRestartDelayMs: number;
+  restartTimer: NodeJS.Timeout | undefined;
+  /** Exit codes of workers that exited while the group was stopping. */
+  stopExitCode: number | null;
+}
+
+export async function runSupervisor(
+  config: ProxyConfiguration,
+  workerCount: number,
+  logger: Logger,
+  control: ProcessControl,
+): Promise<void> {
+  const supervisor = new Supervisor(config, workerCount, logger, control);
+  await supervisor.start();
+}
+
+class Supervisor {
+  readonly #logger: Logger;
+  readonly #control: ProcessControl;
+  readonly #metrics = new SupervisorMetrics();
+  readonly #slots: WorkerSlot[];
+  readonly #management: ManagementServer | null;
+  readonly #began = Date.now();
+  #state: GroupState = { kind: 'starting' };
+  #nextMetricsRequest = 0;
+  readonly #pendingMetrics = new Map<number, (text: string) => void>();
+
+  constructor(config: ProxyConfiguration, workerCount: number, logger: Logger, control: ProcessControl) {
+    this.#logger = logger;
+    this.#control = control;
+    this.#slots = Array.from({ length: workerCount }, (_, index) => ({
+      index,
+      worker: null,
+      status: null,
+      readiness: null,
+      restarts: 0,
+      forkedAt: 0,
+      nextRestartDelayMs: FIRST_RESTART_DELAY_MS,
+      restartTimer: undefined,
+      stopExitCode: null,
+    }));
+    const management = configurationModel(config).management;
+    this.#management =
+      management === undefined
+        ? null
+        : new ManagementServer(
+            {
+              readiness: () => this.#readiness(),
+              status: () => this.#status(),
+              metricsText: () => this.#metricsText(),
+            },
+            { host: management.bindAddress, port: management.port },
+          );
+  }
+
+  async start(): Promise<void> {
+    this.#logger.info(`Switchyard ${VERSION} supervisor starting ${this.#slots.length} workers`);
+    this.#control.setHooks({
+      requestShutdown: () => this.#stop(false),
+      beforeForcedExit: () => {
+        for (const slot of this.#slots) slot.worker?.process.kill('SIGKILL');
+      },
+    });
+    if (this.#management !== null) {
+      try {
+        await this.#management.listen();
+      } catch (error) {
+        this.#logger.error(
+          `Switchyard failed to start: start management endpoint on ${this.#management.configuredAddress}`,
+          {
+            error,
+          },
+        );
+        this.#control.exit('startup_failed', 1);
+      }
+    }
+    if (this.#state.kind !== 'starting') return this.#finishIfIdle();
+    for (const slot of this.#slots) this.#fork(slot);
+  }
+
+  #transition(next: GroupState): void {
+    if (!GROUP_EDGES[this.#state.kind].includes(next.kind)) {
+      throw new Error(`illegal worker group state transition ${this.#state.kind} → ${next.kind}`);
+    }
+    this.#state = next;
+  }
+
+  #fork(slot: WorkerSlot): void {
+    slot.restartTimer = undefined;
+    slot.status = null;
+    slot.readiness = null;
+    slot.forkedAt = performance.now();
+    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index) });
+    slot.worker = worker;
+    worker.on('message', (message: unknown) => this.#onMessage(slot, message));
+    worker.on('exit', (code, signal) => this.#onExit(slot, worker, code, signal));
+  }
+
+  #send(slot: WorkerSlot, message: SupervisorMessage): void {
+    const worker = slot.worker;
+    if (worker?.isConnected()) worker.send(message);
+  }
+
+  #onMessage(slot: WorkerSlot, message: unknown): void {
+    if (!isMessage<WorkerMessage>(message)) return;
+    if (message.type === 'metrics') {
+      this.#pendingMetrics.get(message.id)?.(message.text);
+      return;
+    }
+    slot.status = message.status;
+    slot.readiness = message.readiness;
+    if (this.#state.kind === 'starting' && this.#slots.every((s) => s.status?.state === 'started')) {
+      this.#transition({ kind: 'started', at: new Date() });
+      this.#control.markStarted();
+      this.#logger.info(`Switchyard started with ${this.#slots.length} workers`);
+    }
+  }
+
+  #onExit(slot: WorkerSlot, worker: Worker, code: number | null, signal: string | null): void {
+    if (slot.worker !== worker) return;
+    slot.worker = null;
+    const reached = slot.status?.state;
+    slot.status = null;
+    slot.readiness = null;
+    const exitCode = code ?? 2;
+    const state = this.#state;
+    switch (state.kind) {
+      case 'starting':
+        this.#logger.error(`worker ${slot.index} exited during startup (exit code ${code}, signal ${signal})`);
+        slot.stopExitCode = exitCode;
+        this.#stop(true);
+        break;
+      case 'started': {
+        this.#logger.error(
+          `worker ${slot.index} exited unexpectedly (exit code ${code}, signal ${signal}, state ${reached})`,
+        );
+        this.#metrics.workerRestarts.inc({});
+        slot.restarts++;
+        const ranMs = performance.now() - slot.forkedAt;
+        if (ranMs >= STABLE_RUN_MS) slot.nextRestartDelayMs = FIRST_RESTART_DELAY_MS;
+        const delay = slot.nextRestartDelayMs;
+        slot.nextRestartDelayMs = Math.min(delay * 2, MAX_RESTART_DELAY_MS);
+        this.#logger.info(`replacing worker ${slot.index} in ${delay} ms`);
+        slot.restartTimer = setTimeout(() => this.#fork(slot), delay);
+        break;
+      }
+      case 'stopping':
+        slot.stopExitCode = signal === null ? exitCode : 2;
+        this.#finishIfIdle();
+        break;
+      case 'stopped':
+        break;
+    }
+  }
+
+  /** Graceful stop of the group: every worker is asked to shut down (§13.3 steps 4 and 5). */
+  #stop(startupFailed: boolean): void {
+    const state = this.#state;
+    if (state.kind === 'stopping') {
+      if (startupFailed && !state.startupFailed) this.#state = { ...state, startupFailed };
+      return;
+    }
+    if (state.kind === 'stopped') return;
+    this.#transition({ kind: 'stopping', startupFailed, startedAt: state.kind === 'started' ? state.at : null });
+    this.#logger.info('Switchyard stopping: asking every worker to shut down');
+    for (const slot of this.#slots) {
+      clearTimeout(slot.restartTimer);
+      slot.restartTimer = undefined;
+      this.#send(slot, { type: 'shutdown' });
+    }
+    this.#finishIfIdle();
+  }
+
+  #finishIfIdle(): void {
+    if (this.#state.kind !== 'stopping' || this.#slots.some((slot) => slot.worker !== null)) return;
+    const startupFailed = this.#state.startupFailed;
+    this.#transition({ kind: 'stopped' });
+    void this.#closeManagement().then((closeFailed) => {
+      if (startupFailed) this.#control.exit('startup_failed', 1);
+      const failed = closeFailed || this.#slots.some((slot) => slot.stopExitCode !== null && slot.stopExitCode !== 0);
+      if (failed) this.#control.exit('shutdown_failed', 2);
+      this.#control.exit('clean', 0);
+    });
+  }
+
+  async #closeManagement(): Promise<boolean> {
+    try {
+      await this.#management?.close();
+      return false;
+    } catch (error) {
+      this.#logger.error('closing the management endpoint failed', { error });
+      return true;
+    }
+  }
+
+  // ---- management (§13.5) ----
+
+  #readiness(): Readiness {
+    const reasons: string[] = [];
+    if (this.#state.kind !== 'started') reasons.push(`worker group state is ${this.#state.kind}`);
+    for (const slot of this.#slots) {
+      if (slot.readiness === null) reasons.push(`worker ${slot.index} has not reported its state`);
+      else for (const reason of slot.readiness.reasons) reasons.push(`worker ${slot.index}: ${reason}`);
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  async #metricsText(): Promise<string> {
+    const texts = await Promise.all(this.#slots.map((slot) => this.#workerMetrics(slot)));
+    return mergeExpositions([...texts.filter((t): t is string => t !== null), this.#metrics.render()]);
+  }
+
+  #workerMetrics(slot: WorkerSlot): Promise<string | null> {
+    if (!slot.worker?.isConnected()) return Promise.resolve(null);
+    const id = this.#nextMetricsRequest++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pendingMetrics.delete(id);
+        this.#logger.warn(`worker ${slot.index} did not answer a metrics request within 2s; its series are left out`);
+        resolve(null);
+      }, METRICS_TIMEOUT_MS);
+      this.#pendingMetrics.set(id, (text) => {
+        clearTimeout(timer);
+        this.#pendingMetrics.delete(id);
+        resolve(text);
+      });
+      this.#send(slot, { type: 'metrics', id });
+    });
+  }
+
+  async #status(): Promise<unknown> {
+    const state = this.#state;
+    const startedAt = state.kind === 'started' ? state.at : state.kind === 'stopping' ? state.startedAt : null;
+    return {
+      state: state.kind,
+      version: VERSION,
+      startedAt: startedAt?.toISOString() ?? null,
+      uptimeSeconds: (Date.now() - this.#began) / 1000,
+      virtualClusters: this.#groupVirtualClusters(),
+      workers: this.#slots.map((slot) => ({
+        index: slot.index,
+        pid: slot.worker?.process.pid ?? null,
+        state: slot.status?.state ?? (slot.worker === null ? 'exited' : 'starting'),
+        restarts: slot.restarts,
+        virtualClusters: slot.status?.virtualClusters ?? [],
+      })),
+    };
+  }
+
+  /** Per VC: serving if serving in every worker, else its state in the lowest-numbered worker where it is not. */
+  #groupVirtualClusters(): VirtualClusterStatus[] {
+    const reported = this.#slots.map((slot) => slot.status?.virtualClusters ?? null);
+    const names = [...new Set(reported.flatMap((vcs) => (vcs ?? []).map((vc) => vc.name)))];
+    return names.map((name) => {
+      const perWorker = reported.map((vcs) => vcs?.find((vc) => vc.name === name) ?? null);
+      const notServing = perWorker.find((vc) => vc === null || vc.state !== 'serving');
+      const first = perWorker.find((vc) => vc !== null) as VirtualClusterStatus;
+      if (notServing === undefined) return first;
+      return notServing ?? { ...first, state: 'initializing', failureReason: null, gateways: [] };
+    });
+  }
+}

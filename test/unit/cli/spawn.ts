@@ -1,0 +1,93 @@
+// Runs bin/switchyard.js as a child process and collects its output; log lines are JSON because
+// standard output is a pipe.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+
+const BIN = new URL('../../../bin/switchyard.js', import.meta.url).pathname;
+
+export interface LogLine {
+  readonly level?: string;
+  readonly msg?: string;
+  readonly [field: string]: unknown;
+}
+
+export interface Finished {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Standard output lines that are JSON log records. */
+  readonly lines: readonly LogLine[];
+}
+
+export interface Running {
+  readonly child: ChildProcess;
+  /** Resolves with the first log record matching `predicate` (already written or future). */
+  waitForLine(predicate: (line: LogLine) => boolean): Promise<LogLine>;
+  readonly exit: Promise<Finished>;
+}
+
+function parseLines(stdout: string): LogLine[] {
+  const lines: LogLine[] = [];
+  for (const text of stdout.split('\n')) {
+    if (!text.startsWith('{')) continue;
+    try {
+      lines.push(JSON.parse(text) as LogLine);
+    } catch {
+      // Not a log record.
+    }
+  }
+  return lines;
+}
+
+export function startCommand(
+  args: readonly string[],
+  options: { readonly nodeArgs?: readonly string[] } = {},
+): Running {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    stdout += chunk;
+    const lines = parseLines(stdout);
+    for (const waiter of [...waiters]) {
+      const line = lines.find(waiter.predicate);
+      if (line !== undefined) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exit = new Promise<Finished>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, lines: parseLines(stdout) }));
+  });
+  return {
+    child,
+    exit,
+    waitForLine: (predicate) => {
+      const existing = parseLines(stdout).find(predicate);
+      if (existing !== undefined) return Promise.resolve(existing);
+      return new Promise<LogLine>((resolve, reject) => {
+        waiters.push({ predicate, resolve });
+        void exit.then((finished) =>
+          reject(new Error(`the process exited (${finished.code}) first:\n${finished.stdout}\n${finished.stderr}`)),
+        );
+      });
+    },
+  };
+}
+
+export function runCommand(
+  args: readonly string[],
+  options: { readonly nodeArgs?: readonly string[] } = {},
+): Promise<Finished> {
+  return startCommand(args, options).exit;
+}
