@@ -1,3 +1,19 @@
 // Switchyard's public API: plugin interfaces, configuration loading and KafkaProxy for embedding.
 // Everything not exported here is internal.
-export {};
+
+// Configuration loading (lifecycle.md §3.1).
+export {
+  ConfigurationError,
+  type ConfigurationIssue,
+  loadConfiguration,
+  type ProxyConfiguration,
+  parseConfiguration,
+} from './config/index.ts';
+// Plugin kinds and plugin errors (routing.md §3.0, §3.8).
+export {
+  type JsonSchema,
+  PluginConfigurationError,
+  type PluginKind,
+  PluginKinds,
+  UnknownPluginError,
+} from './plugins/index.ts';
