@@ -1,6 +1,7 @@
 // A Switchyard proxy started in-process for integration tests, from YAML text, stopped when the
 // calling file's tests are done. Optionally hands every response frame written to a client to an
 // inspector, so tests can check what clients really receive.
+import { createServer } from 'node:net';
 import { after } from 'node:test';
 import { parseConfiguration } from '../../src/config/index.ts';
 import { StructuredLogger } from '../../src/observability/logger.ts';
@@ -44,4 +45,27 @@ export async function useProxy(yaml: string, options: ProxyOptions = {}): Promis
   };
   after(stop);
   return { proxy, bootstrap: (vc, gateway) => proxy.bootstrapAddress(vc, gateway), logs, stop };
+}
+
+/**
+ * The first of `size` consecutive free loopback ports, for port-per-broker gateways (bootstrap at
+ * the first, node V at first + 1 + V). Found by binding each port once; random bases keep
+ * concurrent test files apart.
+ */
+export async function freePortBlock(size: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 30_000 + Math.floor(Math.random() * 25_000);
+    let free = true;
+    for (let port = base; port < base + size && free; port++) free = await canBind(port);
+    if (free) return base;
+  }
+  throw new Error(`no block of ${size} free ports found`);
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }

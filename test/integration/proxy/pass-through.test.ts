@@ -1,0 +1,189 @@
+// A virtual cluster in front of a real 3-broker Kafka cluster, through a port-per-broker gateway:
+// real clients work through it as they do against Kafka, and never see a real broker address.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { test } from 'node:test';
+import { decodeResponseBody, readResponseHeader, responseHeaderVersion } from '../../../src/protocol/index.ts';
+import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
+import {
+  kafkajsConsume,
+  kafkajsCreateTopics,
+  kafkajsDescribeCluster,
+  kafkajsProduce,
+} from '../../helpers/clients/kafkajs.ts';
+import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
+import {
+  platformaticConsume,
+  platformaticCreateTopics,
+  platformaticProduce,
+} from '../../helpers/clients/platformatic.ts';
+import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+
+const cluster = await useKafkaCluster({ brokers: 3, name: 'pass-through' });
+const realPorts = new Set(cluster.brokers.map((broker) => broker.port));
+
+/** Every host/port pair found anywhere in the decoded responses clients received. */
+const seenAddresses: { apiKey: number; host: string; port: number }[] = [];
+
+function collectAddresses(apiKey: number, value: unknown): void {
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return;
+  if (Array.isArray(value)) {
+    for (const item of value) collectAddresses(apiKey, item);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  if (typeof record.host === 'string' && typeof record.port === 'number') {
+    seenAddresses.push({ apiKey, host: record.host, port: record.port });
+  }
+  for (const child of Object.values(record)) collectAddresses(apiKey, child);
+}
+
+/** A closed port: a cluster there is unreachable. */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  assert.ok(address && typeof address !== 'string');
+  await new Promise((resolve) => server.close(resolve));
+  return address.port;
+}
+
+const deadPort = await unusedPort();
+const demoPorts = await freePortBlock(8);
+const unreachablePorts = await freePortBlock(8);
+const running = await useProxy(
+  `
+clusterDefinitions:
+  - name: main
+    bootstrapServers: ${cluster.bootstrapServers}
+  - name: gone
+    bootstrapServers: 127.0.0.1:${deadPort}
+virtualClusters:
+  - name: demo
+    target: { cluster: main }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${demoPorts}
+  - name: unreachable
+    target: { cluster: gone }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${unreachablePorts}
+`,
+  {
+    inspectResponse: (apiKey, apiVersion, frame) => {
+      const header = readResponseHeader(frame, responseHeaderVersion(apiKey, apiVersion));
+      collectAddresses(apiKey, decodeResponseBody(apiKey, apiVersion, frame, header.bodyOffset));
+    },
+  },
+);
+const viaProxy = { bootstrapServers: running.bootstrap('demo', 'ports') };
+const proxyPort = Number(viaProxy.bootstrapServers.split(':')[1]);
+
+test('kcat sees every broker of the cluster at a proxy address, never a real one', async () => {
+  const metadata = await kcatMetadata(viaProxy);
+  assert.deepEqual(
+    metadata.brokers.map((broker) => broker.id).sort(),
+    cluster.brokers.map((broker) => broker.id).sort(),
+  );
+  for (const broker of metadata.brokers) {
+    assert.ok(!realPorts.has(broker.port), `broker ${broker.id} advertised at real port ${broker.port}`);
+  }
+});
+
+test('kafkajs creates a 12-partition topic, produces and consumes it back in a group through the proxy', async () => {
+  await kafkajsCreateTopics(viaProxy, [{ name: 'kafkajs-orders', partitions: 12, replicationFactor: 3 }]);
+  const records = Array.from({ length: 200 }, (_, i) => ({ key: `k${i % 17}`, value: `order-${i}` }));
+  await kafkajsProduce(viaProxy, 'kafkajs-orders', records);
+  const consumed = await kafkajsConsume(viaProxy, { topic: 'kafkajs-orders', groupId: 'kafkajs-group', count: 200 });
+  assert.deepEqual(consumed.map((r) => r.value).sort(), records.map((r) => r.value).sort());
+  // Per key (hence per partition), order is preserved.
+  for (let key = 0; key < 17; key++) {
+    const sent = records.filter((r) => r.key === `k${key}`).map((r) => r.value);
+    const got = consumed
+      .filter((r) => r.key === `k${key}`)
+      .sort((a, b) => a.offset - b.offset)
+      .map((r) => r.value);
+    assert.deepEqual(got, sent);
+  }
+});
+
+test('@platformatic/kafka produces and consumes in a group through the proxy', async () => {
+  await platformaticCreateTopics(viaProxy, [{ name: 'platformatic-events', partitions: 6, replicationFactor: 3 }]);
+  const records = Array.from({ length: 100 }, (_, i) => ({ key: `p${i}`, value: `event-${i}` }));
+  await platformaticProduce(viaProxy, 'platformatic-events', records);
+  const consumed = await platformaticConsume(viaProxy, {
+    topic: 'platformatic-events',
+    groupId: 'platformatic-group',
+    count: 100,
+  });
+  assert.deepEqual(consumed.map((r) => r.value).sort(), records.map((r) => r.value).sort());
+});
+
+test('kcat produces and consumes through the proxy', async () => {
+  await kafkajsCreateTopics(viaProxy, [{ name: 'kcat-lines', partitions: 3, replicationFactor: 3 }]);
+  const records = Array.from({ length: 50 }, (_, i) => ({ value: `line-${i}`, partition: i % 3 }));
+  await kcatProduce(viaProxy, 'kcat-lines', records);
+  const consumed = await kcatConsume(viaProxy, { topic: 'kcat-lines', count: 50 });
+  assert.deepEqual(consumed.map((r) => r.value).sort(), records.map((r) => r.value).sort());
+});
+
+test('the Java console producer and consumer round-trip through the proxy', async () => {
+  await kafkajsCreateTopics(viaProxy, [{ name: 'java-console', partitions: 3, replicationFactor: 3 }]);
+  const records = Array.from({ length: 30 }, (_, i) => ({ key: `j${i}`, value: `java-${i}` }));
+  await javaConsoleProduce(viaProxy, 'java-console', records);
+  const consumed = await javaConsoleConsume(viaProxy, { topic: 'java-console', groupId: 'java-group', count: 30 });
+  assert.deepEqual(consumed.map((r) => r.value).sort(), records.map((r) => r.value).sort());
+});
+
+test('no response a client receives names a real broker port', async () => {
+  seenAddresses.length = 0;
+  await kafkajsDescribeCluster(viaProxy);
+  await kafkajsProduce(viaProxy, 'kafkajs-orders', [{ key: 'x', value: 'scan' }]);
+  await kafkajsConsume(viaProxy, { topic: 'kafkajs-orders', groupId: 'scan-group', count: 201 });
+  await kcatMetadata(viaProxy);
+  assert.ok(seenAddresses.length > 0, 'the scan saw broker addresses (METADATA, FIND_COORDINATOR, DESCRIBE_CLUSTER)');
+  const leaks = seenAddresses.filter((address) => realPorts.has(address.port));
+  assert.deepEqual(leaks, []);
+});
+
+test('a malformed frame closes only its own connection; other clients keep working', async () => {
+  const socket = connect(proxyPort, '127.0.0.1');
+  await once(socket, 'connect');
+  // A size prefix of -5 can never be a Kafka frame.
+  socket.write(Buffer.from([0xff, 0xff, 0xff, 0xfb, 1, 2, 3]));
+  await once(socket, 'close');
+  const metadata = await kcatMetadata(viaProxy);
+  assert.equal(metadata.brokers.length, 3);
+  assert.ok(
+    running.logs.some(
+      (line) => line.msg === 'malformed request frame from client; closing the connection' && line.sessionId,
+    ),
+    'the close is logged with the session id',
+  );
+});
+
+test('a client that disconnects in the middle of a request leaves other sessions unaffected', async () => {
+  const socket = connect(proxyPort, '127.0.0.1');
+  await once(socket, 'connect');
+  // The first bytes of a 100-byte frame, then a disconnect.
+  socket.end(Buffer.from([0, 0, 0, 100, 0, 18, 0, 0]));
+  await once(socket, 'close');
+  const metadata = await kcatMetadata(viaProxy);
+  assert.equal(metadata.brokers.length, 3);
+});
+
+test('a virtual cluster whose cluster is unreachable closes the client connection with a logged reason', async () => {
+  const unreachable = { bootstrapServers: running.bootstrap('unreachable', 'ports') };
+  await assert.rejects(kcatMetadata(unreachable, { timeoutMs: 3000 }));
+  const failure = running.logs.find(
+    (line) => line.virtualCluster === 'unreachable' && line.cause === 'upstream_failed' && line.sessionId,
+  );
+  assert.ok(failure, 'the failure is logged with the session id');
+  assert.match(String(failure.msg), /ECONNREFUSED/);
+});
