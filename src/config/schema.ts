@@ -520,7 +520,6 @@ export class Walker {
     };
     switch (spec.kind) {
       case 'any':
-        this.#checkDuplicateKeys(node, path);
         return this.#plain(node, path);
       case 'object':
         if (!isMap(node)) return invalid();
@@ -652,13 +651,12 @@ export class Walker {
   #plain(node: Node | null | undefined, path: Path): unknown {
     const resolved = resolveAliases(node, this.#resolve);
     if (isMap(resolved)) {
+      this.#checkDuplicateKeys(resolved, path);
       const out: Record<string, unknown> = {};
       for (const pair of resolved.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         if (Object.hasOwn(out, key)) continue;
-        const child = resolveAliases(pair.value, this.#resolve);
-        this.#checkDuplicateKeys(child, [...path, key]);
-        out[key] = this.#plain(child, [...path, key]);
+        out[key] = this.#plain(resolveAliases(pair.value, this.#resolve), [...path, key]);
       }
       return out;
     }

@@ -25,7 +25,7 @@ test('VG2: a mapping that repeats a key is rejected at the repeated key, also in
 filterDefinitions:
   - name: f
     type: Nope
-    config: { a: { b: 1, b: 2 } }
+    config: { a: { b: 1, b: 2 }, list: [{ c: 1, c: 2 }] }
 virtualClusters:${vc('{ cluster: main }')}
 `);
   assert.ok(
@@ -34,6 +34,7 @@ virtualClusters:${vc('{ cluster: main }')}
     ),
   );
   assert.ok(lines.includes("test.yaml:10:26: error: Duplicate key 'b' (at filterDefinitions[0].config.a.b)"));
+  assert.ok(lines.includes("test.yaml:10:49: error: Duplicate key 'c' (at filterDefinitions[0].config.list[0].c)"));
 });
 
 test('VG3: unknown properties are rejected anywhere outside plugin config, with a suggestion', async () => {
