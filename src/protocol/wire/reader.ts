@@ -37,24 +37,45 @@ export class ByteReader {
     return at;
   }
 
+  // The fixed-width reads assemble bytes by hand: cheaper than Buffer's read methods, which check
+  // their arguments again after our bounds check.
   int8(): number {
-    return this.buf.readInt8(this.need(1));
+    const at = this.offset;
+    if (at + 1 > this.end) this.fail(`need 1 byte, ${this.end - at} remain`);
+    this.offset = at + 1;
+    return (this.buf[at]! << 24) >> 24;
   }
 
   int16(): number {
-    return this.buf.readInt16BE(this.need(2));
+    const at = this.offset;
+    if (at + 2 > this.end) this.fail(`need 2 bytes, ${this.end - at} remain`);
+    this.offset = at + 2;
+    const b = this.buf;
+    return ((b[at]! << 24) | (b[at + 1]! << 16)) >> 16;
   }
 
   uint16(): number {
-    return this.buf.readUInt16BE(this.need(2));
+    const at = this.offset;
+    if (at + 2 > this.end) this.fail(`need 2 bytes, ${this.end - at} remain`);
+    this.offset = at + 2;
+    const b = this.buf;
+    return (b[at]! << 8) | b[at + 1]!;
   }
 
   int32(): number {
-    return this.buf.readInt32BE(this.need(4));
+    const at = this.offset;
+    if (at + 4 > this.end) this.fail(`need 4 bytes, ${this.end - at} remain`);
+    this.offset = at + 4;
+    const b = this.buf;
+    return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
   }
 
   uint32(): number {
-    return this.buf.readUInt32BE(this.need(4));
+    const at = this.offset;
+    if (at + 4 > this.end) this.fail(`need 4 bytes, ${this.end - at} remain`);
+    this.offset = at + 4;
+    const b = this.buf;
+    return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
   }
 
   int64(): bigint {
@@ -67,7 +88,10 @@ export class ByteReader {
 
   /** Like Kafka, any non-zero byte is true. */
   bool(): boolean {
-    return this.buf[this.need(1)] !== 0;
+    const at = this.offset;
+    if (at + 1 > this.end) this.fail(`need 1 byte, ${this.end - at} remain`);
+    this.offset = at + 1;
+    return this.buf[at] !== 0;
   }
 
   /** Unsigned LEB128 of at most 5 bytes holding a 32-bit value (Kafka's `readUnsignedVarint`). */
