@@ -20,8 +20,9 @@ import org.apache.kafka.common.protocol.Readable;
 /**
  * Converts Kafka messages between JSON and bytes with Kafka's own generated classes, one JSON request
  * per stdin line, one JSON answer per stdout line:
- *   {"op":"encode","name":"MetadataResponse","version":12,"json":{...}} -> {"ok":true,"bytes":"<base64>"}
- *   {"op":"decode","name":"MetadataResponse","version":12,"bytes":"<base64>"} -> {"ok":true,"json":{...}}
+ *   {"op":"encode","class":"MetadataResponseData","version":12,"json":{...}} -> {"ok":true,"bytes":"<base64>"}
+ *   {"op":"decode","class":"MetadataResponseData","version":12,"bytes":"<base64>"} -> {"ok":true,"json":{...}}
+ * ("class" is the simple name of a generated class in org.apache.kafka.common.message.)
  * Failures answer {"ok":false,"error":"..."} so that one bad case does not end the run.
  */
 public class MessageHarness {
@@ -32,9 +33,9 @@ public class MessageHarness {
         final Method fromJson;
         final Method toJson;
 
-        Classes(String name) throws Exception {
-            Class<?> data = Class.forName("org.apache.kafka.common.message." + name + "Data");
-            Class<?> converter = Class.forName("org.apache.kafka.common.message." + name + "DataJsonConverter");
+        Classes(String className) throws Exception {
+            Class<?> data = Class.forName("org.apache.kafka.common.message." + className);
+            Class<?> converter = Class.forName("org.apache.kafka.common.message." + className + "JsonConverter");
             fromBytes = data.getConstructor(Readable.class, short.class);
             fromJson = converter.getMethod("read", JsonNode.class, short.class);
             toJson = converter.getMethod("write", data, short.class, boolean.class);
@@ -51,7 +52,7 @@ public class MessageHarness {
             ObjectNode answer = MAPPER.createObjectNode();
             try {
                 JsonNode request = MAPPER.readTree(line);
-                String name = request.get("name").asText();
+                String name = request.get("class").asText();
                 short version = (short) request.get("version").asInt();
                 Classes classes = CLASSES.get(name);
                 if (classes == null) {

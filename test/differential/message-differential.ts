@@ -18,15 +18,20 @@ export function startMessageHarness(): JavaHarness {
   return startJavaHarness({ source: HARNESS_SOURCE });
 }
 
-/** Every codec with a Kafka counterpart: all API requests and responses, and the two headers. */
+/** Every generated codec: all API requests and responses, the headers and the other data messages. */
 export function allCodecs(): MessageCodec<unknown>[] {
   const out: MessageCodec<unknown>[] = [];
   for (let key = 0; key < 0x8000; key++) {
     const c = codecsFor(key);
     if (c) out.push(c.request, c.response);
   }
-  out.push(otherCodecs.RequestHeader as MessageCodec<unknown>, otherCodecs.ResponseHeader as MessageCodec<unknown>);
+  out.push(...(Object.values(otherCodecs) as MessageCodec<unknown>[]));
   return out;
+}
+
+/** Kafka's class for a spec: `XxxData` for API messages and headers, the spec name for data messages. */
+function javaClass(codec: MessageCodec<unknown>): string {
+  return codec.schema.kind === 'data' ? codec.name : `${codec.name}Data`;
 }
 
 export interface CaseResult {
@@ -83,9 +88,9 @@ export async function runCase(
     return result;
   }
   const jsonText = toKafkaJsonText(msg, schema, version);
-  const name = JSON.stringify(codec.name);
+  const name = JSON.stringify(javaClass(codec));
   const encoded = JSON.parse(
-    await harness.callLine(`{"op":"encode","name":${name},"version":${version},"json":${jsonText}}`),
+    await harness.callLine(`{"op":"encode","class":${name},"version":${version},"json":${jsonText}}`),
   ) as KafkaAnswer;
   if (!encoded.ok || encoded.bytes === undefined) {
     failures.push(`Kafka could not encode the instance: ${encoded.error}`);
@@ -96,7 +101,7 @@ export async function runCase(
     failures.push(`bytes differ: Switchyard ${ours.toString('hex')} / Kafka ${theirs.toString('hex')}`);
   }
   const decodedText = await harness.callLine(
-    `{"op":"decode","name":${name},"version":${version},"bytes":"${theirs.toString('base64')}"}`,
+    `{"op":"decode","class":${name},"version":${version},"bytes":"${theirs.toString('base64')}"}`,
   );
   const decoded = parseJsonExact(decodedText) as { ok: boolean; error?: string; json?: unknown };
   if (!decoded.ok) {
