@@ -213,6 +213,7 @@ function buildModel(
     const role = plugins.filters[i]?.ok ? plugins.filters[i].plugin.saslRole : undefined;
     filters.set(f!.name!, {
       name: f!.name!,
+      path: `filterDefinitions[${i}]`,
       type: f!.type!,
       implementation: implementation(f!.type!, plugins.filters[i]),
       config: configs.filters[i],
@@ -224,6 +225,7 @@ function buildModel(
   raw.routerDefinitions?.forEach((r, i) => {
     routers.set(r!.name!, {
       name: r!.name!,
+      path: `routerDefinitions[${i}]`,
       type: r!.type!,
       implementation: implementation(r!.type!, plugins.routers[i]),
       config: configs.routers[i],

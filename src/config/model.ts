@@ -53,6 +53,8 @@ export type SaslRole = 'inspect' | 'terminate' | 'initiate';
 
 export interface FilterDefinition {
   readonly name: string;
+  /** Where it is defined, e.g. `filterDefinitions[0]`, for `source.locate()`. */
+  readonly path: string;
   readonly type: string;
   readonly implementation: PluginImplementation;
   /** Validated config: deep-frozen, schema defaults applied; `null` when absent. */
@@ -73,6 +75,9 @@ export interface RouteDefinition {
 
 export interface RouterDefinition {
   readonly name: string;
+  /** Where it is defined, e.g. `routerDefinitions[1]`: VS1–VS3 are located with
+   *  `source.locate(path)` or `source.locate(`${path}.config`, pointer)`. */
+  readonly path: string;
   readonly type: string;
   readonly implementation: PluginImplementation;
   /** Validated config: deep-frozen, schema defaults applied; `null` when absent. */
@@ -128,6 +133,7 @@ export interface SniHostIdentifiesNodeGateway {
 
 export type GatewayDefinition = PortIdentifiesNodeGateway | SniHostIdentifiesNodeGateway;
 
+/** Defined at `virtualClusters[i]`, where i is its index in `ProxyConfigurationModel.virtualClusters`. */
 export interface VirtualClusterDefinition {
   readonly name: string;
   readonly target: TargetReference;

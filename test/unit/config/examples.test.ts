@@ -446,7 +446,10 @@ test('the model is immutable and source.locate() points into the file', async ()
   assert.ok(Object.isFrozen(model.virtualClusters[0]));
   assert.ok(Object.isFrozen(model.routers.get('b-split')?.config));
   assert.throws(() => (model.clusters as Map<string, unknown>).set('x', {}), TypeError);
-  assert.deepEqual(model.source.locate('routerDefinitions[1].config'), { line: 41, column: 5 });
-  assert.deepEqual(model.source.locate('routerDefinitions[1].config', '/archiveTopics/0'), { line: 41, column: 31 });
+  const path = model.routers.get('b-split')?.path;
+  assert.equal(path, 'routerDefinitions[1]');
+  assert.equal(model.filters.get('prefix-a')?.path, 'filterDefinitions[1]');
+  assert.deepEqual(model.source.locate(`${path}.config`), { line: 41, column: 5 });
+  assert.deepEqual(model.source.locate(`${path}.config`, '/archiveTopics/0'), { line: 41, column: 31 });
   assertHas([model.source.file], 'test.yaml');
 });
