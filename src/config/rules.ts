@@ -504,7 +504,7 @@ function checkCycles(
       .map((t) => t.router!);
     edges.set(name, targets);
   }
-  // Tarjan's algorithm, iterative over the (usually tiny) graph via recursion depth ≤ routers.
+  // Tarjan's algorithm; recursion depth is bounded by the number of router definitions.
   let counter = 0;
   const order = new Map<string, number>();
   const low = new Map<string, number>();
