@@ -198,3 +198,14 @@ test('warnings do not prevent loading and are returned in file order', async () 
     ],
   );
 });
+
+test('YAML anchors and aliases are resolved', async () => {
+  const { model } = await load(`
+clusterDefinitions:
+  - { name: a, bootstrapServers: &servers "kafka:9092", tls: &tls { trust: { storeFile: ca.pem } } }
+  - { name: b, bootstrapServers: *servers, tls: *tls }
+virtualClusters:${vc('{ cluster: a }')}${vc('{ cluster: b }', 'other', 9292)}
+`);
+  assert.deepEqual(model.clusters.get('b')?.bootstrapServers, [{ host: 'kafka', port: 9092 }]);
+  assert.deepEqual(model.clusters.get('b')?.tls, model.clusters.get('a')?.tls);
+});
