@@ -61,8 +61,8 @@ export function sharedClusterTargets(model: ProxyConfigurationModel, router: str
 
 /**
  * Warnings that only `switchyard validate` reports: each pair of routes that startup will refuse
- * (VS1) unless the router's factory calls allowSharedClusterTargets(). Located at the router's
- * later route of the pair, in file order.
+ * (VS1) unless the router's factory calls allowSharedClusterTargets(). Located, like every
+ * relationship problem, at the first definition involved: the earlier route of the pair.
  */
 export function validationWarnings(config: ProxyConfiguration): readonly ConfigurationIssue[] {
   const model = configurationModel(config);
@@ -71,7 +71,7 @@ export function validationWarnings(config: ProxyConfiguration): readonly Configu
   definitions.forEach((router, i) => {
     const routes = model.routers.get(router)?.routes ?? [];
     for (const overlap of sharedClusterTargets(model, router)) {
-      const path = `routerDefinitions[${i}].routes[${routes.findIndex((r) => r.name === overlap.routeB)}]`;
+      const path = `routerDefinitions[${i}].routes[${routes.findIndex((r) => r.name === overlap.routeA)}]`;
       issues.push(
         createIssue({
           severity: 'warning',

@@ -56,7 +56,7 @@ test('R30: validation reports would-be VS1 overlaps as warnings without running 
   const config = await parseConfiguration(CONFIG, { sourceName: 'test.yaml', baseDir: FIXTURES });
   assert.deepEqual(config.warnings, [], 'loading for startup does not warn: the factory may allow sharing');
   assert.deepEqual(validationWarnings(config).map(String), [
-    "test.yaml:11:9: warning: Routes 'legacy' and 'current' of router 'direct' both reach cluster 'main'; startup will fail unless the router factory calls allowSharedClusterTargets() (at routerDefinitions[0].routes[1])",
-    "test.yaml:17:9: warning: Routes 'a' and 'b' of router 'transitive' both reach cluster 'archive'; startup will fail unless the router factory calls allowSharedClusterTargets() (at routerDefinitions[1].routes[1])",
+    "test.yaml:10:9: warning: Routes 'legacy' and 'current' of router 'direct' both reach cluster 'main'; startup will fail unless the router factory calls allowSharedClusterTargets() (at routerDefinitions[0].routes[0])",
+    "test.yaml:16:9: warning: Routes 'a' and 'b' of router 'transitive' both reach cluster 'archive'; startup will fail unless the router factory calls allowSharedClusterTargets() (at routerDefinitions[1].routes[0])",
   ]);
 });
