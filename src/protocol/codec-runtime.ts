@@ -49,10 +49,6 @@ export function sizeOfRawTags(fields: readonly RawTaggedField[] | undefined): nu
   return size;
 }
 
-export function unsupportedVersion(name: string, version: number): EncodeError {
-  return new EncodeError(`${name} has no version ${version}`);
-}
-
 /** Kafka refuses to drop a non-default value of a non-ignorable field the version lacks; so do we. */
 export function unsupportedField(message: string, field: string, version: number): EncodeError {
   return new EncodeError(`${message}.${field} is set but version ${version} does not carry it`);

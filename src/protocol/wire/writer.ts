@@ -15,11 +15,23 @@ export class ByteWriter {
   private readonly start: number;
   private readonly fixed: boolean;
 
-  constructor(initialCapacity = 256) {
-    this.buf = Buffer.allocUnsafe(Math.max(16, initialCapacity));
-    this.pos = 0;
-    this.start = 0;
-    this.fixed = false;
+  /**
+   * A growable writer with `initialCapacity` bytes, or, given a buffer, a writer over it from `offset`
+   * that never reallocates (see `into`).
+   */
+  constructor(initialCapacity: number | Buffer = 256, offset = 0) {
+    // One constructor for both modes keeps every writer the same shape for the engine.
+    if (typeof initialCapacity === 'number') {
+      this.buf = Buffer.allocUnsafe(Math.max(16, initialCapacity));
+      this.pos = 0;
+      this.start = 0;
+      this.fixed = false;
+    } else {
+      this.buf = initialCapacity;
+      this.pos = offset;
+      this.start = offset;
+      this.fixed = true;
+    }
   }
 
   /**
@@ -27,13 +39,7 @@ export class ByteWriter {
    * throws (it means the size function and the writer disagree).
    */
   static into(buf: Buffer, offset = 0): ByteWriter {
-    const w = Object.create(ByteWriter.prototype) as ByteWriter;
-    const fields = w as unknown as { buf: Buffer; pos: number; start: number; fixed: boolean };
-    fields.buf = buf;
-    fields.pos = offset;
-    fields.start = offset;
-    fields.fixed = true;
-    return w;
+    return new ByteWriter(buf, offset);
   }
 
   /** Bytes written so far. */
