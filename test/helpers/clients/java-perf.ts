@@ -165,7 +165,14 @@ function jsonEvents(stdout: string): { name: string; [field: string]: unknown }[
 /** `VerifiableProducer`: sends values "0".."n-1" and reports each acknowledgement or failure. */
 export function javaVerifiableProducer(
   connection: KafkaConnection,
-  options: { topic: string; messages: number; acks?: 'all' | 0 | 1; timeoutMs?: number },
+  options: {
+    topic: string;
+    messages: number;
+    acks?: 'all' | 0 | 1;
+    /** Records per second; default unlimited. */
+    throughput?: number;
+    timeoutMs?: number;
+  },
 ): Promise<VerifiableProducerResult> {
   return withConfig(connection, async (configFile) => {
     const result = await runJavaTool(
@@ -181,6 +188,7 @@ export function javaVerifiableProducer(
         String(options.messages),
         '--acks',
         String(options.acks === 'all' || options.acks === undefined ? -1 : options.acks),
+        ...(options.throughput !== undefined ? ['--throughput', String(options.throughput)] : []),
       ],
       { timeoutMs: options.timeoutMs ?? 60_000 },
     );

@@ -1,0 +1,97 @@
+// TLS on both sides of the proxy, and SASL pass-through, against real Kafka listeners.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
+import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';
+import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
+import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+
+const scram = await useKafkaCluster({
+  brokers: 1,
+  name: 'scram',
+  listeners: 'sasl_plaintext',
+  saslMechanisms: ['SCRAM-SHA-512'],
+});
+const tls = await useKafkaCluster({ brokers: 1, name: 'tls', listeners: 'tls' });
+
+// The gateway's own certificate, from a CA the clients trust (distinct from the cluster's CA).
+const certificates = mkdtempSync(join(tmpdir(), 'switchyard-gateway-tls-'));
+const gatewayCa = createCertificateAuthority(certificates, 'switchyard-test-gateway-ca');
+const gatewayCertificate = issueCertificate(gatewayCa, certificates, 'gateway');
+
+const scramPorts = await freePortBlock(4);
+const tlsPorts = await freePortBlock(4);
+const running = await useProxy(`
+clusterDefinitions:
+  - name: scram
+    bootstrapServers: ${scram.bootstrapServers}
+  - name: tls
+    bootstrapServers: ${tls.bootstrapServers}
+    tls:
+      trust:
+        storeFile: ${tls.tls!.caFile}
+virtualClusters:
+  - name: scram
+    target: { cluster: scram }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${scramPorts}
+  - name: tls
+    target: { cluster: tls }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${tlsPorts}
+        tls:
+          key:
+            certificateFile: ${gatewayCertificate.certFile}
+            privateKeyFile: ${gatewayCertificate.keyFile}
+`);
+
+test('SASL/SCRAM pass-through: a client with the right credentials produces and consumes through the proxy', async () => {
+  const admin = scram.connection({ as: 'admin' });
+  await kafkajsCreateTopics(admin, [{ name: 'scram-topic', partitions: 1, replicationFactor: 1 }]);
+  const viaProxy = { ...scram.connection(), bootstrapServers: running.bootstrap('scram', 'ports') };
+  const records = Array.from({ length: 20 }, (_, i) => ({ value: `secret-${i}` }));
+  await kcatProduce(viaProxy, 'scram-topic', records);
+  const consumed = await kcatConsume(viaProxy, { topic: 'scram-topic', count: 20 });
+  assert.deepEqual(
+    consumed.map((r) => r.value),
+    records.map((r) => r.value),
+  );
+});
+
+test('SASL/SCRAM pass-through: wrong credentials are refused by the broker, through the proxy', async () => {
+  const connection = scram.connection();
+  const wrong = {
+    ...connection,
+    bootstrapServers: running.bootstrap('scram', 'ports'),
+    sasl: { ...connection.sasl!, password: 'not-the-password' },
+  };
+  await assert.rejects(kcatMetadata(wrong, { timeoutMs: 5000 }), /auth/i);
+});
+
+test('TLS on both sides: a client trusting the gateway CA reaches a TLS-only cluster through the proxy', async () => {
+  const direct = tls.connection();
+  await kafkajsCreateTopics(direct, [{ name: 'tls-topic', partitions: 2, replicationFactor: 1 }]);
+  const viaProxy = { bootstrapServers: running.bootstrap('tls', 'ports'), tls: { caFile: gatewayCa.certFile } };
+  const metadata = await kcatMetadata(viaProxy);
+  assert.deepEqual(
+    metadata.brokers.map((broker) => broker.port),
+    [tlsPorts + 1 + tls.brokers[0]!.id],
+  );
+  const records = Array.from({ length: 10 }, (_, i) => ({ value: `tls-${i}`, partition: i % 2 }));
+  await kcatProduce(viaProxy, 'tls-topic', records);
+  const consumed = await kcatConsume(viaProxy, { topic: 'tls-topic', count: 10 });
+  assert.deepEqual(consumed.map((r) => r.value).sort(), records.map((r) => r.value).sort());
+});
+
+test('TLS: a client that does not trust the gateway certificate cannot connect', async () => {
+  const viaProxy = { bootstrapServers: running.bootstrap('tls', 'ports'), tls: { caFile: tls.tls!.caFile } };
+  await assert.rejects(kcatMetadata(viaProxy, { timeoutMs: 4000 }));
+});
