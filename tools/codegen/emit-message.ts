@@ -161,12 +161,14 @@ function readInto(f: FieldModel, target: string, window: Versions, msg: string, 
   if (f.isArray) {
     const elem = f.struct ? `read${f.struct.tsName}(r, version)` : readPrimitive(f.primitive!, flex, 'false');
     const onNull = pickStmt(nul, `${target} = null;`, `r.fail('non-nullable array ${what} is null');`);
+    // Elements of fixed-size types bound the count tightly; anything else takes at least one byte.
+    const minSize = (f.primitive !== undefined ? FIXED_SIZE[f.primitive] : undefined) ?? 1;
     return [
       `{`,
-      `  const n = ${pick(flex, 'r.compactArrayLength()', 'r.arrayLength()')};`,
+      `  const n = ${pick(flex, `r.compactArrayLength(${minSize})`, `r.arrayLength(${minSize})`)};`,
       `  if (n < 0) { ${onNull} } else {`,
-      `    const a: ${elementType(f)}[] = [];`,
-      `    for (let i = 0; i < n; i++) a.push(${elem});`,
+      `    const a: ${elementType(f)}[] = new Array(n);`,
+      `    for (let i = 0; i < n; i++) a[i] = ${elem};`,
       `    ${target} = a;`,
       `  }`,
       `}`,

@@ -241,24 +241,27 @@ export class ByteReader {
   }
 
   /**
-   * int32 element count of an array; -1 means null. A count larger than the remaining bytes is
-   * rejected before the caller allocates anything (every element occupies at least one byte in every
-   * message Kafka defines, and Kafka applies the same rule).
+   * int32 element count of an array; -1 means null. A count whose elements (at least `minElementSize`
+   * bytes each) cannot fit in the remaining bytes is rejected before the caller allocates anything.
    */
-  arrayLength(): number {
+  arrayLength(minElementSize = 1): number {
     const n = this.int32();
     if (n < 0) {
       if (n !== -1) this.fail(`array length ${n}`);
       return -1;
     }
-    if (n > this.end - this.offset) this.fail(`array of ${n} elements but only ${this.end - this.offset} bytes remain`);
+    if (n * minElementSize > this.end - this.offset) this.tooMany(n);
     return n;
   }
 
-  /** uvarint (count + 1) of a compact array; -1 means null. */
-  compactArrayLength(): number {
+  /** uvarint (count + 1) of a compact array; -1 means null. Checked like `arrayLength`. */
+  compactArrayLength(minElementSize = 1): number {
     const n = this.uvarint() - 1;
-    if (n > this.end - this.offset) this.fail(`array of ${n} elements but only ${this.end - this.offset} bytes remain`);
+    if (n * minElementSize > this.end - this.offset) this.tooMany(n);
     return n;
+  }
+
+  private tooMany(n: number): never {
+    return this.fail(`array of ${n} elements does not fit in the ${this.end - this.offset} remaining bytes`);
   }
 }

@@ -61,10 +61,10 @@ export function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: ByteRead
   _name = (version >= 3 ? r.compactString() : r.string());
   let _partitions: number[];
   {
-    const n = (version >= 3 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 3 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array AddPartitionsToTxnRequestAddPartitionsToTxnTopic.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -93,10 +93,10 @@ export function readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: By
   _verifyOnly = r.bool();
   let _topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AddPartitionsToTxnRequestAddPartitionsToTxnTransaction.topics is null'); } else {
-      const a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
+      const a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version);
       _topics = a;
     }
   }
@@ -116,10 +116,10 @@ export function readAddPartitionsToTxnRequest(r: ByteReader, version: number): A
   let _transactions: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[];
   if (version >= 4) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AddPartitionsToTxnRequest.transactions is null'); } else {
-      const a: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[] = [];
-      for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version));
+      const a: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version);
       _transactions = a;
     }
   }
@@ -147,10 +147,10 @@ export function readAddPartitionsToTxnRequest(r: ByteReader, version: number): A
   let _v3AndBelowTopics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
   if (version <= 3) {
     {
-    const n = (version >= 3 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 3 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AddPartitionsToTxnRequest.v3AndBelowTopics is null'); } else {
-      const a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
+      const a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version);
       _v3AndBelowTopics = a;
     }
   }

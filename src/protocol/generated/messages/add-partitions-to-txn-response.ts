@@ -85,10 +85,10 @@ export function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: B
   _name = (version >= 3 ? r.compactString() : r.string());
   let _resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
   {
-    const n = (version >= 3 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 3 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult.resultsByPartition is null'); } else {
-      const a: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version));
+      const a: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version);
       _resultsByPartition = a;
     }
   }
@@ -111,10 +111,10 @@ export function readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: ByteRe
   _transactionalId = r.compactString();
   let _topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AddPartitionsToTxnResponseAddPartitionsToTxnResult.topicResults is null'); } else {
-      const a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
+      const a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version);
       _topicResults = a;
     }
   }
@@ -142,10 +142,10 @@ export function readAddPartitionsToTxnResponse(r: ByteReader, version: number): 
   let _resultsByTransaction: AddPartitionsToTxnResponseAddPartitionsToTxnResult[];
   if (version >= 4) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AddPartitionsToTxnResponse.resultsByTransaction is null'); } else {
-      const a: AddPartitionsToTxnResponseAddPartitionsToTxnResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version));
+      const a: AddPartitionsToTxnResponseAddPartitionsToTxnResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version);
       _resultsByTransaction = a;
     }
   }
@@ -155,10 +155,10 @@ export function readAddPartitionsToTxnResponse(r: ByteReader, version: number): 
   let _resultsByTopicV3AndBelow: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
   if (version <= 3) {
     {
-    const n = (version >= 3 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 3 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AddPartitionsToTxnResponse.resultsByTopicV3AndBelow is null'); } else {
-      const a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
+      const a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version);
       _resultsByTopicV3AndBelow = a;
     }
   }

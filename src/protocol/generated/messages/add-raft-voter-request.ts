@@ -73,10 +73,10 @@ export function readAddRaftVoterRequest(r: ByteReader, version: number): AddRaft
   _voterDirectoryId = r.uuid();
   let _listeners: AddRaftVoterRequestListener[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AddRaftVoterRequest.listeners is null'); } else {
-      const a: AddRaftVoterRequestListener[] = [];
-      for (let i = 0; i < n; i++) a.push(readAddRaftVoterRequestListener(r, version));
+      const a: AddRaftVoterRequestListener[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAddRaftVoterRequestListener(r, version);
       _listeners = a;
     }
   }

@@ -102,19 +102,19 @@ export function readAlterClientQuotasRequestOpData(r: ByteReader, version: numbe
 export function readAlterClientQuotasRequestEntryData(r: ByteReader, version: number): AlterClientQuotasRequestEntryData {
   let _entity: AlterClientQuotasRequestEntityData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterClientQuotasRequestEntryData.entity is null'); } else {
-      const a: AlterClientQuotasRequestEntityData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterClientQuotasRequestEntityData(r, version));
+      const a: AlterClientQuotasRequestEntityData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterClientQuotasRequestEntityData(r, version);
       _entity = a;
     }
   }
   let _ops: AlterClientQuotasRequestOpData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterClientQuotasRequestEntryData.ops is null'); } else {
-      const a: AlterClientQuotasRequestOpData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterClientQuotasRequestOpData(r, version));
+      const a: AlterClientQuotasRequestOpData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterClientQuotasRequestOpData(r, version);
       _ops = a;
     }
   }
@@ -135,10 +135,10 @@ export function readAlterClientQuotasRequestEntryData(r: ByteReader, version: nu
 export function readAlterClientQuotasRequest(r: ByteReader, version: number): AlterClientQuotasRequest {
   let _entries: AlterClientQuotasRequestEntryData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterClientQuotasRequest.entries is null'); } else {
-      const a: AlterClientQuotasRequestEntryData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterClientQuotasRequestEntryData(r, version));
+      const a: AlterClientQuotasRequestEntryData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterClientQuotasRequestEntryData(r, version);
       _entries = a;
     }
   }

@@ -72,10 +72,10 @@ export function readAlterClientQuotasResponseEntryData(r: ByteReader, version: n
   _errorMessage = (version >= 1 ? r.compactNullableString() : r.nullableString());
   let _entity: AlterClientQuotasResponseEntityData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterClientQuotasResponseEntryData.entity is null'); } else {
-      const a: AlterClientQuotasResponseEntityData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterClientQuotasResponseEntityData(r, version));
+      const a: AlterClientQuotasResponseEntityData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterClientQuotasResponseEntityData(r, version);
       _entity = a;
     }
   }
@@ -98,10 +98,10 @@ export function readAlterClientQuotasResponse(r: ByteReader, version: number): A
   _throttleTimeMs = r.int32();
   let _entries: AlterClientQuotasResponseEntryData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterClientQuotasResponse.entries is null'); } else {
-      const a: AlterClientQuotasResponseEntryData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterClientQuotasResponseEntryData(r, version));
+      const a: AlterClientQuotasResponseEntryData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterClientQuotasResponseEntryData(r, version);
       _entries = a;
     }
   }

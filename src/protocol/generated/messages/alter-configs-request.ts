@@ -72,10 +72,10 @@ export function readAlterConfigsRequestAlterConfigsResource(r: ByteReader, versi
   _resourceName = (version >= 2 ? r.compactString() : r.string());
   let _configs: AlterConfigsRequestAlterableConfig[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterConfigsRequestAlterConfigsResource.configs is null'); } else {
-      const a: AlterConfigsRequestAlterableConfig[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterConfigsRequestAlterableConfig(r, version));
+      const a: AlterConfigsRequestAlterableConfig[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterConfigsRequestAlterableConfig(r, version);
       _configs = a;
     }
   }
@@ -96,10 +96,10 @@ export function readAlterConfigsRequestAlterConfigsResource(r: ByteReader, versi
 export function readAlterConfigsRequest(r: ByteReader, version: number): AlterConfigsRequest {
   let _resources: AlterConfigsRequestAlterConfigsResource[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterConfigsRequest.resources is null'); } else {
-      const a: AlterConfigsRequestAlterConfigsResource[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterConfigsRequestAlterConfigsResource(r, version));
+      const a: AlterConfigsRequestAlterConfigsResource[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterConfigsRequestAlterConfigsResource(r, version);
       _resources = a;
     }
   }

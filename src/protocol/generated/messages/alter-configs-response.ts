@@ -63,10 +63,10 @@ export function readAlterConfigsResponse(r: ByteReader, version: number): AlterC
   _throttleTimeMs = r.int32();
   let _responses: AlterConfigsResponseAlterConfigsResourceResponse[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterConfigsResponse.responses is null'); } else {
-      const a: AlterConfigsResponseAlterConfigsResourceResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterConfigsResponseAlterConfigsResourceResponse(r, version));
+      const a: AlterConfigsResponseAlterConfigsResourceResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterConfigsResponseAlterConfigsResourceResponse(r, version);
       _responses = a;
     }
   }

@@ -51,10 +51,10 @@ export function readAlterPartitionReassignmentsRequestReassignablePartition(r: B
   _partitionIndex = r.int32();
   let _replicas: number[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { _replicas = null; } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _replicas = a;
     }
   }
@@ -75,10 +75,10 @@ export function readAlterPartitionReassignmentsRequestReassignableTopic(r: ByteR
   _name = r.compactString();
   let _partitions: AlterPartitionReassignmentsRequestReassignablePartition[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterPartitionReassignmentsRequestReassignableTopic.partitions is null'); } else {
-      const a: AlterPartitionReassignmentsRequestReassignablePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsRequestReassignablePartition(r, version));
+      const a: AlterPartitionReassignmentsRequestReassignablePartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterPartitionReassignmentsRequestReassignablePartition(r, version);
       _partitions = a;
     }
   }
@@ -105,10 +105,10 @@ export function readAlterPartitionReassignmentsRequest(r: ByteReader, version: n
   }
   let _topics: AlterPartitionReassignmentsRequestReassignableTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterPartitionReassignmentsRequest.topics is null'); } else {
-      const a: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsRequestReassignableTopic(r, version));
+      const a: AlterPartitionReassignmentsRequestReassignableTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterPartitionReassignmentsRequestReassignableTopic(r, version);
       _topics = a;
     }
   }

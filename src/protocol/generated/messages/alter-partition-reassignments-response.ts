@@ -76,10 +76,10 @@ export function readAlterPartitionReassignmentsResponseReassignableTopicResponse
   _name = r.compactString();
   let _partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterPartitionReassignmentsResponseReassignableTopicResponse.partitions is null'); } else {
-      const a: AlterPartitionReassignmentsResponseReassignablePartitionResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, version));
+      const a: AlterPartitionReassignmentsResponseReassignablePartitionResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, version);
       _partitions = a;
     }
   }
@@ -110,10 +110,10 @@ export function readAlterPartitionReassignmentsResponse(r: ByteReader, version: 
   _errorMessage = r.compactNullableString();
   let _responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterPartitionReassignmentsResponse.responses is null'); } else {
-      const a: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version));
+      const a: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version);
       _responses = a;
     }
   }

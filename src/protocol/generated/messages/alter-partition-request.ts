@@ -94,10 +94,10 @@ export function readAlterPartitionRequestPartitionData(r: ByteReader, version: n
   let _newIsr: number[];
   if (version <= 2) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array AlterPartitionRequestPartitionData.newIsr is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _newIsr = a;
     }
   }
@@ -107,10 +107,10 @@ export function readAlterPartitionRequestPartitionData(r: ByteReader, version: n
   let _newIsrWithEpochs: AlterPartitionRequestBrokerState[];
   if (version >= 3) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterPartitionRequestPartitionData.newIsrWithEpochs is null'); } else {
-      const a: AlterPartitionRequestBrokerState[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionRequestBrokerState(r, version));
+      const a: AlterPartitionRequestBrokerState[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterPartitionRequestBrokerState(r, version);
       _newIsrWithEpochs = a;
     }
   }
@@ -138,10 +138,10 @@ export function readAlterPartitionRequestTopicData(r: ByteReader, version: numbe
   _topicId = r.uuid();
   let _partitions: AlterPartitionRequestPartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterPartitionRequestTopicData.partitions is null'); } else {
-      const a: AlterPartitionRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionRequestPartitionData(r, version));
+      const a: AlterPartitionRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterPartitionRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -164,10 +164,10 @@ export function readAlterPartitionRequest(r: ByteReader, version: number): Alter
   _brokerEpoch = r.int64();
   let _topics: AlterPartitionRequestTopicData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterPartitionRequest.topics is null'); } else {
-      const a: AlterPartitionRequestTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionRequestTopicData(r, version));
+      const a: AlterPartitionRequestTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterPartitionRequestTopicData(r, version);
       _topics = a;
     }
   }

@@ -69,10 +69,10 @@ export function readAlterPartitionResponsePartitionData(r: ByteReader, version: 
   _leaderEpoch = r.int32();
   let _isr: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array AlterPartitionResponsePartitionData.isr is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _isr = a;
     }
   }
@@ -97,10 +97,10 @@ export function readAlterPartitionResponseTopicData(r: ByteReader, version: numb
   _topicId = r.uuid();
   let _partitions: AlterPartitionResponsePartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterPartitionResponseTopicData.partitions is null'); } else {
-      const a: AlterPartitionResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionResponsePartitionData(r, version));
+      const a: AlterPartitionResponsePartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterPartitionResponsePartitionData(r, version);
       _partitions = a;
     }
   }
@@ -123,10 +123,10 @@ export function readAlterPartitionResponse(r: ByteReader, version: number): Alte
   _errorCode = r.int16();
   let _topics: AlterPartitionResponseTopicData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterPartitionResponse.topics is null'); } else {
-      const a: AlterPartitionResponseTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionResponseTopicData(r, version));
+      const a: AlterPartitionResponseTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterPartitionResponseTopicData(r, version);
       _topics = a;
     }
   }

@@ -47,10 +47,10 @@ export function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: ByteRea
   _name = (version >= 2 ? r.compactString() : r.string());
   let _partitions: number[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array AlterReplicaLogDirsRequestAlterReplicaLogDirTopic.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -73,10 +73,10 @@ export function readAlterReplicaLogDirsRequestAlterReplicaLogDir(r: ByteReader, 
   _path = (version >= 2 ? r.compactString() : r.string());
   let _topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterReplicaLogDirsRequestAlterReplicaLogDir.topics is null'); } else {
-      const a: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version));
+      const a: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version);
       _topics = a;
     }
   }
@@ -97,10 +97,10 @@ export function readAlterReplicaLogDirsRequestAlterReplicaLogDir(r: ByteReader, 
 export function readAlterReplicaLogDirsRequest(r: ByteReader, version: number): AlterReplicaLogDirsRequest {
   let _dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterReplicaLogDirsRequest.dirs is null'); } else {
-      const a: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version));
+      const a: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version);
       _dirs = a;
     }
   }

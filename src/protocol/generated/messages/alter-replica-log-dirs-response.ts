@@ -68,10 +68,10 @@ export function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: 
   _topicName = (version >= 2 ? r.compactString() : r.string());
   let _partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult.partitions is null'); } else {
-      const a: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version));
+      const a: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version);
       _partitions = a;
     }
   }
@@ -94,10 +94,10 @@ export function readAlterReplicaLogDirsResponse(r: ByteReader, version: number):
   _throttleTimeMs = r.int32();
   let _results: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array AlterReplicaLogDirsResponse.results is null'); } else {
-      const a: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version));
+      const a: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version);
       _results = a;
     }
   }

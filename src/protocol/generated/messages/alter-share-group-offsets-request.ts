@@ -66,10 +66,10 @@ export function readAlterShareGroupOffsetsRequestTopic(r: ByteReader, version: n
   _topicName = r.compactString();
   let _partitions: AlterShareGroupOffsetsRequestPartition[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterShareGroupOffsetsRequestTopic.partitions is null'); } else {
-      const a: AlterShareGroupOffsetsRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterShareGroupOffsetsRequestPartition(r, version));
+      const a: AlterShareGroupOffsetsRequestPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterShareGroupOffsetsRequestPartition(r, version);
       _partitions = a;
     }
   }
@@ -90,10 +90,10 @@ export function readAlterShareGroupOffsetsRequest(r: ByteReader, version: number
   _groupId = r.compactString();
   let _topics: AlterShareGroupOffsetsRequestTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterShareGroupOffsetsRequest.topics is null'); } else {
-      const a: AlterShareGroupOffsetsRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterShareGroupOffsetsRequestTopic(r, version));
+      const a: AlterShareGroupOffsetsRequestTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterShareGroupOffsetsRequestTopic(r, version);
       _topics = a;
     }
   }

@@ -79,10 +79,10 @@ export function readAlterShareGroupOffsetsResponseTopic(r: ByteReader, version: 
   _topicId = r.uuid();
   let _partitions: AlterShareGroupOffsetsResponsePartition[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterShareGroupOffsetsResponseTopic.partitions is null'); } else {
-      const a: AlterShareGroupOffsetsResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterShareGroupOffsetsResponsePartition(r, version));
+      const a: AlterShareGroupOffsetsResponsePartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterShareGroupOffsetsResponsePartition(r, version);
       _partitions = a;
     }
   }
@@ -107,10 +107,10 @@ export function readAlterShareGroupOffsetsResponse(r: ByteReader, version: numbe
   _errorMessage = r.compactNullableString();
   let _responses: AlterShareGroupOffsetsResponseTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterShareGroupOffsetsResponse.responses is null'); } else {
-      const a: AlterShareGroupOffsetsResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterShareGroupOffsetsResponseTopic(r, version));
+      const a: AlterShareGroupOffsetsResponseTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterShareGroupOffsetsResponseTopic(r, version);
       _responses = a;
     }
   }

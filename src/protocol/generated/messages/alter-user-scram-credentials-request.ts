@@ -93,19 +93,19 @@ export function readAlterUserScramCredentialsRequestScramCredentialUpsertion(r: 
 export function readAlterUserScramCredentialsRequest(r: ByteReader, version: number): AlterUserScramCredentialsRequest {
   let _deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterUserScramCredentialsRequest.deletions is null'); } else {
-      const a: AlterUserScramCredentialsRequestScramCredentialDeletion[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsRequestScramCredentialDeletion(r, version));
+      const a: AlterUserScramCredentialsRequestScramCredentialDeletion[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterUserScramCredentialsRequestScramCredentialDeletion(r, version);
       _deletions = a;
     }
   }
   let _upsertions: AlterUserScramCredentialsRequestScramCredentialUpsertion[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterUserScramCredentialsRequest.upsertions is null'); } else {
-      const a: AlterUserScramCredentialsRequestScramCredentialUpsertion[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsRequestScramCredentialUpsertion(r, version));
+      const a: AlterUserScramCredentialsRequestScramCredentialUpsertion[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterUserScramCredentialsRequestScramCredentialUpsertion(r, version);
       _upsertions = a;
     }
   }

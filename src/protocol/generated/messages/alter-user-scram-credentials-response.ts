@@ -57,10 +57,10 @@ export function readAlterUserScramCredentialsResponse(r: ByteReader, version: nu
   _throttleTimeMs = r.int32();
   let _results: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AlterUserScramCredentialsResponse.results is null'); } else {
-      const a: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, version));
+      const a: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, version);
       _results = a;
     }
   }

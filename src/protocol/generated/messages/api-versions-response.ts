@@ -137,10 +137,10 @@ export function readApiVersionsResponse(r: ByteReader, version: number): ApiVers
   _errorCode = r.int16();
   let _apiKeys: ApiVersionsResponseApiVersion[];
   {
-    const n = (version >= 3 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 3 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ApiVersionsResponse.apiKeys is null'); } else {
-      const a: ApiVersionsResponseApiVersion[] = [];
-      for (let i = 0; i < n; i++) a.push(readApiVersionsResponseApiVersion(r, version));
+      const a: ApiVersionsResponseApiVersion[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readApiVersionsResponseApiVersion(r, version);
       _apiKeys = a;
     }
   }
@@ -159,10 +159,10 @@ export function readApiVersionsResponse(r: ByteReader, version: number): ApiVers
       const end = r.offset + size;
       if (tag === 0 && version >= 3) {
         {
-          const n = r.compactArrayLength();
+          const n = r.compactArrayLength(1);
           if (n < 0) { r.fail('non-nullable array ApiVersionsResponse.supportedFeatures is null'); } else {
-            const a: ApiVersionsResponseSupportedFeatureKey[] = [];
-            for (let i = 0; i < n; i++) a.push(readApiVersionsResponseSupportedFeatureKey(r, version));
+            const a: ApiVersionsResponseSupportedFeatureKey[] = new Array(n);
+            for (let i = 0; i < n; i++) a[i] = readApiVersionsResponseSupportedFeatureKey(r, version);
             o.supportedFeatures = a;
           }
         }
@@ -170,10 +170,10 @@ export function readApiVersionsResponse(r: ByteReader, version: number): ApiVers
         o.finalizedFeaturesEpoch = r.int64();
       } else if (tag === 2 && version >= 3) {
         {
-          const n = r.compactArrayLength();
+          const n = r.compactArrayLength(1);
           if (n < 0) { r.fail('non-nullable array ApiVersionsResponse.finalizedFeatures is null'); } else {
-            const a: ApiVersionsResponseFinalizedFeatureKey[] = [];
-            for (let i = 0; i < n; i++) a.push(readApiVersionsResponseFinalizedFeatureKey(r, version));
+            const a: ApiVersionsResponseFinalizedFeatureKey[] = new Array(n);
+            for (let i = 0; i < n; i++) a[i] = readApiVersionsResponseFinalizedFeatureKey(r, version);
             o.finalizedFeatures = a;
           }
         }

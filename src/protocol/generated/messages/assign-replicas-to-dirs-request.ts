@@ -79,10 +79,10 @@ export function readAssignReplicasToDirsRequestTopicData(r: ByteReader, version:
   _topicId = r.uuid();
   let _partitions: AssignReplicasToDirsRequestPartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AssignReplicasToDirsRequestTopicData.partitions is null'); } else {
-      const a: AssignReplicasToDirsRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsRequestPartitionData(r, version));
+      const a: AssignReplicasToDirsRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAssignReplicasToDirsRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -103,10 +103,10 @@ export function readAssignReplicasToDirsRequestDirectoryData(r: ByteReader, vers
   _id = r.uuid();
   let _topics: AssignReplicasToDirsRequestTopicData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AssignReplicasToDirsRequestDirectoryData.topics is null'); } else {
-      const a: AssignReplicasToDirsRequestTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsRequestTopicData(r, version));
+      const a: AssignReplicasToDirsRequestTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAssignReplicasToDirsRequestTopicData(r, version);
       _topics = a;
     }
   }
@@ -129,10 +129,10 @@ export function readAssignReplicasToDirsRequest(r: ByteReader, version: number):
   _brokerEpoch = r.int64();
   let _directories: AssignReplicasToDirsRequestDirectoryData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AssignReplicasToDirsRequest.directories is null'); } else {
-      const a: AssignReplicasToDirsRequestDirectoryData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsRequestDirectoryData(r, version));
+      const a: AssignReplicasToDirsRequestDirectoryData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAssignReplicasToDirsRequestDirectoryData(r, version);
       _directories = a;
     }
   }

@@ -83,10 +83,10 @@ export function readAssignReplicasToDirsResponseTopicData(r: ByteReader, version
   _topicId = r.uuid();
   let _partitions: AssignReplicasToDirsResponsePartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AssignReplicasToDirsResponseTopicData.partitions is null'); } else {
-      const a: AssignReplicasToDirsResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsResponsePartitionData(r, version));
+      const a: AssignReplicasToDirsResponsePartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAssignReplicasToDirsResponsePartitionData(r, version);
       _partitions = a;
     }
   }
@@ -107,10 +107,10 @@ export function readAssignReplicasToDirsResponseDirectoryData(r: ByteReader, ver
   _id = r.uuid();
   let _topics: AssignReplicasToDirsResponseTopicData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AssignReplicasToDirsResponseDirectoryData.topics is null'); } else {
-      const a: AssignReplicasToDirsResponseTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsResponseTopicData(r, version));
+      const a: AssignReplicasToDirsResponseTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAssignReplicasToDirsResponseTopicData(r, version);
       _topics = a;
     }
   }
@@ -133,10 +133,10 @@ export function readAssignReplicasToDirsResponse(r: ByteReader, version: number)
   _errorCode = r.int16();
   let _directories: AssignReplicasToDirsResponseDirectoryData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array AssignReplicasToDirsResponse.directories is null'); } else {
-      const a: AssignReplicasToDirsResponseDirectoryData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsResponseDirectoryData(r, version));
+      const a: AssignReplicasToDirsResponseDirectoryData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readAssignReplicasToDirsResponseDirectoryData(r, version);
       _directories = a;
     }
   }

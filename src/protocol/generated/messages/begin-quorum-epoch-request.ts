@@ -101,10 +101,10 @@ export function readBeginQuorumEpochRequestTopicData(r: ByteReader, version: num
   _topicName = (version >= 1 ? r.compactString() : r.string());
   let _partitions: BeginQuorumEpochRequestPartitionData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array BeginQuorumEpochRequestTopicData.partitions is null'); } else {
-      const a: BeginQuorumEpochRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readBeginQuorumEpochRequestPartitionData(r, version));
+      const a: BeginQuorumEpochRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readBeginQuorumEpochRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -152,20 +152,20 @@ export function readBeginQuorumEpochRequest(r: ByteReader, version: number): Beg
   }
   let _topics: BeginQuorumEpochRequestTopicData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array BeginQuorumEpochRequest.topics is null'); } else {
-      const a: BeginQuorumEpochRequestTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readBeginQuorumEpochRequestTopicData(r, version));
+      const a: BeginQuorumEpochRequestTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readBeginQuorumEpochRequestTopicData(r, version);
       _topics = a;
     }
   }
   let _leaderEndpoints: BeginQuorumEpochRequestLeaderEndpoint[];
   if (version >= 1) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array BeginQuorumEpochRequest.leaderEndpoints is null'); } else {
-      const a: BeginQuorumEpochRequestLeaderEndpoint[] = [];
-      for (let i = 0; i < n; i++) a.push(readBeginQuorumEpochRequestLeaderEndpoint(r, version));
+      const a: BeginQuorumEpochRequestLeaderEndpoint[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readBeginQuorumEpochRequestLeaderEndpoint(r, version);
       _leaderEndpoints = a;
     }
   }

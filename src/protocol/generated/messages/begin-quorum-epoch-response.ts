@@ -93,10 +93,10 @@ export function readBeginQuorumEpochResponseTopicData(r: ByteReader, version: nu
   _topicName = (version >= 1 ? r.compactString() : r.string());
   let _partitions: BeginQuorumEpochResponsePartitionData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array BeginQuorumEpochResponseTopicData.partitions is null'); } else {
-      const a: BeginQuorumEpochResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readBeginQuorumEpochResponsePartitionData(r, version));
+      const a: BeginQuorumEpochResponsePartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readBeginQuorumEpochResponsePartitionData(r, version);
       _partitions = a;
     }
   }
@@ -138,10 +138,10 @@ export function readBeginQuorumEpochResponse(r: ByteReader, version: number): Be
   _errorCode = r.int16();
   let _topics: BeginQuorumEpochResponseTopicData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array BeginQuorumEpochResponse.topics is null'); } else {
-      const a: BeginQuorumEpochResponseTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readBeginQuorumEpochResponseTopicData(r, version));
+      const a: BeginQuorumEpochResponseTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readBeginQuorumEpochResponseTopicData(r, version);
       _topics = a;
     }
   }
@@ -154,10 +154,10 @@ export function readBeginQuorumEpochResponse(r: ByteReader, version: number): Be
       const end = r.offset + size;
       if (tag === 0 && version >= 1) {
         {
-          const n = r.compactArrayLength();
+          const n = r.compactArrayLength(1);
           if (n < 0) { r.fail('non-nullable array BeginQuorumEpochResponse.nodeEndpoints is null'); } else {
-            const a: BeginQuorumEpochResponseNodeEndpoint[] = [];
-            for (let i = 0; i < n; i++) a.push(readBeginQuorumEpochResponseNodeEndpoint(r, version));
+            const a: BeginQuorumEpochResponseNodeEndpoint[] = new Array(n);
+            for (let i = 0; i < n; i++) a[i] = readBeginQuorumEpochResponseNodeEndpoint(r, version);
             o.nodeEndpoints = a;
           }
         }

@@ -48,19 +48,19 @@ export function readBrokerHeartbeatRequest(r: ByteReader, version: number): Brok
     const end = r.offset + size;
     if (tag === 0 && version >= 1) {
       {
-        const n = r.compactArrayLength();
+        const n = r.compactArrayLength(16);
         if (n < 0) { r.fail('non-nullable array BrokerHeartbeatRequest.offlineLogDirs is null'); } else {
-          const a: Uuid[] = [];
-          for (let i = 0; i < n; i++) a.push(r.uuid());
+          const a: Uuid[] = new Array(n);
+          for (let i = 0; i < n; i++) a[i] = r.uuid();
           o.offlineLogDirs = a;
         }
       }
     } else if (tag === 1 && version >= 2) {
       {
-        const n = r.compactArrayLength();
+        const n = r.compactArrayLength(16);
         if (n < 0) { o.cordonedLogDirs = null; } else {
-          const a: Uuid[] = [];
-          for (let i = 0; i < n; i++) a.push(r.uuid());
+          const a: Uuid[] = new Array(n);
+          for (let i = 0; i < n; i++) a[i] = r.uuid();
           o.cordonedLogDirs = a;
         }
       }

@@ -115,19 +115,19 @@ export function readBrokerRegistrationRequest(r: ByteReader, version: number): B
   _incarnationId = r.uuid();
   let _listeners: BrokerRegistrationRequestListener[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array BrokerRegistrationRequest.listeners is null'); } else {
-      const a: BrokerRegistrationRequestListener[] = [];
-      for (let i = 0; i < n; i++) a.push(readBrokerRegistrationRequestListener(r, version));
+      const a: BrokerRegistrationRequestListener[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readBrokerRegistrationRequestListener(r, version);
       _listeners = a;
     }
   }
   let _features: BrokerRegistrationRequestFeature[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array BrokerRegistrationRequest.features is null'); } else {
-      const a: BrokerRegistrationRequestFeature[] = [];
-      for (let i = 0; i < n; i++) a.push(readBrokerRegistrationRequestFeature(r, version));
+      const a: BrokerRegistrationRequestFeature[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readBrokerRegistrationRequestFeature(r, version);
       _features = a;
     }
   }
@@ -142,10 +142,10 @@ export function readBrokerRegistrationRequest(r: ByteReader, version: number): B
   let _logDirs: Uuid[];
   if (version >= 2) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(16);
     if (n < 0) { r.fail('non-nullable array BrokerRegistrationRequest.logDirs is null'); } else {
-      const a: Uuid[] = [];
-      for (let i = 0; i < n; i++) a.push(r.uuid());
+      const a: Uuid[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.uuid();
       _logDirs = a;
     }
   }

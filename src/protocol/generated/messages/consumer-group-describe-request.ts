@@ -21,10 +21,10 @@ export function defaultConsumerGroupDescribeRequest(): ConsumerGroupDescribeRequ
 export function readConsumerGroupDescribeRequest(r: ByteReader, version: number): ConsumerGroupDescribeRequest {
   let _groupIds: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ConsumerGroupDescribeRequest.groupIds is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _groupIds = a;
     }
   }

@@ -111,10 +111,10 @@ export function readConsumerGroupDescribeResponseTopicPartitions(r: ByteReader, 
   _topicName = r.compactString();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array ConsumerGroupDescribeResponseTopicPartitions.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -133,10 +133,10 @@ export function readConsumerGroupDescribeResponseTopicPartitions(r: ByteReader, 
 export function readConsumerGroupDescribeResponseAssignment(r: ByteReader, version: number): ConsumerGroupDescribeResponseAssignment {
   let _topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ConsumerGroupDescribeResponseAssignment.topicPartitions is null'); } else {
-      const a: ConsumerGroupDescribeResponseTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerGroupDescribeResponseTopicPartitions(r, version));
+      const a: ConsumerGroupDescribeResponseTopicPartitions[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readConsumerGroupDescribeResponseTopicPartitions(r, version);
       _topicPartitions = a;
     }
   }
@@ -167,10 +167,10 @@ export function readConsumerGroupDescribeResponseMember(r: ByteReader, version: 
   _clientHost = r.compactString();
   let _subscribedTopicNames: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ConsumerGroupDescribeResponseMember.subscribedTopicNames is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _subscribedTopicNames = a;
     }
   }
@@ -215,10 +215,10 @@ export function readConsumerGroupDescribeResponseDescribedGroup(r: ByteReader, v
   _assignorName = r.compactString();
   let _members: ConsumerGroupDescribeResponseMember[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ConsumerGroupDescribeResponseDescribedGroup.members is null'); } else {
-      const a: ConsumerGroupDescribeResponseMember[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerGroupDescribeResponseMember(r, version));
+      const a: ConsumerGroupDescribeResponseMember[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readConsumerGroupDescribeResponseMember(r, version);
       _members = a;
     }
   }
@@ -241,10 +241,10 @@ export function readConsumerGroupDescribeResponse(r: ByteReader, version: number
   _throttleTimeMs = r.int32();
   let _groups: ConsumerGroupDescribeResponseDescribedGroup[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ConsumerGroupDescribeResponse.groups is null'); } else {
-      const a: ConsumerGroupDescribeResponseDescribedGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerGroupDescribeResponseDescribedGroup(r, version));
+      const a: ConsumerGroupDescribeResponseDescribedGroup[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readConsumerGroupDescribeResponseDescribedGroup(r, version);
       _groups = a;
     }
   }

@@ -54,10 +54,10 @@ export function readConsumerGroupHeartbeatRequestTopicPartitions(r: ByteReader, 
   _topicId = r.uuid();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array ConsumerGroupHeartbeatRequestTopicPartitions.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -88,10 +88,10 @@ export function readConsumerGroupHeartbeatRequest(r: ByteReader, version: number
   _rebalanceTimeoutMs = r.int32();
   let _subscribedTopicNames: string[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _subscribedTopicNames = null; } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _subscribedTopicNames = a;
     }
   }
@@ -105,10 +105,10 @@ export function readConsumerGroupHeartbeatRequest(r: ByteReader, version: number
   _serverAssignor = r.compactNullableString();
   let _topicPartitions: ConsumerGroupHeartbeatRequestTopicPartitions[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _topicPartitions = null; } else {
-      const a: ConsumerGroupHeartbeatRequestTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerGroupHeartbeatRequestTopicPartitions(r, version));
+      const a: ConsumerGroupHeartbeatRequestTopicPartitions[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readConsumerGroupHeartbeatRequestTopicPartitions(r, version);
       _topicPartitions = a;
     }
   }

@@ -59,10 +59,10 @@ export function readConsumerGroupHeartbeatResponseTopicPartitions(r: ByteReader,
   _topicId = r.uuid();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array ConsumerGroupHeartbeatResponseTopicPartitions.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -81,10 +81,10 @@ export function readConsumerGroupHeartbeatResponseTopicPartitions(r: ByteReader,
 export function readConsumerGroupHeartbeatResponseAssignment(r: ByteReader, version: number): ConsumerGroupHeartbeatResponseAssignment {
   let _topicPartitions: ConsumerGroupHeartbeatResponseTopicPartitions[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ConsumerGroupHeartbeatResponseAssignment.topicPartitions is null'); } else {
-      const a: ConsumerGroupHeartbeatResponseTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerGroupHeartbeatResponseTopicPartitions(r, version));
+      const a: ConsumerGroupHeartbeatResponseTopicPartitions[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readConsumerGroupHeartbeatResponseTopicPartitions(r, version);
       _topicPartitions = a;
     }
   }

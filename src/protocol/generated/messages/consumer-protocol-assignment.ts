@@ -31,10 +31,10 @@ export function readConsumerProtocolAssignmentTopicPartition(r: ByteReader, vers
   _topic = r.string();
   let _partitions: number[];
   {
-    const n = r.arrayLength();
+    const n = r.arrayLength(4);
     if (n < 0) { r.fail('non-nullable array ConsumerProtocolAssignmentTopicPartition.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -45,10 +45,10 @@ export function readConsumerProtocolAssignmentTopicPartition(r: ByteReader, vers
 export function readConsumerProtocolAssignment(r: ByteReader, version: number): ConsumerProtocolAssignment {
   let _assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
   {
-    const n = r.arrayLength();
+    const n = r.arrayLength(1);
     if (n < 0) { r.fail('non-nullable array ConsumerProtocolAssignment.assignedPartitions is null'); } else {
-      const a: ConsumerProtocolAssignmentTopicPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerProtocolAssignmentTopicPartition(r, version));
+      const a: ConsumerProtocolAssignmentTopicPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readConsumerProtocolAssignmentTopicPartition(r, version);
       _assignedPartitions = a;
     }
   }

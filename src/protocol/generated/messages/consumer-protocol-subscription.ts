@@ -37,10 +37,10 @@ export function readConsumerProtocolSubscriptionTopicPartition(r: ByteReader, ve
   _topic = r.string();
   let _partitions: number[];
   {
-    const n = r.arrayLength();
+    const n = r.arrayLength(4);
     if (n < 0) { r.fail('non-nullable array ConsumerProtocolSubscriptionTopicPartition.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -51,10 +51,10 @@ export function readConsumerProtocolSubscriptionTopicPartition(r: ByteReader, ve
 export function readConsumerProtocolSubscription(r: ByteReader, version: number): ConsumerProtocolSubscription {
   let _topics: string[];
   {
-    const n = r.arrayLength();
+    const n = r.arrayLength(1);
     if (n < 0) { r.fail('non-nullable array ConsumerProtocolSubscription.topics is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.string());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.string();
       _topics = a;
     }
   }
@@ -63,10 +63,10 @@ export function readConsumerProtocolSubscription(r: ByteReader, version: number)
   let _ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[];
   if (version >= 1) {
     {
-    const n = r.arrayLength();
+    const n = r.arrayLength(1);
     if (n < 0) { r.fail('non-nullable array ConsumerProtocolSubscription.ownedPartitions is null'); } else {
-      const a: ConsumerProtocolSubscriptionTopicPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerProtocolSubscriptionTopicPartition(r, version));
+      const a: ConsumerProtocolSubscriptionTopicPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readConsumerProtocolSubscriptionTopicPartition(r, version);
       _ownedPartitions = a;
     }
   }

@@ -107,19 +107,19 @@ export function readControllerRegistrationRequest(r: ByteReader, version: number
   _zkMigrationReady = r.bool();
   let _listeners: ControllerRegistrationRequestListener[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ControllerRegistrationRequest.listeners is null'); } else {
-      const a: ControllerRegistrationRequestListener[] = [];
-      for (let i = 0; i < n; i++) a.push(readControllerRegistrationRequestListener(r, version));
+      const a: ControllerRegistrationRequestListener[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readControllerRegistrationRequestListener(r, version);
       _listeners = a;
     }
   }
   let _features: ControllerRegistrationRequestFeature[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ControllerRegistrationRequest.features is null'); } else {
-      const a: ControllerRegistrationRequestFeature[] = [];
-      for (let i = 0; i < n; i++) a.push(readControllerRegistrationRequestFeature(r, version));
+      const a: ControllerRegistrationRequestFeature[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readControllerRegistrationRequestFeature(r, version);
       _features = a;
     }
   }

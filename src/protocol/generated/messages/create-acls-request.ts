@@ -71,10 +71,10 @@ export function readCreateAclsRequestAclCreation(r: ByteReader, version: number)
 export function readCreateAclsRequest(r: ByteReader, version: number): CreateAclsRequest {
   let _creations: CreateAclsRequestAclCreation[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array CreateAclsRequest.creations is null'); } else {
-      const a: CreateAclsRequestAclCreation[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreateAclsRequestAclCreation(r, version));
+      const a: CreateAclsRequestAclCreation[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreateAclsRequestAclCreation(r, version);
       _creations = a;
     }
   }

@@ -55,10 +55,10 @@ export function readCreateAclsResponse(r: ByteReader, version: number): CreateAc
   _throttleTimeMs = r.int32();
   let _results: CreateAclsResponseAclCreationResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array CreateAclsResponse.results is null'); } else {
-      const a: CreateAclsResponseAclCreationResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreateAclsResponseAclCreationResult(r, version));
+      const a: CreateAclsResponseAclCreationResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreateAclsResponseAclCreationResult(r, version);
       _results = a;
     }
   }

@@ -69,10 +69,10 @@ export function readCreateDelegationTokenRequest(r: ByteReader, version: number)
   }
   let _renewers: CreateDelegationTokenRequestCreatableRenewers[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array CreateDelegationTokenRequest.renewers is null'); } else {
-      const a: CreateDelegationTokenRequestCreatableRenewers[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreateDelegationTokenRequestCreatableRenewers(r, version));
+      const a: CreateDelegationTokenRequestCreatableRenewers[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreateDelegationTokenRequestCreatableRenewers(r, version);
       _renewers = a;
     }
   }

@@ -49,10 +49,10 @@ export function defaultCreatePartitionsRequest(): CreatePartitionsRequest {
 export function readCreatePartitionsRequestCreatePartitionsAssignment(r: ByteReader, version: number): CreatePartitionsRequestCreatePartitionsAssignment {
   let _brokerIds: number[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array CreatePartitionsRequestCreatePartitionsAssignment.brokerIds is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _brokerIds = a;
     }
   }
@@ -77,10 +77,10 @@ export function readCreatePartitionsRequestCreatePartitionsTopic(r: ByteReader, 
   _count = r.int32();
   let _assignments: CreatePartitionsRequestCreatePartitionsAssignment[] | null;
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { _assignments = null; } else {
-      const a: CreatePartitionsRequestCreatePartitionsAssignment[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreatePartitionsRequestCreatePartitionsAssignment(r, version));
+      const a: CreatePartitionsRequestCreatePartitionsAssignment[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreatePartitionsRequestCreatePartitionsAssignment(r, version);
       _assignments = a;
     }
   }
@@ -101,10 +101,10 @@ export function readCreatePartitionsRequestCreatePartitionsTopic(r: ByteReader, 
 export function readCreatePartitionsRequest(r: ByteReader, version: number): CreatePartitionsRequest {
   let _topics: CreatePartitionsRequestCreatePartitionsTopic[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array CreatePartitionsRequest.topics is null'); } else {
-      const a: CreatePartitionsRequestCreatePartitionsTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreatePartitionsRequestCreatePartitionsTopic(r, version));
+      const a: CreatePartitionsRequestCreatePartitionsTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreatePartitionsRequestCreatePartitionsTopic(r, version);
       _topics = a;
     }
   }

@@ -59,10 +59,10 @@ export function readCreatePartitionsResponse(r: ByteReader, version: number): Cr
   _throttleTimeMs = r.int32();
   let _results: CreatePartitionsResponseCreatePartitionsTopicResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array CreatePartitionsResponse.results is null'); } else {
-      const a: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreatePartitionsResponseCreatePartitionsTopicResult(r, version));
+      const a: CreatePartitionsResponseCreatePartitionsTopicResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreatePartitionsResponseCreatePartitionsTopicResult(r, version);
       _results = a;
     }
   }

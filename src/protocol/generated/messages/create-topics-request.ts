@@ -70,10 +70,10 @@ export function readCreateTopicsRequestCreatableReplicaAssignment(r: ByteReader,
   _partitionIndex = r.int32();
   let _brokerIds: number[];
   {
-    const n = (version >= 5 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 5 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array CreateTopicsRequestCreatableReplicaAssignment.brokerIds is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _brokerIds = a;
     }
   }
@@ -119,19 +119,19 @@ export function readCreateTopicsRequestCreatableTopic(r: ByteReader, version: nu
   _replicationFactor = r.int16();
   let _assignments: CreateTopicsRequestCreatableReplicaAssignment[];
   {
-    const n = (version >= 5 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 5 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array CreateTopicsRequestCreatableTopic.assignments is null'); } else {
-      const a: CreateTopicsRequestCreatableReplicaAssignment[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreateTopicsRequestCreatableReplicaAssignment(r, version));
+      const a: CreateTopicsRequestCreatableReplicaAssignment[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreateTopicsRequestCreatableReplicaAssignment(r, version);
       _assignments = a;
     }
   }
   let _configs: CreateTopicsRequestCreatableTopicConfig[];
   {
-    const n = (version >= 5 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 5 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array CreateTopicsRequestCreatableTopic.configs is null'); } else {
-      const a: CreateTopicsRequestCreatableTopicConfig[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreateTopicsRequestCreatableTopicConfig(r, version));
+      const a: CreateTopicsRequestCreatableTopicConfig[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreateTopicsRequestCreatableTopicConfig(r, version);
       _configs = a;
     }
   }
@@ -152,10 +152,10 @@ export function readCreateTopicsRequestCreatableTopic(r: ByteReader, version: nu
 export function readCreateTopicsRequest(r: ByteReader, version: number): CreateTopicsRequest {
   let _topics: CreateTopicsRequestCreatableTopic[];
   {
-    const n = (version >= 5 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 5 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array CreateTopicsRequest.topics is null'); } else {
-      const a: CreateTopicsRequestCreatableTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreateTopicsRequestCreatableTopic(r, version));
+      const a: CreateTopicsRequestCreatableTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreateTopicsRequestCreatableTopic(r, version);
       _topics = a;
     }
   }

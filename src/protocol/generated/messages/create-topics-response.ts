@@ -115,10 +115,10 @@ export function readCreateTopicsResponseCreatableTopicResult(r: ByteReader, vers
   let _configs: CreateTopicsResponseCreatableTopicConfigs[] | null;
   if (version >= 5) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _configs = null; } else {
-      const a: CreateTopicsResponseCreatableTopicConfigs[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreateTopicsResponseCreatableTopicConfigs(r, version));
+      const a: CreateTopicsResponseCreatableTopicConfigs[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreateTopicsResponseCreatableTopicConfigs(r, version);
       _configs = a;
     }
   }
@@ -148,10 +148,10 @@ export function readCreateTopicsResponse(r: ByteReader, version: number): Create
   _throttleTimeMs = r.int32();
   let _topics: CreateTopicsResponseCreatableTopicResult[];
   {
-    const n = (version >= 5 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 5 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array CreateTopicsResponse.topics is null'); } else {
-      const a: CreateTopicsResponseCreatableTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreateTopicsResponseCreatableTopicResult(r, version));
+      const a: CreateTopicsResponseCreatableTopicResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readCreateTopicsResponseCreatableTopicResult(r, version);
       _topics = a;
     }
   }

@@ -71,10 +71,10 @@ export function readDeleteAclsRequestDeleteAclsFilter(r: ByteReader, version: nu
 export function readDeleteAclsRequest(r: ByteReader, version: number): DeleteAclsRequest {
   let _filters: DeleteAclsRequestDeleteAclsFilter[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteAclsRequest.filters is null'); } else {
-      const a: DeleteAclsRequestDeleteAclsFilter[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteAclsRequestDeleteAclsFilter(r, version));
+      const a: DeleteAclsRequestDeleteAclsFilter[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteAclsRequestDeleteAclsFilter(r, version);
       _filters = a;
     }
   }

@@ -100,10 +100,10 @@ export function readDeleteAclsResponseDeleteAclsFilterResult(r: ByteReader, vers
   _errorMessage = (version >= 2 ? r.compactNullableString() : r.nullableString());
   let _matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteAclsResponseDeleteAclsFilterResult.matchingAcls is null'); } else {
-      const a: DeleteAclsResponseDeleteAclsMatchingAcl[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteAclsResponseDeleteAclsMatchingAcl(r, version));
+      const a: DeleteAclsResponseDeleteAclsMatchingAcl[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteAclsResponseDeleteAclsMatchingAcl(r, version);
       _matchingAcls = a;
     }
   }
@@ -126,10 +126,10 @@ export function readDeleteAclsResponse(r: ByteReader, version: number): DeleteAc
   _throttleTimeMs = r.int32();
   let _filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteAclsResponse.filterResults is null'); } else {
-      const a: DeleteAclsResponseDeleteAclsFilterResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteAclsResponseDeleteAclsFilterResult(r, version));
+      const a: DeleteAclsResponseDeleteAclsFilterResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteAclsResponseDeleteAclsFilterResult(r, version);
       _filterResults = a;
     }
   }

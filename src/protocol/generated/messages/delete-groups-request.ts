@@ -19,10 +19,10 @@ export function defaultDeleteGroupsRequest(): DeleteGroupsRequest {
 export function readDeleteGroupsRequest(r: ByteReader, version: number): DeleteGroupsRequest {
   let _groupsNames: string[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteGroupsRequest.groupsNames is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push((version >= 2 ? r.compactString() : r.string()));
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = (version >= 2 ? r.compactString() : r.string());
       _groupsNames = a;
     }
   }

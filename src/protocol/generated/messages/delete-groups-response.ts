@@ -55,10 +55,10 @@ export function readDeleteGroupsResponse(r: ByteReader, version: number): Delete
   _throttleTimeMs = r.int32();
   let _results: DeleteGroupsResponseDeletableGroupResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteGroupsResponse.results is null'); } else {
-      const a: DeleteGroupsResponseDeletableGroupResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteGroupsResponseDeletableGroupResult(r, version));
+      const a: DeleteGroupsResponseDeletableGroupResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteGroupsResponseDeletableGroupResult(r, version);
       _results = a;
     }
   }

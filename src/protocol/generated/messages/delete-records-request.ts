@@ -68,10 +68,10 @@ export function readDeleteRecordsRequestDeleteRecordsTopic(r: ByteReader, versio
   _name = (version >= 2 ? r.compactString() : r.string());
   let _partitions: DeleteRecordsRequestDeleteRecordsPartition[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteRecordsRequestDeleteRecordsTopic.partitions is null'); } else {
-      const a: DeleteRecordsRequestDeleteRecordsPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteRecordsRequestDeleteRecordsPartition(r, version));
+      const a: DeleteRecordsRequestDeleteRecordsPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteRecordsRequestDeleteRecordsPartition(r, version);
       _partitions = a;
     }
   }
@@ -92,10 +92,10 @@ export function readDeleteRecordsRequestDeleteRecordsTopic(r: ByteReader, versio
 export function readDeleteRecordsRequest(r: ByteReader, version: number): DeleteRecordsRequest {
   let _topics: DeleteRecordsRequestDeleteRecordsTopic[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteRecordsRequest.topics is null'); } else {
-      const a: DeleteRecordsRequestDeleteRecordsTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteRecordsRequestDeleteRecordsTopic(r, version));
+      const a: DeleteRecordsRequestDeleteRecordsTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteRecordsRequestDeleteRecordsTopic(r, version);
       _topics = a;
     }
   }

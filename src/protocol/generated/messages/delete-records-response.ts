@@ -72,10 +72,10 @@ export function readDeleteRecordsResponseDeleteRecordsTopicResult(r: ByteReader,
   _name = (version >= 2 ? r.compactString() : r.string());
   let _partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteRecordsResponseDeleteRecordsTopicResult.partitions is null'); } else {
-      const a: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteRecordsResponseDeleteRecordsPartitionResult(r, version));
+      const a: DeleteRecordsResponseDeleteRecordsPartitionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteRecordsResponseDeleteRecordsPartitionResult(r, version);
       _partitions = a;
     }
   }
@@ -98,10 +98,10 @@ export function readDeleteRecordsResponse(r: ByteReader, version: number): Delet
   _throttleTimeMs = r.int32();
   let _topics: DeleteRecordsResponseDeleteRecordsTopicResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteRecordsResponse.topics is null'); } else {
-      const a: DeleteRecordsResponseDeleteRecordsTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteRecordsResponseDeleteRecordsTopicResult(r, version));
+      const a: DeleteRecordsResponseDeleteRecordsTopicResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteRecordsResponseDeleteRecordsTopicResult(r, version);
       _topics = a;
     }
   }

@@ -49,10 +49,10 @@ export function readDeleteShareGroupOffsetsRequest(r: ByteReader, version: numbe
   _groupId = r.compactString();
   let _topics: DeleteShareGroupOffsetsRequestTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DeleteShareGroupOffsetsRequest.topics is null'); } else {
-      const a: DeleteShareGroupOffsetsRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupOffsetsRequestTopic(r, version));
+      const a: DeleteShareGroupOffsetsRequestTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteShareGroupOffsetsRequestTopic(r, version);
       _topics = a;
     }
   }

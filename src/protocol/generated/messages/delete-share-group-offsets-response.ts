@@ -71,10 +71,10 @@ export function readDeleteShareGroupOffsetsResponse(r: ByteReader, version: numb
   _errorMessage = r.compactNullableString();
   let _responses: DeleteShareGroupOffsetsResponseTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DeleteShareGroupOffsetsResponse.responses is null'); } else {
-      const a: DeleteShareGroupOffsetsResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupOffsetsResponseTopic(r, version));
+      const a: DeleteShareGroupOffsetsResponseTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteShareGroupOffsetsResponseTopic(r, version);
       _responses = a;
     }
   }

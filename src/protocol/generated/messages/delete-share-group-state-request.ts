@@ -64,10 +64,10 @@ export function readDeleteShareGroupStateRequestDeleteStateData(r: ByteReader, v
   _topicId = r.uuid();
   let _partitions: DeleteShareGroupStateRequestPartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DeleteShareGroupStateRequestDeleteStateData.partitions is null'); } else {
-      const a: DeleteShareGroupStateRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateRequestPartitionData(r, version));
+      const a: DeleteShareGroupStateRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteShareGroupStateRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -88,10 +88,10 @@ export function readDeleteShareGroupStateRequest(r: ByteReader, version: number)
   _groupId = r.compactString();
   let _topics: DeleteShareGroupStateRequestDeleteStateData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DeleteShareGroupStateRequest.topics is null'); } else {
-      const a: DeleteShareGroupStateRequestDeleteStateData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateRequestDeleteStateData(r, version));
+      const a: DeleteShareGroupStateRequestDeleteStateData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteShareGroupStateRequestDeleteStateData(r, version);
       _topics = a;
     }
   }

@@ -70,10 +70,10 @@ export function readDeleteShareGroupStateResponseDeleteStateResult(r: ByteReader
   _topicId = r.uuid();
   let _partitions: DeleteShareGroupStateResponsePartitionResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DeleteShareGroupStateResponseDeleteStateResult.partitions is null'); } else {
-      const a: DeleteShareGroupStateResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateResponsePartitionResult(r, version));
+      const a: DeleteShareGroupStateResponsePartitionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteShareGroupStateResponsePartitionResult(r, version);
       _partitions = a;
     }
   }
@@ -92,10 +92,10 @@ export function readDeleteShareGroupStateResponseDeleteStateResult(r: ByteReader
 export function readDeleteShareGroupStateResponse(r: ByteReader, version: number): DeleteShareGroupStateResponse {
   let _results: DeleteShareGroupStateResponseDeleteStateResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DeleteShareGroupStateResponse.results is null'); } else {
-      const a: DeleteShareGroupStateResponseDeleteStateResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateResponseDeleteStateResult(r, version));
+      const a: DeleteShareGroupStateResponseDeleteStateResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteShareGroupStateResponseDeleteStateResult(r, version);
       _results = a;
     }
   }

@@ -56,10 +56,10 @@ export function readDeleteTopicsRequest(r: ByteReader, version: number): DeleteT
   let _topics: DeleteTopicsRequestDeleteTopicState[];
   if (version >= 6) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DeleteTopicsRequest.topics is null'); } else {
-      const a: DeleteTopicsRequestDeleteTopicState[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteTopicsRequestDeleteTopicState(r, version));
+      const a: DeleteTopicsRequestDeleteTopicState[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteTopicsRequestDeleteTopicState(r, version);
       _topics = a;
     }
   }
@@ -69,10 +69,10 @@ export function readDeleteTopicsRequest(r: ByteReader, version: number): DeleteT
   let _topicNames: string[];
   if (version <= 5) {
     {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteTopicsRequest.topicNames is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push((version >= 4 ? r.compactString() : r.string()));
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = (version >= 4 ? r.compactString() : r.string());
       _topicNames = a;
     }
   }

@@ -73,10 +73,10 @@ export function readDeleteTopicsResponse(r: ByteReader, version: number): Delete
   _throttleTimeMs = r.int32();
   let _responses: DeleteTopicsResponseDeletableTopicResult[];
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DeleteTopicsResponse.responses is null'); } else {
-      const a: DeleteTopicsResponseDeletableTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteTopicsResponseDeletableTopicResult(r, version));
+      const a: DeleteTopicsResponseDeletableTopicResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDeleteTopicsResponseDeletableTopicResult(r, version);
       _responses = a;
     }
   }

@@ -88,10 +88,10 @@ export function readDescribeAclsResponseDescribeAclsResource(r: ByteReader, vers
   _patternType = r.int8();
   let _acls: DescribeAclsResponseAclDescription[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeAclsResponseDescribeAclsResource.acls is null'); } else {
-      const a: DescribeAclsResponseAclDescription[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeAclsResponseAclDescription(r, version));
+      const a: DescribeAclsResponseAclDescription[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeAclsResponseAclDescription(r, version);
       _acls = a;
     }
   }
@@ -118,10 +118,10 @@ export function readDescribeAclsResponse(r: ByteReader, version: number): Descri
   _errorMessage = (version >= 2 ? r.compactNullableString() : r.nullableString());
   let _resources: DescribeAclsResponseDescribeAclsResource[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeAclsResponse.resources is null'); } else {
-      const a: DescribeAclsResponseDescribeAclsResource[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeAclsResponseDescribeAclsResource(r, version));
+      const a: DescribeAclsResponseDescribeAclsResource[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeAclsResponseDescribeAclsResource(r, version);
       _resources = a;
     }
   }

@@ -57,10 +57,10 @@ export function readDescribeClientQuotasRequestComponentData(r: ByteReader, vers
 export function readDescribeClientQuotasRequest(r: ByteReader, version: number): DescribeClientQuotasRequest {
   let _components: DescribeClientQuotasRequestComponentData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeClientQuotasRequest.components is null'); } else {
-      const a: DescribeClientQuotasRequestComponentData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeClientQuotasRequestComponentData(r, version));
+      const a: DescribeClientQuotasRequestComponentData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeClientQuotasRequestComponentData(r, version);
       _components = a;
     }
   }

@@ -102,19 +102,19 @@ export function readDescribeClientQuotasResponseValueData(r: ByteReader, version
 export function readDescribeClientQuotasResponseEntryData(r: ByteReader, version: number): DescribeClientQuotasResponseEntryData {
   let _entity: DescribeClientQuotasResponseEntityData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeClientQuotasResponseEntryData.entity is null'); } else {
-      const a: DescribeClientQuotasResponseEntityData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeClientQuotasResponseEntityData(r, version));
+      const a: DescribeClientQuotasResponseEntityData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeClientQuotasResponseEntityData(r, version);
       _entity = a;
     }
   }
   let _values: DescribeClientQuotasResponseValueData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeClientQuotasResponseEntryData.values is null'); } else {
-      const a: DescribeClientQuotasResponseValueData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeClientQuotasResponseValueData(r, version));
+      const a: DescribeClientQuotasResponseValueData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeClientQuotasResponseValueData(r, version);
       _values = a;
     }
   }
@@ -141,10 +141,10 @@ export function readDescribeClientQuotasResponse(r: ByteReader, version: number)
   _errorMessage = (version >= 1 ? r.compactNullableString() : r.nullableString());
   let _entries: DescribeClientQuotasResponseEntryData[] | null;
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { _entries = null; } else {
-      const a: DescribeClientQuotasResponseEntryData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeClientQuotasResponseEntryData(r, version));
+      const a: DescribeClientQuotasResponseEntryData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeClientQuotasResponseEntryData(r, version);
       _entries = a;
     }
   }

@@ -95,10 +95,10 @@ export function readDescribeClusterResponse(r: ByteReader, version: number): Des
   _controllerId = r.int32();
   let _brokers: DescribeClusterResponseDescribeClusterBroker[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeClusterResponse.brokers is null'); } else {
-      const a: DescribeClusterResponseDescribeClusterBroker[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeClusterResponseDescribeClusterBroker(r, version));
+      const a: DescribeClusterResponseDescribeClusterBroker[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeClusterResponseDescribeClusterBroker(r, version);
       _brokers = a;
     }
   }

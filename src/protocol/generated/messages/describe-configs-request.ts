@@ -42,10 +42,10 @@ export function readDescribeConfigsRequestDescribeConfigsResource(r: ByteReader,
   _resourceName = (version >= 4 ? r.compactString() : r.string());
   let _configurationKeys: string[] | null;
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { _configurationKeys = null; } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push((version >= 4 ? r.compactString() : r.string()));
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = (version >= 4 ? r.compactString() : r.string());
       _configurationKeys = a;
     }
   }
@@ -66,10 +66,10 @@ export function readDescribeConfigsRequestDescribeConfigsResource(r: ByteReader,
 export function readDescribeConfigsRequest(r: ByteReader, version: number): DescribeConfigsRequest {
   let _resources: DescribeConfigsRequestDescribeConfigsResource[];
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeConfigsRequest.resources is null'); } else {
-      const a: DescribeConfigsRequestDescribeConfigsResource[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeConfigsRequestDescribeConfigsResource(r, version));
+      const a: DescribeConfigsRequestDescribeConfigsResource[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeConfigsRequestDescribeConfigsResource(r, version);
       _resources = a;
     }
   }

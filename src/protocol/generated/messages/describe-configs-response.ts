@@ -111,10 +111,10 @@ export function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Byte
   _isSensitive = r.bool();
   let _synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeConfigsResponseDescribeConfigsResourceResult.synonyms is null'); } else {
-      const a: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseDescribeConfigsSynonym(r, version));
+      const a: DescribeConfigsResponseDescribeConfigsSynonym[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeConfigsResponseDescribeConfigsSynonym(r, version);
       _synonyms = a;
     }
   }
@@ -155,10 +155,10 @@ export function readDescribeConfigsResponseDescribeConfigsResult(r: ByteReader, 
   _resourceName = (version >= 4 ? r.compactString() : r.string());
   let _configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeConfigsResponseDescribeConfigsResult.configs is null'); } else {
-      const a: DescribeConfigsResponseDescribeConfigsResourceResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseDescribeConfigsResourceResult(r, version));
+      const a: DescribeConfigsResponseDescribeConfigsResourceResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeConfigsResponseDescribeConfigsResourceResult(r, version);
       _configs = a;
     }
   }
@@ -181,10 +181,10 @@ export function readDescribeConfigsResponse(r: ByteReader, version: number): Des
   _throttleTimeMs = r.int32();
   let _results: DescribeConfigsResponseDescribeConfigsResult[];
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeConfigsResponse.results is null'); } else {
-      const a: DescribeConfigsResponseDescribeConfigsResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseDescribeConfigsResult(r, version));
+      const a: DescribeConfigsResponseDescribeConfigsResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeConfigsResponseDescribeConfigsResult(r, version);
       _results = a;
     }
   }

@@ -51,10 +51,10 @@ export function readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r
 export function readDescribeDelegationTokenRequest(r: ByteReader, version: number): DescribeDelegationTokenRequest {
   let _owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { _owners = null; } else {
-      const a: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version));
+      const a: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version);
       _owners = a;
     }
   }

@@ -110,10 +110,10 @@ export function readDescribeDelegationTokenResponseDescribedDelegationToken(r: B
   _hmac = (version >= 2 ? r.compactBytes() : r.bytes32());
   let _renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeDelegationTokenResponseDescribedDelegationToken.renewers is null'); } else {
-      const a: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version));
+      const a: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version);
       _renewers = a;
     }
   }
@@ -136,10 +136,10 @@ export function readDescribeDelegationTokenResponse(r: ByteReader, version: numb
   _errorCode = r.int16();
   let _tokens: DescribeDelegationTokenResponseDescribedDelegationToken[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeDelegationTokenResponse.tokens is null'); } else {
-      const a: DescribeDelegationTokenResponseDescribedDelegationToken[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeDelegationTokenResponseDescribedDelegationToken(r, version));
+      const a: DescribeDelegationTokenResponseDescribedDelegationToken[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeDelegationTokenResponseDescribedDelegationToken(r, version);
       _tokens = a;
     }
   }

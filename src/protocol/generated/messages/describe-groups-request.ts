@@ -21,10 +21,10 @@ export function defaultDescribeGroupsRequest(): DescribeGroupsRequest {
 export function readDescribeGroupsRequest(r: ByteReader, version: number): DescribeGroupsRequest {
   let _groups: string[];
   {
-    const n = (version >= 5 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 5 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeGroupsRequest.groups is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push((version >= 5 ? r.compactString() : r.string()));
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = (version >= 5 ? r.compactString() : r.string());
       _groups = a;
     }
   }

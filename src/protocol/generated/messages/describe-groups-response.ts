@@ -114,10 +114,10 @@ export function readDescribeGroupsResponseDescribedGroup(r: ByteReader, version:
   _protocolData = (version >= 5 ? r.compactString() : r.string());
   let _members: DescribeGroupsResponseDescribedGroupMember[];
   {
-    const n = (version >= 5 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 5 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeGroupsResponseDescribedGroup.members is null'); } else {
-      const a: DescribeGroupsResponseDescribedGroupMember[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeGroupsResponseDescribedGroupMember(r, version));
+      const a: DescribeGroupsResponseDescribedGroupMember[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeGroupsResponseDescribedGroupMember(r, version);
       _members = a;
     }
   }
@@ -150,10 +150,10 @@ export function readDescribeGroupsResponse(r: ByteReader, version: number): Desc
   }
   let _groups: DescribeGroupsResponseDescribedGroup[];
   {
-    const n = (version >= 5 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 5 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeGroupsResponse.groups is null'); } else {
-      const a: DescribeGroupsResponseDescribedGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeGroupsResponseDescribedGroup(r, version));
+      const a: DescribeGroupsResponseDescribedGroup[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeGroupsResponseDescribedGroup(r, version);
       _groups = a;
     }
   }

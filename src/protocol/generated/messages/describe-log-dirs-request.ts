@@ -34,10 +34,10 @@ export function readDescribeLogDirsRequestDescribableLogDirTopic(r: ByteReader, 
   _topic = (version >= 2 ? r.compactString() : r.string());
   let _partitions: number[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array DescribeLogDirsRequestDescribableLogDirTopic.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -58,10 +58,10 @@ export function readDescribeLogDirsRequestDescribableLogDirTopic(r: ByteReader, 
 export function readDescribeLogDirsRequest(r: ByteReader, version: number): DescribeLogDirsRequest {
   let _topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { _topics = null; } else {
-      const a: DescribeLogDirsRequestDescribableLogDirTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeLogDirsRequestDescribableLogDirTopic(r, version));
+      const a: DescribeLogDirsRequestDescribableLogDirTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeLogDirsRequestDescribableLogDirTopic(r, version);
       _topics = a;
     }
   }

@@ -99,10 +99,10 @@ export function readDescribeLogDirsResponseDescribeLogDirsTopic(r: ByteReader, v
   _name = (version >= 2 ? r.compactString() : r.string());
   let _partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeLogDirsResponseDescribeLogDirsTopic.partitions is null'); } else {
-      const a: DescribeLogDirsResponseDescribeLogDirsPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeLogDirsResponseDescribeLogDirsPartition(r, version));
+      const a: DescribeLogDirsResponseDescribeLogDirsPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeLogDirsResponseDescribeLogDirsPartition(r, version);
       _partitions = a;
     }
   }
@@ -127,10 +127,10 @@ export function readDescribeLogDirsResponseDescribeLogDirsResult(r: ByteReader, 
   _logDir = (version >= 2 ? r.compactString() : r.string());
   let _topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeLogDirsResponseDescribeLogDirsResult.topics is null'); } else {
-      const a: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
+      const a: DescribeLogDirsResponseDescribeLogDirsTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeLogDirsResponseDescribeLogDirsTopic(r, version);
       _topics = a;
     }
   }
@@ -177,10 +177,10 @@ export function readDescribeLogDirsResponse(r: ByteReader, version: number): Des
   }
   let _results: DescribeLogDirsResponseDescribeLogDirsResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array DescribeLogDirsResponse.results is null'); } else {
-      const a: DescribeLogDirsResponseDescribeLogDirsResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeLogDirsResponseDescribeLogDirsResult(r, version));
+      const a: DescribeLogDirsResponseDescribeLogDirsResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeLogDirsResponseDescribeLogDirsResult(r, version);
       _results = a;
     }
   }

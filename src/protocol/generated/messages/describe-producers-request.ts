@@ -34,10 +34,10 @@ export function readDescribeProducersRequestTopicRequest(r: ByteReader, version:
   _name = r.compactString();
   let _partitionIndexes: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array DescribeProducersRequestTopicRequest.partitionIndexes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitionIndexes = a;
     }
   }
@@ -56,10 +56,10 @@ export function readDescribeProducersRequestTopicRequest(r: ByteReader, version:
 export function readDescribeProducersRequest(r: ByteReader, version: number): DescribeProducersRequest {
   let _topics: DescribeProducersRequestTopicRequest[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeProducersRequest.topics is null'); } else {
-      const a: DescribeProducersRequestTopicRequest[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeProducersRequestTopicRequest(r, version));
+      const a: DescribeProducersRequestTopicRequest[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeProducersRequestTopicRequest(r, version);
       _topics = a;
     }
   }

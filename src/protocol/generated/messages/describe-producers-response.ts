@@ -103,10 +103,10 @@ export function readDescribeProducersResponsePartitionResponse(r: ByteReader, ve
   _errorMessage = r.compactNullableString();
   let _activeProducers: DescribeProducersResponseProducerState[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeProducersResponsePartitionResponse.activeProducers is null'); } else {
-      const a: DescribeProducersResponseProducerState[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeProducersResponseProducerState(r, version));
+      const a: DescribeProducersResponseProducerState[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeProducersResponseProducerState(r, version);
       _activeProducers = a;
     }
   }
@@ -127,10 +127,10 @@ export function readDescribeProducersResponseTopicResponse(r: ByteReader, versio
   _name = r.compactString();
   let _partitions: DescribeProducersResponsePartitionResponse[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeProducersResponseTopicResponse.partitions is null'); } else {
-      const a: DescribeProducersResponsePartitionResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeProducersResponsePartitionResponse(r, version));
+      const a: DescribeProducersResponsePartitionResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeProducersResponsePartitionResponse(r, version);
       _partitions = a;
     }
   }
@@ -151,10 +151,10 @@ export function readDescribeProducersResponse(r: ByteReader, version: number): D
   _throttleTimeMs = r.int32();
   let _topics: DescribeProducersResponseTopicResponse[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeProducersResponse.topics is null'); } else {
-      const a: DescribeProducersResponseTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeProducersResponseTopicResponse(r, version));
+      const a: DescribeProducersResponseTopicResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeProducersResponseTopicResponse(r, version);
       _topics = a;
     }
   }

@@ -60,10 +60,10 @@ export function readDescribeQuorumRequestTopicData(r: ByteReader, version: numbe
   _topicName = r.compactString();
   let _partitions: DescribeQuorumRequestPartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeQuorumRequestTopicData.partitions is null'); } else {
-      const a: DescribeQuorumRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeQuorumRequestPartitionData(r, version));
+      const a: DescribeQuorumRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeQuorumRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -82,10 +82,10 @@ export function readDescribeQuorumRequestTopicData(r: ByteReader, version: numbe
 export function readDescribeQuorumRequest(r: ByteReader, version: number): DescribeQuorumRequest {
   let _topics: DescribeQuorumRequestTopicData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeQuorumRequest.topics is null'); } else {
-      const a: DescribeQuorumRequestTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeQuorumRequestTopicData(r, version));
+      const a: DescribeQuorumRequestTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeQuorumRequestTopicData(r, version);
       _topics = a;
     }
   }

@@ -163,19 +163,19 @@ export function readDescribeQuorumResponsePartitionData(r: ByteReader, version: 
   _highWatermark = r.int64();
   let _currentVoters: DescribeQuorumResponseReplicaState[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeQuorumResponsePartitionData.currentVoters is null'); } else {
-      const a: DescribeQuorumResponseReplicaState[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeQuorumResponseReplicaState(r, version));
+      const a: DescribeQuorumResponseReplicaState[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeQuorumResponseReplicaState(r, version);
       _currentVoters = a;
     }
   }
   let _observers: DescribeQuorumResponseReplicaState[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeQuorumResponsePartitionData.observers is null'); } else {
-      const a: DescribeQuorumResponseReplicaState[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeQuorumResponseReplicaState(r, version));
+      const a: DescribeQuorumResponseReplicaState[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeQuorumResponseReplicaState(r, version);
       _observers = a;
     }
   }
@@ -196,10 +196,10 @@ export function readDescribeQuorumResponseTopicData(r: ByteReader, version: numb
   _topicName = r.compactString();
   let _partitions: DescribeQuorumResponsePartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeQuorumResponseTopicData.partitions is null'); } else {
-      const a: DescribeQuorumResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeQuorumResponsePartitionData(r, version));
+      const a: DescribeQuorumResponsePartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeQuorumResponsePartitionData(r, version);
       _partitions = a;
     }
   }
@@ -239,10 +239,10 @@ export function readDescribeQuorumResponseNode(r: ByteReader, version: number): 
   _nodeId = r.int32();
   let _listeners: DescribeQuorumResponseListener[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeQuorumResponseNode.listeners is null'); } else {
-      const a: DescribeQuorumResponseListener[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeQuorumResponseListener(r, version));
+      const a: DescribeQuorumResponseListener[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeQuorumResponseListener(r, version);
       _listeners = a;
     }
   }
@@ -269,20 +269,20 @@ export function readDescribeQuorumResponse(r: ByteReader, version: number): Desc
   }
   let _topics: DescribeQuorumResponseTopicData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeQuorumResponse.topics is null'); } else {
-      const a: DescribeQuorumResponseTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeQuorumResponseTopicData(r, version));
+      const a: DescribeQuorumResponseTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeQuorumResponseTopicData(r, version);
       _topics = a;
     }
   }
   let _nodes: DescribeQuorumResponseNode[];
   if (version >= 2) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeQuorumResponse.nodes is null'); } else {
-      const a: DescribeQuorumResponseNode[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeQuorumResponseNode(r, version));
+      const a: DescribeQuorumResponseNode[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeQuorumResponseNode(r, version);
       _nodes = a;
     }
   }

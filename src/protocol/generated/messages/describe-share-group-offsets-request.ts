@@ -47,10 +47,10 @@ export function readDescribeShareGroupOffsetsRequestTopic(r: ByteReader, version
   _topicName = r.compactString();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array DescribeShareGroupOffsetsRequestTopic.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -71,10 +71,10 @@ export function readDescribeShareGroupOffsetsRequestGroup(r: ByteReader, version
   _groupId = r.compactString();
   let _topics: DescribeShareGroupOffsetsRequestTopic[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _topics = null; } else {
-      const a: DescribeShareGroupOffsetsRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeShareGroupOffsetsRequestTopic(r, version));
+      const a: DescribeShareGroupOffsetsRequestTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeShareGroupOffsetsRequestTopic(r, version);
       _topics = a;
     }
   }
@@ -93,10 +93,10 @@ export function readDescribeShareGroupOffsetsRequestGroup(r: ByteReader, version
 export function readDescribeShareGroupOffsetsRequest(r: ByteReader, version: number): DescribeShareGroupOffsetsRequest {
   let _groups: DescribeShareGroupOffsetsRequestGroup[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeShareGroupOffsetsRequest.groups is null'); } else {
-      const a: DescribeShareGroupOffsetsRequestGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeShareGroupOffsetsRequestGroup(r, version));
+      const a: DescribeShareGroupOffsetsRequestGroup[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeShareGroupOffsetsRequestGroup(r, version);
       _groups = a;
     }
   }

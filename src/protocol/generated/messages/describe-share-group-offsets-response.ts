@@ -108,10 +108,10 @@ export function readDescribeShareGroupOffsetsResponseTopic(r: ByteReader, versio
   _topicId = r.uuid();
   let _partitions: DescribeShareGroupOffsetsResponsePartition[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeShareGroupOffsetsResponseTopic.partitions is null'); } else {
-      const a: DescribeShareGroupOffsetsResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeShareGroupOffsetsResponsePartition(r, version));
+      const a: DescribeShareGroupOffsetsResponsePartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeShareGroupOffsetsResponsePartition(r, version);
       _partitions = a;
     }
   }
@@ -132,10 +132,10 @@ export function readDescribeShareGroupOffsetsResponseGroup(r: ByteReader, versio
   _groupId = r.compactString();
   let _topics: DescribeShareGroupOffsetsResponseTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeShareGroupOffsetsResponseGroup.topics is null'); } else {
-      const a: DescribeShareGroupOffsetsResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeShareGroupOffsetsResponseTopic(r, version));
+      const a: DescribeShareGroupOffsetsResponseTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeShareGroupOffsetsResponseTopic(r, version);
       _topics = a;
     }
   }
@@ -160,10 +160,10 @@ export function readDescribeShareGroupOffsetsResponse(r: ByteReader, version: nu
   _throttleTimeMs = r.int32();
   let _groups: DescribeShareGroupOffsetsResponseGroup[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeShareGroupOffsetsResponse.groups is null'); } else {
-      const a: DescribeShareGroupOffsetsResponseGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeShareGroupOffsetsResponseGroup(r, version));
+      const a: DescribeShareGroupOffsetsResponseGroup[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeShareGroupOffsetsResponseGroup(r, version);
       _groups = a;
     }
   }

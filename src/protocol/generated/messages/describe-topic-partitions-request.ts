@@ -79,10 +79,10 @@ export function readDescribeTopicPartitionsRequestCursor(r: ByteReader, version:
 export function readDescribeTopicPartitionsRequest(r: ByteReader, version: number): DescribeTopicPartitionsRequest {
   let _topics: DescribeTopicPartitionsRequestTopicRequest[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeTopicPartitionsRequest.topics is null'); } else {
-      const a: DescribeTopicPartitionsRequestTopicRequest[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsRequestTopicRequest(r, version));
+      const a: DescribeTopicPartitionsRequestTopicRequest[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeTopicPartitionsRequestTopicRequest(r, version);
       _topics = a;
     }
   }

@@ -94,46 +94,46 @@ export function readDescribeTopicPartitionsResponsePartition(r: ByteReader, vers
   _leaderEpoch = r.int32();
   let _replicaNodes: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array DescribeTopicPartitionsResponsePartition.replicaNodes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _replicaNodes = a;
     }
   }
   let _isrNodes: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array DescribeTopicPartitionsResponsePartition.isrNodes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _isrNodes = a;
     }
   }
   let _eligibleLeaderReplicas: number[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { _eligibleLeaderReplicas = null; } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _eligibleLeaderReplicas = a;
     }
   }
   let _lastKnownElr: number[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { _lastKnownElr = null; } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _lastKnownElr = a;
     }
   }
   let _offlineReplicas: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array DescribeTopicPartitionsResponsePartition.offlineReplicas is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _offlineReplicas = a;
     }
   }
@@ -160,10 +160,10 @@ export function readDescribeTopicPartitionsResponseTopic(r: ByteReader, version:
   _isInternal = r.bool();
   let _partitions: DescribeTopicPartitionsResponsePartition[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeTopicPartitionsResponseTopic.partitions is null'); } else {
-      const a: DescribeTopicPartitionsResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponsePartition(r, version));
+      const a: DescribeTopicPartitionsResponsePartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeTopicPartitionsResponsePartition(r, version);
       _partitions = a;
     }
   }
@@ -203,10 +203,10 @@ export function readDescribeTopicPartitionsResponse(r: ByteReader, version: numb
   _throttleTimeMs = r.int32();
   let _topics: DescribeTopicPartitionsResponseTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeTopicPartitionsResponse.topics is null'); } else {
-      const a: DescribeTopicPartitionsResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseTopic(r, version));
+      const a: DescribeTopicPartitionsResponseTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeTopicPartitionsResponseTopic(r, version);
       _topics = a;
     }
   }

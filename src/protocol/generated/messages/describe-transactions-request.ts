@@ -19,10 +19,10 @@ export function defaultDescribeTransactionsRequest(): DescribeTransactionsReques
 export function readDescribeTransactionsRequest(r: ByteReader, version: number): DescribeTransactionsRequest {
   let _transactionalIds: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeTransactionsRequest.transactionalIds is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _transactionalIds = a;
     }
   }

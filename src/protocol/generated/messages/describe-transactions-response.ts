@@ -61,10 +61,10 @@ export function readDescribeTransactionsResponseTopicData(r: ByteReader, version
   _topic = r.compactString();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array DescribeTransactionsResponseTopicData.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -97,10 +97,10 @@ export function readDescribeTransactionsResponseTransactionState(r: ByteReader, 
   _producerEpoch = r.int16();
   let _topics: DescribeTransactionsResponseTopicData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeTransactionsResponseTransactionState.topics is null'); } else {
-      const a: DescribeTransactionsResponseTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTransactionsResponseTopicData(r, version));
+      const a: DescribeTransactionsResponseTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeTransactionsResponseTopicData(r, version);
       _topics = a;
     }
   }
@@ -121,10 +121,10 @@ export function readDescribeTransactionsResponse(r: ByteReader, version: number)
   _throttleTimeMs = r.int32();
   let _transactionStates: DescribeTransactionsResponseTransactionState[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeTransactionsResponse.transactionStates is null'); } else {
-      const a: DescribeTransactionsResponseTransactionState[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTransactionsResponseTransactionState(r, version));
+      const a: DescribeTransactionsResponseTransactionState[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeTransactionsResponseTransactionState(r, version);
       _transactionStates = a;
     }
   }

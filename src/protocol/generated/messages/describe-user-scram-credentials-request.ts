@@ -45,10 +45,10 @@ export function readDescribeUserScramCredentialsRequestUserName(r: ByteReader, v
 export function readDescribeUserScramCredentialsRequest(r: ByteReader, version: number): DescribeUserScramCredentialsRequest {
   let _users: DescribeUserScramCredentialsRequestUserName[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _users = null; } else {
-      const a: DescribeUserScramCredentialsRequestUserName[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsRequestUserName(r, version));
+      const a: DescribeUserScramCredentialsRequestUserName[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeUserScramCredentialsRequestUserName(r, version);
       _users = a;
     }
   }

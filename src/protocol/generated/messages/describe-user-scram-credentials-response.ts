@@ -78,10 +78,10 @@ export function readDescribeUserScramCredentialsResponseDescribeUserScramCredent
   _errorMessage = r.compactNullableString();
   let _credentialInfos: DescribeUserScramCredentialsResponseCredentialInfo[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult.credentialInfos is null'); } else {
-      const a: DescribeUserScramCredentialsResponseCredentialInfo[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsResponseCredentialInfo(r, version));
+      const a: DescribeUserScramCredentialsResponseCredentialInfo[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeUserScramCredentialsResponseCredentialInfo(r, version);
       _credentialInfos = a;
     }
   }
@@ -106,10 +106,10 @@ export function readDescribeUserScramCredentialsResponse(r: ByteReader, version:
   _errorMessage = r.compactNullableString();
   let _results: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array DescribeUserScramCredentialsResponse.results is null'); } else {
-      const a: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, version));
+      const a: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, version);
       _results = a;
     }
   }

@@ -38,10 +38,10 @@ export function readElectLeadersRequestTopicPartitions(r: ByteReader, version: n
   _topic = (version >= 2 ? r.compactString() : r.string());
   let _partitions: number[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array ElectLeadersRequestTopicPartitions.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -68,10 +68,10 @@ export function readElectLeadersRequest(r: ByteReader, version: number): ElectLe
   }
   let _topicPartitions: ElectLeadersRequestTopicPartitions[] | null;
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { _topicPartitions = null; } else {
-      const a: ElectLeadersRequestTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readElectLeadersRequestTopicPartitions(r, version));
+      const a: ElectLeadersRequestTopicPartitions[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readElectLeadersRequestTopicPartitions(r, version);
       _topicPartitions = a;
     }
   }

@@ -74,10 +74,10 @@ export function readElectLeadersResponseReplicaElectionResult(r: ByteReader, ver
   _topic = (version >= 2 ? r.compactString() : r.string());
   let _partitionResult: ElectLeadersResponsePartitionResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ElectLeadersResponseReplicaElectionResult.partitionResult is null'); } else {
-      const a: ElectLeadersResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readElectLeadersResponsePartitionResult(r, version));
+      const a: ElectLeadersResponsePartitionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readElectLeadersResponsePartitionResult(r, version);
       _partitionResult = a;
     }
   }
@@ -106,10 +106,10 @@ export function readElectLeadersResponse(r: ByteReader, version: number): ElectL
   }
   let _replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
   {
-    const n = (version >= 2 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 2 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ElectLeadersResponse.replicaElectionResults is null'); } else {
-      const a: ElectLeadersResponseReplicaElectionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readElectLeadersResponseReplicaElectionResult(r, version));
+      const a: ElectLeadersResponseReplicaElectionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readElectLeadersResponseReplicaElectionResult(r, version);
       _replicaElectionResults = a;
     }
   }

@@ -109,10 +109,10 @@ export function readEndQuorumEpochRequestPartitionData(r: ByteReader, version: n
   let _preferredSuccessors: number[];
   if (version <= 0) {
     {
-    const n = r.arrayLength();
+    const n = r.arrayLength(4);
     if (n < 0) { r.fail('non-nullable array EndQuorumEpochRequestPartitionData.preferredSuccessors is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _preferredSuccessors = a;
     }
   }
@@ -122,10 +122,10 @@ export function readEndQuorumEpochRequestPartitionData(r: ByteReader, version: n
   let _preferredCandidates: EndQuorumEpochRequestReplicaInfo[];
   if (version >= 1) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array EndQuorumEpochRequestPartitionData.preferredCandidates is null'); } else {
-      const a: EndQuorumEpochRequestReplicaInfo[] = [];
-      for (let i = 0; i < n; i++) a.push(readEndQuorumEpochRequestReplicaInfo(r, version));
+      const a: EndQuorumEpochRequestReplicaInfo[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readEndQuorumEpochRequestReplicaInfo(r, version);
       _preferredCandidates = a;
     }
   }
@@ -151,10 +151,10 @@ export function readEndQuorumEpochRequestTopicData(r: ByteReader, version: numbe
   _topicName = (version >= 1 ? r.compactString() : r.string());
   let _partitions: EndQuorumEpochRequestPartitionData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array EndQuorumEpochRequestTopicData.partitions is null'); } else {
-      const a: EndQuorumEpochRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readEndQuorumEpochRequestPartitionData(r, version));
+      const a: EndQuorumEpochRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readEndQuorumEpochRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -196,20 +196,20 @@ export function readEndQuorumEpochRequest(r: ByteReader, version: number): EndQu
   _clusterId = (version >= 1 ? r.compactNullableString() : r.nullableString());
   let _topics: EndQuorumEpochRequestTopicData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array EndQuorumEpochRequest.topics is null'); } else {
-      const a: EndQuorumEpochRequestTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readEndQuorumEpochRequestTopicData(r, version));
+      const a: EndQuorumEpochRequestTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readEndQuorumEpochRequestTopicData(r, version);
       _topics = a;
     }
   }
   let _leaderEndpoints: EndQuorumEpochRequestLeaderEndpoint[];
   if (version >= 1) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array EndQuorumEpochRequest.leaderEndpoints is null'); } else {
-      const a: EndQuorumEpochRequestLeaderEndpoint[] = [];
-      for (let i = 0; i < n; i++) a.push(readEndQuorumEpochRequestLeaderEndpoint(r, version));
+      const a: EndQuorumEpochRequestLeaderEndpoint[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readEndQuorumEpochRequestLeaderEndpoint(r, version);
       _leaderEndpoints = a;
     }
   }

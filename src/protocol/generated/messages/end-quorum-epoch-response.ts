@@ -93,10 +93,10 @@ export function readEndQuorumEpochResponseTopicData(r: ByteReader, version: numb
   _topicName = (version >= 1 ? r.compactString() : r.string());
   let _partitions: EndQuorumEpochResponsePartitionData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array EndQuorumEpochResponseTopicData.partitions is null'); } else {
-      const a: EndQuorumEpochResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readEndQuorumEpochResponsePartitionData(r, version));
+      const a: EndQuorumEpochResponsePartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readEndQuorumEpochResponsePartitionData(r, version);
       _partitions = a;
     }
   }
@@ -138,10 +138,10 @@ export function readEndQuorumEpochResponse(r: ByteReader, version: number): EndQ
   _errorCode = r.int16();
   let _topics: EndQuorumEpochResponseTopicData[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array EndQuorumEpochResponse.topics is null'); } else {
-      const a: EndQuorumEpochResponseTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readEndQuorumEpochResponseTopicData(r, version));
+      const a: EndQuorumEpochResponseTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readEndQuorumEpochResponseTopicData(r, version);
       _topics = a;
     }
   }
@@ -154,10 +154,10 @@ export function readEndQuorumEpochResponse(r: ByteReader, version: number): EndQ
       const end = r.offset + size;
       if (tag === 0 && version >= 1) {
         {
-          const n = r.compactArrayLength();
+          const n = r.compactArrayLength(1);
           if (n < 0) { r.fail('non-nullable array EndQuorumEpochResponse.nodeEndpoints is null'); } else {
-            const a: EndQuorumEpochResponseNodeEndpoint[] = [];
-            for (let i = 0; i < n; i++) a.push(readEndQuorumEpochResponseNodeEndpoint(r, version));
+            const a: EndQuorumEpochResponseNodeEndpoint[] = new Array(n);
+            for (let i = 0; i < n; i++) a[i] = readEndQuorumEpochResponseNodeEndpoint(r, version);
             o.nodeEndpoints = a;
           }
         }

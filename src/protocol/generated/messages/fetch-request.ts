@@ -185,10 +185,10 @@ export function readFetchRequestFetchTopic(r: ByteReader, version: number): Fetc
   }
   let _partitions: FetchRequestFetchPartition[];
   {
-    const n = (version >= 12 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 12 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array FetchRequestFetchTopic.partitions is null'); } else {
-      const a: FetchRequestFetchPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchRequestFetchPartition(r, version));
+      const a: FetchRequestFetchPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFetchRequestFetchPartition(r, version);
       _partitions = a;
     }
   }
@@ -221,10 +221,10 @@ export function readFetchRequestForgottenTopic(r: ByteReader, version: number): 
   }
   let _partitions: number[];
   {
-    const n = (version >= 12 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 12 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array FetchRequestForgottenTopic.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -271,20 +271,20 @@ export function readFetchRequest(r: ByteReader, version: number): FetchRequest {
   }
   let _topics: FetchRequestFetchTopic[];
   {
-    const n = (version >= 12 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 12 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array FetchRequest.topics is null'); } else {
-      const a: FetchRequestFetchTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchRequestFetchTopic(r, version));
+      const a: FetchRequestFetchTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFetchRequestFetchTopic(r, version);
       _topics = a;
     }
   }
   let _forgottenTopicsData: FetchRequestForgottenTopic[];
   if (version >= 7) {
     {
-    const n = (version >= 12 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 12 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array FetchRequest.forgottenTopicsData is null'); } else {
-      const a: FetchRequestForgottenTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchRequestForgottenTopic(r, version));
+      const a: FetchRequestForgottenTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFetchRequestForgottenTopic(r, version);
       _forgottenTopicsData = a;
     }
   }

@@ -228,10 +228,10 @@ export function readFetchResponsePartitionData(r: ByteReader, version: number): 
   }
   let _abortedTransactions: FetchResponseAbortedTransaction[] | null;
   {
-    const n = (version >= 12 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 12 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { _abortedTransactions = null; } else {
-      const a: FetchResponseAbortedTransaction[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchResponseAbortedTransaction(r, version));
+      const a: FetchResponseAbortedTransaction[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFetchResponseAbortedTransaction(r, version);
       _abortedTransactions = a;
     }
   }
@@ -280,10 +280,10 @@ export function readFetchResponseFetchableTopicResponse(r: ByteReader, version: 
   }
   let _partitions: FetchResponsePartitionData[];
   {
-    const n = (version >= 12 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 12 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array FetchResponseFetchableTopicResponse.partitions is null'); } else {
-      const a: FetchResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchResponsePartitionData(r, version));
+      const a: FetchResponsePartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFetchResponsePartitionData(r, version);
       _partitions = a;
     }
   }
@@ -339,10 +339,10 @@ export function readFetchResponse(r: ByteReader, version: number): FetchResponse
   }
   let _responses: FetchResponseFetchableTopicResponse[];
   {
-    const n = (version >= 12 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 12 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array FetchResponse.responses is null'); } else {
-      const a: FetchResponseFetchableTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchResponseFetchableTopicResponse(r, version));
+      const a: FetchResponseFetchableTopicResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFetchResponseFetchableTopicResponse(r, version);
       _responses = a;
     }
   }
@@ -355,10 +355,10 @@ export function readFetchResponse(r: ByteReader, version: number): FetchResponse
       const end = r.offset + size;
       if (tag === 0 && version >= 16) {
         {
-          const n = r.compactArrayLength();
+          const n = r.compactArrayLength(1);
           if (n < 0) { r.fail('non-nullable array FetchResponse.nodeEndpoints is null'); } else {
-            const a: FetchResponseNodeEndpoint[] = [];
-            for (let i = 0; i < n; i++) a.push(readFetchResponseNodeEndpoint(r, version));
+            const a: FetchResponseNodeEndpoint[] = new Array(n);
+            for (let i = 0; i < n; i++) a[i] = readFetchResponseNodeEndpoint(r, version);
             o.nodeEndpoints = a;
           }
         }

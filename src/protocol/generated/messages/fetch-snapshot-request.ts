@@ -116,10 +116,10 @@ export function readFetchSnapshotRequestTopicSnapshot(r: ByteReader, version: nu
   _name = r.compactString();
   let _partitions: FetchSnapshotRequestPartitionSnapshot[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array FetchSnapshotRequestTopicSnapshot.partitions is null'); } else {
-      const a: FetchSnapshotRequestPartitionSnapshot[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchSnapshotRequestPartitionSnapshot(r, version));
+      const a: FetchSnapshotRequestPartitionSnapshot[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFetchSnapshotRequestPartitionSnapshot(r, version);
       _partitions = a;
     }
   }
@@ -142,10 +142,10 @@ export function readFetchSnapshotRequest(r: ByteReader, version: number): FetchS
   _maxBytes = r.int32();
   let _topics: FetchSnapshotRequestTopicSnapshot[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array FetchSnapshotRequest.topics is null'); } else {
-      const a: FetchSnapshotRequestTopicSnapshot[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchSnapshotRequestTopicSnapshot(r, version));
+      const a: FetchSnapshotRequestTopicSnapshot[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFetchSnapshotRequestTopicSnapshot(r, version);
       _topics = a;
     }
   }

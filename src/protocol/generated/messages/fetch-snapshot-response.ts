@@ -167,10 +167,10 @@ export function readFetchSnapshotResponseTopicSnapshot(r: ByteReader, version: n
   _name = r.compactString();
   let _partitions: FetchSnapshotResponsePartitionSnapshot[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array FetchSnapshotResponseTopicSnapshot.partitions is null'); } else {
-      const a: FetchSnapshotResponsePartitionSnapshot[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchSnapshotResponsePartitionSnapshot(r, version));
+      const a: FetchSnapshotResponsePartitionSnapshot[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFetchSnapshotResponsePartitionSnapshot(r, version);
       _partitions = a;
     }
   }
@@ -212,10 +212,10 @@ export function readFetchSnapshotResponse(r: ByteReader, version: number): Fetch
   _errorCode = r.int16();
   let _topics: FetchSnapshotResponseTopicSnapshot[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array FetchSnapshotResponse.topics is null'); } else {
-      const a: FetchSnapshotResponseTopicSnapshot[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchSnapshotResponseTopicSnapshot(r, version));
+      const a: FetchSnapshotResponseTopicSnapshot[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFetchSnapshotResponseTopicSnapshot(r, version);
       _topics = a;
     }
   }
@@ -227,10 +227,10 @@ export function readFetchSnapshotResponse(r: ByteReader, version: number): Fetch
     const end = r.offset + size;
     if (tag === 0 && version >= 1) {
       {
-        const n = r.compactArrayLength();
+        const n = r.compactArrayLength(1);
         if (n < 0) { r.fail('non-nullable array FetchSnapshotResponse.nodeEndpoints is null'); } else {
-          const a: FetchSnapshotResponseNodeEndpoint[] = [];
-          for (let i = 0; i < n; i++) a.push(readFetchSnapshotResponseNodeEndpoint(r, version));
+          const a: FetchSnapshotResponseNodeEndpoint[] = new Array(n);
+          for (let i = 0; i < n; i++) a[i] = readFetchSnapshotResponseNodeEndpoint(r, version);
           o.nodeEndpoints = a;
         }
       }

@@ -36,10 +36,10 @@ export function readFindCoordinatorRequest(r: ByteReader, version: number): Find
   let _coordinatorKeys: string[];
   if (version >= 4) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array FindCoordinatorRequest.coordinatorKeys is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _coordinatorKeys = a;
     }
   }

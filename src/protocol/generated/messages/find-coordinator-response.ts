@@ -114,10 +114,10 @@ export function readFindCoordinatorResponse(r: ByteReader, version: number): Fin
   let _coordinators: FindCoordinatorResponseCoordinator[];
   if (version >= 4) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array FindCoordinatorResponse.coordinators is null'); } else {
-      const a: FindCoordinatorResponseCoordinator[] = [];
-      for (let i = 0; i < n; i++) a.push(readFindCoordinatorResponseCoordinator(r, version));
+      const a: FindCoordinatorResponseCoordinator[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readFindCoordinatorResponseCoordinator(r, version);
       _coordinators = a;
     }
   }

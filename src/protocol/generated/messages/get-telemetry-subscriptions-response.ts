@@ -45,10 +45,10 @@ export function readGetTelemetrySubscriptionsResponse(r: ByteReader, version: nu
   _subscriptionId = r.int32();
   let _acceptedCompressionTypes: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array GetTelemetrySubscriptionsResponse.acceptedCompressionTypes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int8());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int8();
       _acceptedCompressionTypes = a;
     }
   }
@@ -60,10 +60,10 @@ export function readGetTelemetrySubscriptionsResponse(r: ByteReader, version: nu
   _deltaTemporality = r.bool();
   let _requestedMetrics: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array GetTelemetrySubscriptionsResponse.requestedMetrics is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _requestedMetrics = a;
     }
   }

@@ -76,10 +76,10 @@ export function readIncrementalAlterConfigsRequestAlterConfigsResource(r: ByteRe
   _resourceName = (version >= 1 ? r.compactString() : r.string());
   let _configs: IncrementalAlterConfigsRequestAlterableConfig[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array IncrementalAlterConfigsRequestAlterConfigsResource.configs is null'); } else {
-      const a: IncrementalAlterConfigsRequestAlterableConfig[] = [];
-      for (let i = 0; i < n; i++) a.push(readIncrementalAlterConfigsRequestAlterableConfig(r, version));
+      const a: IncrementalAlterConfigsRequestAlterableConfig[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readIncrementalAlterConfigsRequestAlterableConfig(r, version);
       _configs = a;
     }
   }
@@ -100,10 +100,10 @@ export function readIncrementalAlterConfigsRequestAlterConfigsResource(r: ByteRe
 export function readIncrementalAlterConfigsRequest(r: ByteReader, version: number): IncrementalAlterConfigsRequest {
   let _resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array IncrementalAlterConfigsRequest.resources is null'); } else {
-      const a: IncrementalAlterConfigsRequestAlterConfigsResource[] = [];
-      for (let i = 0; i < n; i++) a.push(readIncrementalAlterConfigsRequestAlterConfigsResource(r, version));
+      const a: IncrementalAlterConfigsRequestAlterConfigsResource[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readIncrementalAlterConfigsRequestAlterConfigsResource(r, version);
       _resources = a;
     }
   }

@@ -63,10 +63,10 @@ export function readIncrementalAlterConfigsResponse(r: ByteReader, version: numb
   _throttleTimeMs = r.int32();
   let _responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
   {
-    const n = (version >= 1 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 1 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array IncrementalAlterConfigsResponse.responses is null'); } else {
-      const a: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version));
+      const a: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version);
       _responses = a;
     }
   }

@@ -72,10 +72,10 @@ export function readInitializeShareGroupStateRequestInitializeStateData(r: ByteR
   _topicId = r.uuid();
   let _partitions: InitializeShareGroupStateRequestPartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array InitializeShareGroupStateRequestInitializeStateData.partitions is null'); } else {
-      const a: InitializeShareGroupStateRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateRequestPartitionData(r, version));
+      const a: InitializeShareGroupStateRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readInitializeShareGroupStateRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -96,10 +96,10 @@ export function readInitializeShareGroupStateRequest(r: ByteReader, version: num
   _groupId = r.compactString();
   let _topics: InitializeShareGroupStateRequestInitializeStateData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array InitializeShareGroupStateRequest.topics is null'); } else {
-      const a: InitializeShareGroupStateRequestInitializeStateData[] = [];
-      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateRequestInitializeStateData(r, version));
+      const a: InitializeShareGroupStateRequestInitializeStateData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readInitializeShareGroupStateRequestInitializeStateData(r, version);
       _topics = a;
     }
   }

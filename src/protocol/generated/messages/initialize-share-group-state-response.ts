@@ -70,10 +70,10 @@ export function readInitializeShareGroupStateResponseInitializeStateResult(r: By
   _topicId = r.uuid();
   let _partitions: InitializeShareGroupStateResponsePartitionResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array InitializeShareGroupStateResponseInitializeStateResult.partitions is null'); } else {
-      const a: InitializeShareGroupStateResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateResponsePartitionResult(r, version));
+      const a: InitializeShareGroupStateResponsePartitionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readInitializeShareGroupStateResponsePartitionResult(r, version);
       _partitions = a;
     }
   }
@@ -92,10 +92,10 @@ export function readInitializeShareGroupStateResponseInitializeStateResult(r: By
 export function readInitializeShareGroupStateResponse(r: ByteReader, version: number): InitializeShareGroupStateResponse {
   let _results: InitializeShareGroupStateResponseInitializeStateResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array InitializeShareGroupStateResponse.results is null'); } else {
-      const a: InitializeShareGroupStateResponseInitializeStateResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateResponseInitializeStateResult(r, version));
+      const a: InitializeShareGroupStateResponseInitializeStateResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readInitializeShareGroupStateResponseInitializeStateResult(r, version);
       _results = a;
     }
   }

@@ -85,10 +85,10 @@ export function readJoinGroupRequest(r: ByteReader, version: number): JoinGroupR
   _protocolType = (version >= 6 ? r.compactString() : r.string());
   let _protocols: JoinGroupRequestProtocol[];
   {
-    const n = (version >= 6 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 6 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array JoinGroupRequest.protocols is null'); } else {
-      const a: JoinGroupRequestProtocol[] = [];
-      for (let i = 0; i < n; i++) a.push(readJoinGroupRequestProtocol(r, version));
+      const a: JoinGroupRequestProtocol[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readJoinGroupRequestProtocol(r, version);
       _protocols = a;
     }
   }

@@ -103,10 +103,10 @@ export function readJoinGroupResponse(r: ByteReader, version: number): JoinGroup
   _memberId = (version >= 6 ? r.compactString() : r.string());
   let _members: JoinGroupResponseMember[];
   {
-    const n = (version >= 6 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 6 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array JoinGroupResponse.members is null'); } else {
-      const a: JoinGroupResponseMember[] = [];
-      for (let i = 0; i < n; i++) a.push(readJoinGroupResponseMember(r, version));
+      const a: JoinGroupResponseMember[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readJoinGroupResponseMember(r, version);
       _members = a;
     }
   }

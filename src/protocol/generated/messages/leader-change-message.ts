@@ -65,19 +65,19 @@ export function readLeaderChangeMessage(r: ByteReader, version: number): LeaderC
   _leaderId = r.int32();
   let _voters: LeaderChangeMessageVoter[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array LeaderChangeMessage.voters is null'); } else {
-      const a: LeaderChangeMessageVoter[] = [];
-      for (let i = 0; i < n; i++) a.push(readLeaderChangeMessageVoter(r, version));
+      const a: LeaderChangeMessageVoter[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readLeaderChangeMessageVoter(r, version);
       _voters = a;
     }
   }
   let _grantingVoters: LeaderChangeMessageVoter[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array LeaderChangeMessage.grantingVoters is null'); } else {
-      const a: LeaderChangeMessageVoter[] = [];
-      for (let i = 0; i < n; i++) a.push(readLeaderChangeMessageVoter(r, version));
+      const a: LeaderChangeMessageVoter[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readLeaderChangeMessageVoter(r, version);
       _grantingVoters = a;
     }
   }

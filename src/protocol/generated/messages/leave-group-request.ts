@@ -72,10 +72,10 @@ export function readLeaveGroupRequest(r: ByteReader, version: number): LeaveGrou
   let _members: LeaveGroupRequestMemberIdentity[];
   if (version >= 3) {
     {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array LeaveGroupRequest.members is null'); } else {
-      const a: LeaveGroupRequestMemberIdentity[] = [];
-      for (let i = 0; i < n; i++) a.push(readLeaveGroupRequestMemberIdentity(r, version));
+      const a: LeaveGroupRequestMemberIdentity[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readLeaveGroupRequestMemberIdentity(r, version);
       _members = a;
     }
   }

@@ -68,10 +68,10 @@ export function readLeaveGroupResponse(r: ByteReader, version: number): LeaveGro
   let _members: LeaveGroupResponseMemberResponse[];
   if (version >= 3) {
     {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array LeaveGroupResponse.members is null'); } else {
-      const a: LeaveGroupResponseMemberResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readLeaveGroupResponseMemberResponse(r, version));
+      const a: LeaveGroupResponseMemberResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readLeaveGroupResponseMemberResponse(r, version);
       _members = a;
     }
   }

@@ -20,10 +20,10 @@ export function readListConfigResourcesRequest(r: ByteReader, version: number): 
   let _resourceTypes: number[];
   if (version >= 1) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ListConfigResourcesRequest.resourceTypes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int8());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int8();
       _resourceTypes = a;
     }
   }

@@ -61,10 +61,10 @@ export function readListConfigResourcesResponse(r: ByteReader, version: number):
   _errorCode = r.int16();
   let _configResources: ListConfigResourcesResponseConfigResource[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ListConfigResourcesResponse.configResources is null'); } else {
-      const a: ListConfigResourcesResponseConfigResource[] = [];
-      for (let i = 0; i < n; i++) a.push(readListConfigResourcesResponseConfigResource(r, version));
+      const a: ListConfigResourcesResponseConfigResource[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readListConfigResourcesResponseConfigResource(r, version);
       _configResources = a;
     }
   }

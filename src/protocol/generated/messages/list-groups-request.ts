@@ -22,10 +22,10 @@ export function readListGroupsRequest(r: ByteReader, version: number): ListGroup
   let _statesFilter: string[];
   if (version >= 4) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ListGroupsRequest.statesFilter is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _statesFilter = a;
     }
   }
@@ -35,10 +35,10 @@ export function readListGroupsRequest(r: ByteReader, version: number): ListGroup
   let _typesFilter: string[];
   if (version >= 5) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ListGroupsRequest.typesFilter is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _typesFilter = a;
     }
   }

@@ -79,10 +79,10 @@ export function readListGroupsResponse(r: ByteReader, version: number): ListGrou
   _errorCode = r.int16();
   let _groups: ListGroupsResponseListedGroup[];
   {
-    const n = (version >= 3 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 3 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ListGroupsResponse.groups is null'); } else {
-      const a: ListGroupsResponseListedGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readListGroupsResponseListedGroup(r, version));
+      const a: ListGroupsResponseListedGroup[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readListGroupsResponseListedGroup(r, version);
       _groups = a;
     }
   }

@@ -80,10 +80,10 @@ export function readListOffsetsRequestListOffsetsTopic(r: ByteReader, version: n
   _name = (version >= 6 ? r.compactString() : r.string());
   let _partitions: ListOffsetsRequestListOffsetsPartition[];
   {
-    const n = (version >= 6 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 6 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ListOffsetsRequestListOffsetsTopic.partitions is null'); } else {
-      const a: ListOffsetsRequestListOffsetsPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readListOffsetsRequestListOffsetsPartition(r, version));
+      const a: ListOffsetsRequestListOffsetsPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readListOffsetsRequestListOffsetsPartition(r, version);
       _partitions = a;
     }
   }
@@ -112,10 +112,10 @@ export function readListOffsetsRequest(r: ByteReader, version: number): ListOffs
   }
   let _topics: ListOffsetsRequestListOffsetsTopic[];
   {
-    const n = (version >= 6 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 6 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ListOffsetsRequest.topics is null'); } else {
-      const a: ListOffsetsRequestListOffsetsTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readListOffsetsRequestListOffsetsTopic(r, version));
+      const a: ListOffsetsRequestListOffsetsTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readListOffsetsRequestListOffsetsTopic(r, version);
       _topics = a;
     }
   }

@@ -84,10 +84,10 @@ export function readListOffsetsResponseListOffsetsTopicResponse(r: ByteReader, v
   _name = (version >= 6 ? r.compactString() : r.string());
   let _partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
   {
-    const n = (version >= 6 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 6 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ListOffsetsResponseListOffsetsTopicResponse.partitions is null'); } else {
-      const a: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readListOffsetsResponseListOffsetsPartitionResponse(r, version));
+      const a: ListOffsetsResponseListOffsetsPartitionResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readListOffsetsResponseListOffsetsPartitionResponse(r, version);
       _partitions = a;
     }
   }
@@ -114,10 +114,10 @@ export function readListOffsetsResponse(r: ByteReader, version: number): ListOff
   }
   let _topics: ListOffsetsResponseListOffsetsTopicResponse[];
   {
-    const n = (version >= 6 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 6 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ListOffsetsResponse.topics is null'); } else {
-      const a: ListOffsetsResponseListOffsetsTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readListOffsetsResponseListOffsetsTopicResponse(r, version));
+      const a: ListOffsetsResponseListOffsetsTopicResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readListOffsetsResponseListOffsetsTopicResponse(r, version);
       _topics = a;
     }
   }

@@ -36,10 +36,10 @@ export function readListPartitionReassignmentsRequestListPartitionReassignmentsT
   _name = r.compactString();
   let _partitionIndexes: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array ListPartitionReassignmentsRequestListPartitionReassignmentsTopics.partitionIndexes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitionIndexes = a;
     }
   }
@@ -60,10 +60,10 @@ export function readListPartitionReassignmentsRequest(r: ByteReader, version: nu
   _timeoutMs = r.int32();
   let _topics: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _topics = null; } else {
-      const a: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] = [];
-      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, version));
+      const a: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, version);
       _topics = a;
     }
   }

@@ -57,28 +57,28 @@ export function readListPartitionReassignmentsResponseOngoingPartitionReassignme
   _partitionIndex = r.int32();
   let _replicas: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array ListPartitionReassignmentsResponseOngoingPartitionReassignment.replicas is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _replicas = a;
     }
   }
   let _addingReplicas: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array ListPartitionReassignmentsResponseOngoingPartitionReassignment.addingReplicas is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _addingReplicas = a;
     }
   }
   let _removingReplicas: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array ListPartitionReassignmentsResponseOngoingPartitionReassignment.removingReplicas is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _removingReplicas = a;
     }
   }
@@ -99,10 +99,10 @@ export function readListPartitionReassignmentsResponseOngoingTopicReassignment(r
   _name = r.compactString();
   let _partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ListPartitionReassignmentsResponseOngoingTopicReassignment.partitions is null'); } else {
-      const a: ListPartitionReassignmentsResponseOngoingPartitionReassignment[] = [];
-      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsResponseOngoingPartitionReassignment(r, version));
+      const a: ListPartitionReassignmentsResponseOngoingPartitionReassignment[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readListPartitionReassignmentsResponseOngoingPartitionReassignment(r, version);
       _partitions = a;
     }
   }
@@ -127,10 +127,10 @@ export function readListPartitionReassignmentsResponse(r: ByteReader, version: n
   _errorMessage = r.compactNullableString();
   let _topics: ListPartitionReassignmentsResponseOngoingTopicReassignment[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ListPartitionReassignmentsResponse.topics is null'); } else {
-      const a: ListPartitionReassignmentsResponseOngoingTopicReassignment[] = [];
-      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsResponseOngoingTopicReassignment(r, version));
+      const a: ListPartitionReassignmentsResponseOngoingTopicReassignment[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readListPartitionReassignmentsResponseOngoingTopicReassignment(r, version);
       _topics = a;
     }
   }

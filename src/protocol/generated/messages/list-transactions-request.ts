@@ -25,19 +25,19 @@ export function defaultListTransactionsRequest(): ListTransactionsRequest {
 export function readListTransactionsRequest(r: ByteReader, version: number): ListTransactionsRequest {
   let _stateFilters: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ListTransactionsRequest.stateFilters is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _stateFilters = a;
     }
   }
   let _producerIdFilters: bigint[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(8);
     if (n < 0) { r.fail('non-nullable array ListTransactionsRequest.producerIdFilters is null'); } else {
-      const a: bigint[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int64());
+      const a: bigint[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int64();
       _producerIdFilters = a;
     }
   }

@@ -63,19 +63,19 @@ export function readListTransactionsResponse(r: ByteReader, version: number): Li
   _errorCode = r.int16();
   let _unknownStateFilters: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ListTransactionsResponse.unknownStateFilters is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _unknownStateFilters = a;
     }
   }
   let _transactionStates: ListTransactionsResponseTransactionState[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ListTransactionsResponse.transactionStates is null'); } else {
-      const a: ListTransactionsResponseTransactionState[] = [];
-      for (let i = 0; i < n; i++) a.push(readListTransactionsResponseTransactionState(r, version));
+      const a: ListTransactionsResponseTransactionState[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readListTransactionsResponseTransactionState(r, version);
       _transactionStates = a;
     }
   }

@@ -63,10 +63,10 @@ export function readMetadataRequestTopic(r: ByteReader, version: number): Metada
 export function readMetadataRequest(r: ByteReader, version: number): MetadataRequest {
   let _topics: MetadataRequestTopic[] | null;
   {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { if (version >= 1) { _topics = null; } else { r.fail('non-nullable array MetadataRequest.topics is null'); } } else {
-      const a: MetadataRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataRequestTopic(r, version));
+      const a: MetadataRequestTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readMetadataRequestTopic(r, version);
       _topics = a;
     }
   }

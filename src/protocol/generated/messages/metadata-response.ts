@@ -133,29 +133,29 @@ export function readMetadataResponsePartition(r: ByteReader, version: number): M
   }
   let _replicaNodes: number[];
   {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array MetadataResponsePartition.replicaNodes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _replicaNodes = a;
     }
   }
   let _isrNodes: number[];
   {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array MetadataResponsePartition.isrNodes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _isrNodes = a;
     }
   }
   let _offlineReplicas: number[];
   if (version >= 5) {
     {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array MetadataResponsePartition.offlineReplicas is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _offlineReplicas = a;
     }
   }
@@ -195,10 +195,10 @@ export function readMetadataResponseTopic(r: ByteReader, version: number): Metad
   }
   let _partitions: MetadataResponsePartition[];
   {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array MetadataResponseTopic.partitions is null'); } else {
-      const a: MetadataResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataResponsePartition(r, version));
+      const a: MetadataResponsePartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readMetadataResponsePartition(r, version);
       _partitions = a;
     }
   }
@@ -231,10 +231,10 @@ export function readMetadataResponse(r: ByteReader, version: number): MetadataRe
   }
   let _brokers: MetadataResponseBroker[];
   {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array MetadataResponse.brokers is null'); } else {
-      const a: MetadataResponseBroker[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataResponseBroker(r, version));
+      const a: MetadataResponseBroker[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readMetadataResponseBroker(r, version);
       _brokers = a;
     }
   }
@@ -252,10 +252,10 @@ export function readMetadataResponse(r: ByteReader, version: number): MetadataRe
   }
   let _topics: MetadataResponseTopic[];
   {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array MetadataResponse.topics is null'); } else {
-      const a: MetadataResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataResponseTopic(r, version));
+      const a: MetadataResponseTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readMetadataResponseTopic(r, version);
       _topics = a;
     }
   }

@@ -102,10 +102,10 @@ export function readOffsetCommitRequestTopic(r: ByteReader, version: number): Of
   }
   let _partitions: OffsetCommitRequestPartition[];
   {
-    const n = (version >= 8 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 8 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array OffsetCommitRequestTopic.partitions is null'); } else {
-      const a: OffsetCommitRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitRequestPartition(r, version));
+      const a: OffsetCommitRequestPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetCommitRequestPartition(r, version);
       _partitions = a;
     }
   }
@@ -144,10 +144,10 @@ export function readOffsetCommitRequest(r: ByteReader, version: number): OffsetC
   }
   let _topics: OffsetCommitRequestTopic[];
   {
-    const n = (version >= 8 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 8 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array OffsetCommitRequest.topics is null'); } else {
-      const a: OffsetCommitRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitRequestTopic(r, version));
+      const a: OffsetCommitRequestTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetCommitRequestTopic(r, version);
       _topics = a;
     }
   }

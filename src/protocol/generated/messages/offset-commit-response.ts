@@ -82,10 +82,10 @@ export function readOffsetCommitResponseTopic(r: ByteReader, version: number): O
   }
   let _partitions: OffsetCommitResponsePartition[];
   {
-    const n = (version >= 8 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 8 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array OffsetCommitResponseTopic.partitions is null'); } else {
-      const a: OffsetCommitResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitResponsePartition(r, version));
+      const a: OffsetCommitResponsePartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetCommitResponsePartition(r, version);
       _partitions = a;
     }
   }
@@ -112,10 +112,10 @@ export function readOffsetCommitResponse(r: ByteReader, version: number): Offset
   }
   let _topics: OffsetCommitResponseTopic[];
   {
-    const n = (version >= 8 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 8 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array OffsetCommitResponse.topics is null'); } else {
-      const a: OffsetCommitResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitResponseTopic(r, version));
+      const a: OffsetCommitResponseTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetCommitResponseTopic(r, version);
       _topics = a;
     }
   }

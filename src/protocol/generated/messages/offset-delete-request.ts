@@ -47,10 +47,10 @@ export function readOffsetDeleteRequestTopic(r: ByteReader, version: number): Of
   _name = r.string();
   let _partitions: OffsetDeleteRequestPartition[];
   {
-    const n = r.arrayLength();
+    const n = r.arrayLength(1);
     if (n < 0) { r.fail('non-nullable array OffsetDeleteRequestTopic.partitions is null'); } else {
-      const a: OffsetDeleteRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestPartition(r, version));
+      const a: OffsetDeleteRequestPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetDeleteRequestPartition(r, version);
       _partitions = a;
     }
   }
@@ -63,10 +63,10 @@ export function readOffsetDeleteRequest(r: ByteReader, version: number): OffsetD
   _groupId = r.string();
   let _topics: OffsetDeleteRequestTopic[];
   {
-    const n = r.arrayLength();
+    const n = r.arrayLength(1);
     if (n < 0) { r.fail('non-nullable array OffsetDeleteRequest.topics is null'); } else {
-      const a: OffsetDeleteRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestTopic(r, version));
+      const a: OffsetDeleteRequestTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetDeleteRequestTopic(r, version);
       _topics = a;
     }
   }

@@ -53,10 +53,10 @@ export function readOffsetDeleteResponseTopic(r: ByteReader, version: number): O
   _name = r.string();
   let _partitions: OffsetDeleteResponsePartition[];
   {
-    const n = r.arrayLength();
+    const n = r.arrayLength(1);
     if (n < 0) { r.fail('non-nullable array OffsetDeleteResponseTopic.partitions is null'); } else {
-      const a: OffsetDeleteResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponsePartition(r, version));
+      const a: OffsetDeleteResponsePartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetDeleteResponsePartition(r, version);
       _partitions = a;
     }
   }
@@ -71,10 +71,10 @@ export function readOffsetDeleteResponse(r: ByteReader, version: number): Offset
   _throttleTimeMs = r.int32();
   let _topics: OffsetDeleteResponseTopic[];
   {
-    const n = r.arrayLength();
+    const n = r.arrayLength(1);
     if (n < 0) { r.fail('non-nullable array OffsetDeleteResponse.topics is null'); } else {
-      const a: OffsetDeleteResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseTopic(r, version));
+      const a: OffsetDeleteResponseTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetDeleteResponseTopic(r, version);
       _topics = a;
     }
   }

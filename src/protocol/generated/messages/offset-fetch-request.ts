@@ -74,10 +74,10 @@ export function readOffsetFetchRequestTopic(r: ByteReader, version: number): Off
   _name = (version >= 6 ? r.compactString() : r.string());
   let _partitionIndexes: number[];
   {
-    const n = (version >= 6 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 6 ? r.compactArrayLength(4) : r.arrayLength(4));
     if (n < 0) { r.fail('non-nullable array OffsetFetchRequestTopic.partitionIndexes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitionIndexes = a;
     }
   }
@@ -110,10 +110,10 @@ export function readOffsetFetchRequestTopics(r: ByteReader, version: number): Of
   }
   let _partitionIndexes: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array OffsetFetchRequestTopics.partitionIndexes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitionIndexes = a;
     }
   }
@@ -146,10 +146,10 @@ export function readOffsetFetchRequestGroup(r: ByteReader, version: number): Off
   }
   let _topics: OffsetFetchRequestTopics[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _topics = null; } else {
-      const a: OffsetFetchRequestTopics[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestTopics(r, version));
+      const a: OffsetFetchRequestTopics[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetFetchRequestTopics(r, version);
       _topics = a;
     }
   }
@@ -175,10 +175,10 @@ export function readOffsetFetchRequest(r: ByteReader, version: number): OffsetFe
   let _topics: OffsetFetchRequestTopic[] | null;
   if (version <= 7) {
     {
-    const n = (version >= 6 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 6 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { if (version >= 2) { _topics = null; } else { r.fail('non-nullable array OffsetFetchRequest.topics is null'); } } else {
-      const a: OffsetFetchRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestTopic(r, version));
+      const a: OffsetFetchRequestTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetFetchRequestTopic(r, version);
       _topics = a;
     }
   }
@@ -188,10 +188,10 @@ export function readOffsetFetchRequest(r: ByteReader, version: number): OffsetFe
   let _groups: OffsetFetchRequestGroup[];
   if (version >= 8) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array OffsetFetchRequest.groups is null'); } else {
-      const a: OffsetFetchRequestGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestGroup(r, version));
+      const a: OffsetFetchRequestGroup[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetFetchRequestGroup(r, version);
       _groups = a;
     }
   }

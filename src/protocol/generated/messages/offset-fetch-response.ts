@@ -139,10 +139,10 @@ export function readOffsetFetchResponseTopic(r: ByteReader, version: number): Of
   _name = (version >= 6 ? r.compactString() : r.string());
   let _partitions: OffsetFetchResponsePartition[];
   {
-    const n = (version >= 6 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 6 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array OffsetFetchResponseTopic.partitions is null'); } else {
-      const a: OffsetFetchResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetFetchResponsePartition(r, version));
+      const a: OffsetFetchResponsePartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetFetchResponsePartition(r, version);
       _partitions = a;
     }
   }
@@ -198,10 +198,10 @@ export function readOffsetFetchResponseTopics(r: ByteReader, version: number): O
   }
   let _partitions: OffsetFetchResponsePartitions[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array OffsetFetchResponseTopics.partitions is null'); } else {
-      const a: OffsetFetchResponsePartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetFetchResponsePartitions(r, version));
+      const a: OffsetFetchResponsePartitions[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetFetchResponsePartitions(r, version);
       _partitions = a;
     }
   }
@@ -222,10 +222,10 @@ export function readOffsetFetchResponseGroup(r: ByteReader, version: number): Of
   _groupId = r.compactString();
   let _topics: OffsetFetchResponseTopics[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array OffsetFetchResponseGroup.topics is null'); } else {
-      const a: OffsetFetchResponseTopics[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseTopics(r, version));
+      const a: OffsetFetchResponseTopics[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetFetchResponseTopics(r, version);
       _topics = a;
     }
   }
@@ -253,10 +253,10 @@ export function readOffsetFetchResponse(r: ByteReader, version: number): OffsetF
   let _topics: OffsetFetchResponseTopic[];
   if (version <= 7) {
     {
-    const n = (version >= 6 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 6 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array OffsetFetchResponse.topics is null'); } else {
-      const a: OffsetFetchResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseTopic(r, version));
+      const a: OffsetFetchResponseTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetFetchResponseTopic(r, version);
       _topics = a;
     }
   }
@@ -272,10 +272,10 @@ export function readOffsetFetchResponse(r: ByteReader, version: number): OffsetF
   let _groups: OffsetFetchResponseGroup[];
   if (version >= 8) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array OffsetFetchResponse.groups is null'); } else {
-      const a: OffsetFetchResponseGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseGroup(r, version));
+      const a: OffsetFetchResponseGroup[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetFetchResponseGroup(r, version);
       _groups = a;
     }
   }

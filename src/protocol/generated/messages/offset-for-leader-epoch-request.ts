@@ -72,10 +72,10 @@ export function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: ByteReade
   _topic = (version >= 4 ? r.compactString() : r.string());
   let _partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array OffsetForLeaderEpochRequestOffsetForLeaderTopic.partitions is null'); } else {
-      const a: OffsetForLeaderEpochRequestOffsetForLeaderPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version));
+      const a: OffsetForLeaderEpochRequestOffsetForLeaderPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version);
       _partitions = a;
     }
   }
@@ -102,10 +102,10 @@ export function readOffsetForLeaderEpochRequest(r: ByteReader, version: number):
   }
   let _topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array OffsetForLeaderEpochRequest.topics is null'); } else {
-      const a: OffsetForLeaderEpochRequestOffsetForLeaderTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version));
+      const a: OffsetForLeaderEpochRequestOffsetForLeaderTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version);
       _topics = a;
     }
   }

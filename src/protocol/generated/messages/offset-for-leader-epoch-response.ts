@@ -76,10 +76,10 @@ export function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: By
   _topic = (version >= 4 ? r.compactString() : r.string());
   let _partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array OffsetForLeaderEpochResponseOffsetForLeaderTopicResult.partitions is null'); } else {
-      const a: OffsetForLeaderEpochResponseEpochEndOffset[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetForLeaderEpochResponseEpochEndOffset(r, version));
+      const a: OffsetForLeaderEpochResponseEpochEndOffset[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetForLeaderEpochResponseEpochEndOffset(r, version);
       _partitions = a;
     }
   }
@@ -102,10 +102,10 @@ export function readOffsetForLeaderEpochResponse(r: ByteReader, version: number)
   _throttleTimeMs = r.int32();
   let _topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array OffsetForLeaderEpochResponse.topics is null'); } else {
-      const a: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version));
+      const a: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version);
       _topics = a;
     }
   }

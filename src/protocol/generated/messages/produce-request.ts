@@ -86,10 +86,10 @@ export function readProduceRequestTopicProduceData(r: ByteReader, version: numbe
   }
   let _partitionData: ProduceRequestPartitionProduceData[];
   {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ProduceRequestTopicProduceData.partitionData is null'); } else {
-      const a: ProduceRequestPartitionProduceData[] = [];
-      for (let i = 0; i < n; i++) a.push(readProduceRequestPartitionProduceData(r, version));
+      const a: ProduceRequestPartitionProduceData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readProduceRequestPartitionProduceData(r, version);
       _partitionData = a;
     }
   }
@@ -116,10 +116,10 @@ export function readProduceRequest(r: ByteReader, version: number): ProduceReque
   _timeoutMs = r.int32();
   let _topicData: ProduceRequestTopicProduceData[];
   {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ProduceRequest.topicData is null'); } else {
-      const a: ProduceRequestTopicProduceData[] = [];
-      for (let i = 0; i < n; i++) a.push(readProduceRequestTopicProduceData(r, version));
+      const a: ProduceRequestTopicProduceData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readProduceRequestTopicProduceData(r, version);
       _topicData = a;
     }
   }

@@ -159,10 +159,10 @@ export function readProduceResponsePartitionProduceResponse(r: ByteReader, versi
   let _recordErrors: ProduceResponseBatchIndexAndErrorMessage[];
   if (version >= 8) {
     {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ProduceResponsePartitionProduceResponse.recordErrors is null'); } else {
-      const a: ProduceResponseBatchIndexAndErrorMessage[] = [];
-      for (let i = 0; i < n; i++) a.push(readProduceResponseBatchIndexAndErrorMessage(r, version));
+      const a: ProduceResponseBatchIndexAndErrorMessage[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readProduceResponseBatchIndexAndErrorMessage(r, version);
       _recordErrors = a;
     }
   }
@@ -208,10 +208,10 @@ export function readProduceResponseTopicProduceResponse(r: ByteReader, version: 
   }
   let _partitionResponses: ProduceResponsePartitionProduceResponse[];
   {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ProduceResponseTopicProduceResponse.partitionResponses is null'); } else {
-      const a: ProduceResponsePartitionProduceResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readProduceResponsePartitionProduceResponse(r, version));
+      const a: ProduceResponsePartitionProduceResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readProduceResponsePartitionProduceResponse(r, version);
       _partitionResponses = a;
     }
   }
@@ -253,10 +253,10 @@ export function readProduceResponseNodeEndpoint(r: ByteReader, version: number):
 export function readProduceResponse(r: ByteReader, version: number): ProduceResponse {
   let _responses: ProduceResponseTopicProduceResponse[];
   {
-    const n = (version >= 9 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 9 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array ProduceResponse.responses is null'); } else {
-      const a: ProduceResponseTopicProduceResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readProduceResponseTopicProduceResponse(r, version));
+      const a: ProduceResponseTopicProduceResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readProduceResponseTopicProduceResponse(r, version);
       _responses = a;
     }
   }
@@ -271,10 +271,10 @@ export function readProduceResponse(r: ByteReader, version: number): ProduceResp
       const end = r.offset + size;
       if (tag === 0 && version >= 10) {
         {
-          const n = r.compactArrayLength();
+          const n = r.compactArrayLength(1);
           if (n < 0) { r.fail('non-nullable array ProduceResponse.nodeEndpoints is null'); } else {
-            const a: ProduceResponseNodeEndpoint[] = [];
-            for (let i = 0; i < n; i++) a.push(readProduceResponseNodeEndpoint(r, version));
+            const a: ProduceResponseNodeEndpoint[] = new Array(n);
+            for (let i = 0; i < n; i++) a[i] = readProduceResponseNodeEndpoint(r, version);
             o.nodeEndpoints = a;
           }
         }

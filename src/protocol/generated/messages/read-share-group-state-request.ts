@@ -68,10 +68,10 @@ export function readReadShareGroupStateRequestReadStateData(r: ByteReader, versi
   _topicId = r.uuid();
   let _partitions: ReadShareGroupStateRequestPartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ReadShareGroupStateRequestReadStateData.partitions is null'); } else {
-      const a: ReadShareGroupStateRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateRequestPartitionData(r, version));
+      const a: ReadShareGroupStateRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readReadShareGroupStateRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -92,10 +92,10 @@ export function readReadShareGroupStateRequest(r: ByteReader, version: number): 
   _groupId = r.compactString();
   let _topics: ReadShareGroupStateRequestReadStateData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ReadShareGroupStateRequest.topics is null'); } else {
-      const a: ReadShareGroupStateRequestReadStateData[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateRequestReadStateData(r, version));
+      const a: ReadShareGroupStateRequestReadStateData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readReadShareGroupStateRequestReadStateData(r, version);
       _topics = a;
     }
   }

@@ -103,10 +103,10 @@ export function readReadShareGroupStateResponsePartitionResult(r: ByteReader, ve
   _startOffset = r.int64();
   let _stateBatches: ReadShareGroupStateResponseStateBatch[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ReadShareGroupStateResponsePartitionResult.stateBatches is null'); } else {
-      const a: ReadShareGroupStateResponseStateBatch[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateResponseStateBatch(r, version));
+      const a: ReadShareGroupStateResponseStateBatch[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readReadShareGroupStateResponseStateBatch(r, version);
       _stateBatches = a;
     }
   }
@@ -127,10 +127,10 @@ export function readReadShareGroupStateResponseReadStateResult(r: ByteReader, ve
   _topicId = r.uuid();
   let _partitions: ReadShareGroupStateResponsePartitionResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ReadShareGroupStateResponseReadStateResult.partitions is null'); } else {
-      const a: ReadShareGroupStateResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateResponsePartitionResult(r, version));
+      const a: ReadShareGroupStateResponsePartitionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readReadShareGroupStateResponsePartitionResult(r, version);
       _partitions = a;
     }
   }
@@ -149,10 +149,10 @@ export function readReadShareGroupStateResponseReadStateResult(r: ByteReader, ve
 export function readReadShareGroupStateResponse(r: ByteReader, version: number): ReadShareGroupStateResponse {
   let _results: ReadShareGroupStateResponseReadStateResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ReadShareGroupStateResponse.results is null'); } else {
-      const a: ReadShareGroupStateResponseReadStateResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateResponseReadStateResult(r, version));
+      const a: ReadShareGroupStateResponseReadStateResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readReadShareGroupStateResponseReadStateResult(r, version);
       _results = a;
     }
   }

@@ -68,10 +68,10 @@ export function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Byt
   _topicId = r.uuid();
   let _partitions: ReadShareGroupStateSummaryRequestPartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ReadShareGroupStateSummaryRequestReadStateSummaryData.partitions is null'); } else {
-      const a: ReadShareGroupStateSummaryRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryRequestPartitionData(r, version));
+      const a: ReadShareGroupStateSummaryRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readReadShareGroupStateSummaryRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -92,10 +92,10 @@ export function readReadShareGroupStateSummaryRequest(r: ByteReader, version: nu
   _groupId = r.compactString();
   let _topics: ReadShareGroupStateSummaryRequestReadStateSummaryData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ReadShareGroupStateSummaryRequest.topics is null'); } else {
-      const a: ReadShareGroupStateSummaryRequestReadStateSummaryData[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryRequestReadStateSummaryData(r, version));
+      const a: ReadShareGroupStateSummaryRequestReadStateSummaryData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readReadShareGroupStateSummaryRequestReadStateSummaryData(r, version);
       _topics = a;
     }
   }

@@ -90,10 +90,10 @@ export function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: 
   _topicId = r.uuid();
   let _partitions: ReadShareGroupStateSummaryResponsePartitionResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ReadShareGroupStateSummaryResponseReadStateSummaryResult.partitions is null'); } else {
-      const a: ReadShareGroupStateSummaryResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryResponsePartitionResult(r, version));
+      const a: ReadShareGroupStateSummaryResponsePartitionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readReadShareGroupStateSummaryResponsePartitionResult(r, version);
       _partitions = a;
     }
   }
@@ -112,10 +112,10 @@ export function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: 
 export function readReadShareGroupStateSummaryResponse(r: ByteReader, version: number): ReadShareGroupStateSummaryResponse {
   let _results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ReadShareGroupStateSummaryResponse.results is null'); } else {
-      const a: ReadShareGroupStateSummaryResponseReadStateSummaryResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version));
+      const a: ReadShareGroupStateSummaryResponseReadStateSummaryResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version);
       _results = a;
     }
   }

@@ -20,10 +20,10 @@ export function readSaslHandshakeResponse(r: ByteReader, version: number): SaslH
   _errorCode = r.int16();
   let _mechanisms: string[];
   {
-    const n = r.arrayLength();
+    const n = r.arrayLength(1);
     if (n < 0) { r.fail('non-nullable array SaslHandshakeResponse.mechanisms is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.string());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.string();
       _mechanisms = a;
     }
   }

@@ -74,10 +74,10 @@ export function readShareAcknowledgeRequestAcknowledgementBatch(r: ByteReader, v
   _lastOffset = r.int64();
   let _acknowledgeTypes: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareAcknowledgeRequestAcknowledgementBatch.acknowledgeTypes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int8());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int8();
       _acknowledgeTypes = a;
     }
   }
@@ -98,10 +98,10 @@ export function readShareAcknowledgeRequestAcknowledgePartition(r: ByteReader, v
   _partitionIndex = r.int32();
   let _acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatch[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareAcknowledgeRequestAcknowledgePartition.acknowledgementBatches is null'); } else {
-      const a: ShareAcknowledgeRequestAcknowledgementBatch[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeRequestAcknowledgementBatch(r, version));
+      const a: ShareAcknowledgeRequestAcknowledgementBatch[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareAcknowledgeRequestAcknowledgementBatch(r, version);
       _acknowledgementBatches = a;
     }
   }
@@ -122,10 +122,10 @@ export function readShareAcknowledgeRequestAcknowledgeTopic(r: ByteReader, versi
   _topicId = r.uuid();
   let _partitions: ShareAcknowledgeRequestAcknowledgePartition[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareAcknowledgeRequestAcknowledgeTopic.partitions is null'); } else {
-      const a: ShareAcknowledgeRequestAcknowledgePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeRequestAcknowledgePartition(r, version));
+      const a: ShareAcknowledgeRequestAcknowledgePartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareAcknowledgeRequestAcknowledgePartition(r, version);
       _partitions = a;
     }
   }
@@ -156,10 +156,10 @@ export function readShareAcknowledgeRequest(r: ByteReader, version: number): Sha
   }
   let _topics: ShareAcknowledgeRequestAcknowledgeTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareAcknowledgeRequest.topics is null'); } else {
-      const a: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeRequestAcknowledgeTopic(r, version));
+      const a: ShareAcknowledgeRequestAcknowledgeTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareAcknowledgeRequestAcknowledgeTopic(r, version);
       _topics = a;
     }
   }

@@ -131,10 +131,10 @@ export function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Byt
   _topicId = r.uuid();
   let _partitions: ShareAcknowledgeResponsePartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareAcknowledgeResponseShareAcknowledgeTopicResponse.partitions is null'); } else {
-      const a: ShareAcknowledgeResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponsePartitionData(r, version));
+      const a: ShareAcknowledgeResponsePartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareAcknowledgeResponsePartitionData(r, version);
       _partitions = a;
     }
   }
@@ -186,19 +186,19 @@ export function readShareAcknowledgeResponse(r: ByteReader, version: number): Sh
   }
   let _responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareAcknowledgeResponse.responses is null'); } else {
-      const a: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, version));
+      const a: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, version);
       _responses = a;
     }
   }
   let _nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareAcknowledgeResponse.nodeEndpoints is null'); } else {
-      const a: ShareAcknowledgeResponseNodeEndpoint[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponseNodeEndpoint(r, version));
+      const a: ShareAcknowledgeResponseNodeEndpoint[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareAcknowledgeResponseNodeEndpoint(r, version);
       _nodeEndpoints = a;
     }
   }

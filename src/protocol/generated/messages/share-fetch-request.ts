@@ -103,10 +103,10 @@ export function readShareFetchRequestAcknowledgementBatch(r: ByteReader, version
   _lastOffset = r.int64();
   let _acknowledgeTypes: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareFetchRequestAcknowledgementBatch.acknowledgeTypes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int8());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int8();
       _acknowledgeTypes = a;
     }
   }
@@ -127,10 +127,10 @@ export function readShareFetchRequestFetchPartition(r: ByteReader, version: numb
   _partitionIndex = r.int32();
   let _acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareFetchRequestFetchPartition.acknowledgementBatches is null'); } else {
-      const a: ShareFetchRequestAcknowledgementBatch[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchRequestAcknowledgementBatch(r, version));
+      const a: ShareFetchRequestAcknowledgementBatch[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareFetchRequestAcknowledgementBatch(r, version);
       _acknowledgementBatches = a;
     }
   }
@@ -151,10 +151,10 @@ export function readShareFetchRequestFetchTopic(r: ByteReader, version: number):
   _topicId = r.uuid();
   let _partitions: ShareFetchRequestFetchPartition[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareFetchRequestFetchTopic.partitions is null'); } else {
-      const a: ShareFetchRequestFetchPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchRequestFetchPartition(r, version));
+      const a: ShareFetchRequestFetchPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareFetchRequestFetchPartition(r, version);
       _partitions = a;
     }
   }
@@ -175,10 +175,10 @@ export function readShareFetchRequestForgottenTopic(r: ByteReader, version: numb
   _topicId = r.uuid();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array ShareFetchRequestForgottenTopic.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -225,19 +225,19 @@ export function readShareFetchRequest(r: ByteReader, version: number): ShareFetc
   }
   let _topics: ShareFetchRequestFetchTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareFetchRequest.topics is null'); } else {
-      const a: ShareFetchRequestFetchTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchRequestFetchTopic(r, version));
+      const a: ShareFetchRequestFetchTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareFetchRequestFetchTopic(r, version);
       _topics = a;
     }
   }
   let _forgottenTopicsData: ShareFetchRequestForgottenTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareFetchRequest.forgottenTopicsData is null'); } else {
-      const a: ShareFetchRequestForgottenTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchRequestForgottenTopic(r, version));
+      const a: ShareFetchRequestForgottenTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareFetchRequestForgottenTopic(r, version);
       _forgottenTopicsData = a;
     }
   }

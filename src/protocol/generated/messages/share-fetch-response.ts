@@ -164,10 +164,10 @@ export function readShareFetchResponsePartitionData(r: ByteReader, version: numb
   _records = r.compactBytes();
   let _acquiredRecords: ShareFetchResponseAcquiredRecords[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareFetchResponsePartitionData.acquiredRecords is null'); } else {
-      const a: ShareFetchResponseAcquiredRecords[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchResponseAcquiredRecords(r, version));
+      const a: ShareFetchResponseAcquiredRecords[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareFetchResponseAcquiredRecords(r, version);
       _acquiredRecords = a;
     }
   }
@@ -188,10 +188,10 @@ export function readShareFetchResponseShareFetchableTopicResponse(r: ByteReader,
   _topicId = r.uuid();
   let _partitions: ShareFetchResponsePartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareFetchResponseShareFetchableTopicResponse.partitions is null'); } else {
-      const a: ShareFetchResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchResponsePartitionData(r, version));
+      const a: ShareFetchResponsePartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareFetchResponsePartitionData(r, version);
       _partitions = a;
     }
   }
@@ -239,19 +239,19 @@ export function readShareFetchResponse(r: ByteReader, version: number): ShareFet
   _acquisitionLockTimeoutMs = r.int32();
   let _responses: ShareFetchResponseShareFetchableTopicResponse[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareFetchResponse.responses is null'); } else {
-      const a: ShareFetchResponseShareFetchableTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchResponseShareFetchableTopicResponse(r, version));
+      const a: ShareFetchResponseShareFetchableTopicResponse[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareFetchResponseShareFetchableTopicResponse(r, version);
       _responses = a;
     }
   }
   let _nodeEndpoints: ShareFetchResponseNodeEndpoint[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareFetchResponse.nodeEndpoints is null'); } else {
-      const a: ShareFetchResponseNodeEndpoint[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchResponseNodeEndpoint(r, version));
+      const a: ShareFetchResponseNodeEndpoint[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareFetchResponseNodeEndpoint(r, version);
       _nodeEndpoints = a;
     }
   }

@@ -103,10 +103,10 @@ export function readShareGroupDescribeResponseTopicPartitions(r: ByteReader, ver
   _topicName = r.compactString();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array ShareGroupDescribeResponseTopicPartitions.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -125,10 +125,10 @@ export function readShareGroupDescribeResponseTopicPartitions(r: ByteReader, ver
 export function readShareGroupDescribeResponseAssignment(r: ByteReader, version: number): ShareGroupDescribeResponseAssignment {
   let _topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareGroupDescribeResponseAssignment.topicPartitions is null'); } else {
-      const a: ShareGroupDescribeResponseTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareGroupDescribeResponseTopicPartitions(r, version));
+      const a: ShareGroupDescribeResponseTopicPartitions[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareGroupDescribeResponseTopicPartitions(r, version);
       _topicPartitions = a;
     }
   }
@@ -157,10 +157,10 @@ export function readShareGroupDescribeResponseMember(r: ByteReader, version: num
   _clientHost = r.compactString();
   let _subscribedTopicNames: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareGroupDescribeResponseMember.subscribedTopicNames is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _subscribedTopicNames = a;
     }
   }
@@ -195,10 +195,10 @@ export function readShareGroupDescribeResponseDescribedGroup(r: ByteReader, vers
   _assignorName = r.compactString();
   let _members: ShareGroupDescribeResponseMember[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareGroupDescribeResponseDescribedGroup.members is null'); } else {
-      const a: ShareGroupDescribeResponseMember[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareGroupDescribeResponseMember(r, version));
+      const a: ShareGroupDescribeResponseMember[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareGroupDescribeResponseMember(r, version);
       _members = a;
     }
   }
@@ -221,10 +221,10 @@ export function readShareGroupDescribeResponse(r: ByteReader, version: number): 
   _throttleTimeMs = r.int32();
   let _groups: ShareGroupDescribeResponseDescribedGroup[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareGroupDescribeResponse.groups is null'); } else {
-      const a: ShareGroupDescribeResponseDescribedGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareGroupDescribeResponseDescribedGroup(r, version));
+      const a: ShareGroupDescribeResponseDescribedGroup[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareGroupDescribeResponseDescribedGroup(r, version);
       _groups = a;
     }
   }

@@ -35,10 +35,10 @@ export function readShareGroupHeartbeatRequest(r: ByteReader, version: number): 
   _rackId = r.compactNullableString();
   let _subscribedTopicNames: string[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _subscribedTopicNames = null; } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _subscribedTopicNames = a;
     }
   }

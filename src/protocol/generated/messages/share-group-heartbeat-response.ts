@@ -59,10 +59,10 @@ export function readShareGroupHeartbeatResponseTopicPartitions(r: ByteReader, ve
   _topicId = r.uuid();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array ShareGroupHeartbeatResponseTopicPartitions.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -81,10 +81,10 @@ export function readShareGroupHeartbeatResponseTopicPartitions(r: ByteReader, ve
 export function readShareGroupHeartbeatResponseAssignment(r: ByteReader, version: number): ShareGroupHeartbeatResponseAssignment {
   let _topicPartitions: ShareGroupHeartbeatResponseTopicPartitions[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array ShareGroupHeartbeatResponseAssignment.topicPartitions is null'); } else {
-      const a: ShareGroupHeartbeatResponseTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareGroupHeartbeatResponseTopicPartitions(r, version));
+      const a: ShareGroupHeartbeatResponseTopicPartitions[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readShareGroupHeartbeatResponseTopicPartitions(r, version);
       _topicPartitions = a;
     }
   }

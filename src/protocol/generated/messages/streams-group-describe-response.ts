@@ -228,10 +228,10 @@ export function readStreamsGroupDescribeResponseTopicInfo(r: ByteReader, version
   _replicationFactor = r.int16();
   let _topicConfigs: StreamsGroupDescribeResponseKeyValue[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseTopicInfo.topicConfigs is null'); } else {
-      const a: StreamsGroupDescribeResponseKeyValue[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseKeyValue(r, version));
+      const a: StreamsGroupDescribeResponseKeyValue[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseKeyValue(r, version);
       _topicConfigs = a;
     }
   }
@@ -252,37 +252,37 @@ export function readStreamsGroupDescribeResponseSubtopology(r: ByteReader, versi
   _subtopologyId = r.compactString();
   let _sourceTopics: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseSubtopology.sourceTopics is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _sourceTopics = a;
     }
   }
   let _repartitionSinkTopics: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseSubtopology.repartitionSinkTopics is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _repartitionSinkTopics = a;
     }
   }
   let _stateChangelogTopics: StreamsGroupDescribeResponseTopicInfo[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseSubtopology.stateChangelogTopics is null'); } else {
-      const a: StreamsGroupDescribeResponseTopicInfo[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseTopicInfo(r, version));
+      const a: StreamsGroupDescribeResponseTopicInfo[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseTopicInfo(r, version);
       _stateChangelogTopics = a;
     }
   }
   let _repartitionSourceTopics: StreamsGroupDescribeResponseTopicInfo[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseSubtopology.repartitionSourceTopics is null'); } else {
-      const a: StreamsGroupDescribeResponseTopicInfo[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseTopicInfo(r, version));
+      const a: StreamsGroupDescribeResponseTopicInfo[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseTopicInfo(r, version);
       _repartitionSourceTopics = a;
     }
   }
@@ -303,10 +303,10 @@ export function readStreamsGroupDescribeResponseTopology(r: ByteReader, version:
   _epoch = r.int32();
   let _subtopologies: StreamsGroupDescribeResponseSubtopology[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _subtopologies = null; } else {
-      const a: StreamsGroupDescribeResponseSubtopology[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseSubtopology(r, version));
+      const a: StreamsGroupDescribeResponseSubtopology[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseSubtopology(r, version);
       _subtopologies = a;
     }
   }
@@ -363,10 +363,10 @@ export function readStreamsGroupDescribeResponseTaskIds(r: ByteReader, version: 
   _subtopologyId = r.compactString();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseTaskIds.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -385,28 +385,28 @@ export function readStreamsGroupDescribeResponseTaskIds(r: ByteReader, version: 
 export function readStreamsGroupDescribeResponseAssignment(r: ByteReader, version: number): StreamsGroupDescribeResponseAssignment {
   let _activeTasks: StreamsGroupDescribeResponseTaskIds[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseAssignment.activeTasks is null'); } else {
-      const a: StreamsGroupDescribeResponseTaskIds[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseTaskIds(r, version));
+      const a: StreamsGroupDescribeResponseTaskIds[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseTaskIds(r, version);
       _activeTasks = a;
     }
   }
   let _standbyTasks: StreamsGroupDescribeResponseTaskIds[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseAssignment.standbyTasks is null'); } else {
-      const a: StreamsGroupDescribeResponseTaskIds[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseTaskIds(r, version));
+      const a: StreamsGroupDescribeResponseTaskIds[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseTaskIds(r, version);
       _standbyTasks = a;
     }
   }
   let _warmupTasks: StreamsGroupDescribeResponseTaskIds[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseAssignment.warmupTasks is null'); } else {
-      const a: StreamsGroupDescribeResponseTaskIds[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseTaskIds(r, version));
+      const a: StreamsGroupDescribeResponseTaskIds[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseTaskIds(r, version);
       _warmupTasks = a;
     }
   }
@@ -443,28 +443,28 @@ export function readStreamsGroupDescribeResponseMember(r: ByteReader, version: n
   _userEndpoint = (r.int8() < 0 ? null : readStreamsGroupDescribeResponseEndpoint(r, version));
   let _clientTags: StreamsGroupDescribeResponseKeyValue[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseMember.clientTags is null'); } else {
-      const a: StreamsGroupDescribeResponseKeyValue[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseKeyValue(r, version));
+      const a: StreamsGroupDescribeResponseKeyValue[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseKeyValue(r, version);
       _clientTags = a;
     }
   }
   let _taskOffsets: StreamsGroupDescribeResponseTaskOffset[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseMember.taskOffsets is null'); } else {
-      const a: StreamsGroupDescribeResponseTaskOffset[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseTaskOffset(r, version));
+      const a: StreamsGroupDescribeResponseTaskOffset[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseTaskOffset(r, version);
       _taskOffsets = a;
     }
   }
   let _taskEndOffsets: StreamsGroupDescribeResponseTaskOffset[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseMember.taskEndOffsets is null'); } else {
-      const a: StreamsGroupDescribeResponseTaskOffset[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseTaskOffset(r, version));
+      const a: StreamsGroupDescribeResponseTaskOffset[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseTaskOffset(r, version);
       _taskEndOffsets = a;
     }
   }
@@ -503,10 +503,10 @@ export function readStreamsGroupDescribeResponseDescribedGroup(r: ByteReader, ve
   _topology = (r.int8() < 0 ? null : readStreamsGroupDescribeResponseTopology(r, version));
   let _members: StreamsGroupDescribeResponseMember[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponseDescribedGroup.members is null'); } else {
-      const a: StreamsGroupDescribeResponseMember[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseMember(r, version));
+      const a: StreamsGroupDescribeResponseMember[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseMember(r, version);
       _members = a;
     }
   }
@@ -529,10 +529,10 @@ export function readStreamsGroupDescribeResponse(r: ByteReader, version: number)
   _throttleTimeMs = r.int32();
   let _groups: StreamsGroupDescribeResponseDescribedGroup[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupDescribeResponse.groups is null'); } else {
-      const a: StreamsGroupDescribeResponseDescribedGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupDescribeResponseDescribedGroup(r, version));
+      const a: StreamsGroupDescribeResponseDescribedGroup[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupDescribeResponseDescribedGroup(r, version);
       _groups = a;
     }
   }

@@ -196,10 +196,10 @@ export function readStreamsGroupHeartbeatRequestTopicInfo(r: ByteReader, version
   _replicationFactor = r.int16();
   let _topicConfigs: StreamsGroupHeartbeatRequestKeyValue[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestTopicInfo.topicConfigs is null'); } else {
-      const a: StreamsGroupHeartbeatRequestKeyValue[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestKeyValue(r, version));
+      const a: StreamsGroupHeartbeatRequestKeyValue[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestKeyValue(r, version);
       _topicConfigs = a;
     }
   }
@@ -218,28 +218,28 @@ export function readStreamsGroupHeartbeatRequestTopicInfo(r: ByteReader, version
 export function readStreamsGroupHeartbeatRequestCopartitionGroup(r: ByteReader, version: number): StreamsGroupHeartbeatRequestCopartitionGroup {
   let _sourceTopics: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(2);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestCopartitionGroup.sourceTopics is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int16());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int16();
       _sourceTopics = a;
     }
   }
   let _sourceTopicRegex: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(2);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestCopartitionGroup.sourceTopicRegex is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int16());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int16();
       _sourceTopicRegex = a;
     }
   }
   let _repartitionSourceTopics: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(2);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestCopartitionGroup.repartitionSourceTopics is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int16());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int16();
       _repartitionSourceTopics = a;
     }
   }
@@ -260,55 +260,55 @@ export function readStreamsGroupHeartbeatRequestSubtopology(r: ByteReader, versi
   _subtopologyId = r.compactString();
   let _sourceTopics: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestSubtopology.sourceTopics is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _sourceTopics = a;
     }
   }
   let _sourceTopicRegex: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestSubtopology.sourceTopicRegex is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _sourceTopicRegex = a;
     }
   }
   let _stateChangelogTopics: StreamsGroupHeartbeatRequestTopicInfo[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestSubtopology.stateChangelogTopics is null'); } else {
-      const a: StreamsGroupHeartbeatRequestTopicInfo[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestTopicInfo(r, version));
+      const a: StreamsGroupHeartbeatRequestTopicInfo[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestTopicInfo(r, version);
       _stateChangelogTopics = a;
     }
   }
   let _repartitionSinkTopics: string[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestSubtopology.repartitionSinkTopics is null'); } else {
-      const a: string[] = [];
-      for (let i = 0; i < n; i++) a.push(r.compactString());
+      const a: string[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.compactString();
       _repartitionSinkTopics = a;
     }
   }
   let _repartitionSourceTopics: StreamsGroupHeartbeatRequestTopicInfo[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestSubtopology.repartitionSourceTopics is null'); } else {
-      const a: StreamsGroupHeartbeatRequestTopicInfo[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestTopicInfo(r, version));
+      const a: StreamsGroupHeartbeatRequestTopicInfo[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestTopicInfo(r, version);
       _repartitionSourceTopics = a;
     }
   }
   let _copartitionGroups: StreamsGroupHeartbeatRequestCopartitionGroup[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestSubtopology.copartitionGroups is null'); } else {
-      const a: StreamsGroupHeartbeatRequestCopartitionGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestCopartitionGroup(r, version));
+      const a: StreamsGroupHeartbeatRequestCopartitionGroup[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestCopartitionGroup(r, version);
       _copartitionGroups = a;
     }
   }
@@ -329,10 +329,10 @@ export function readStreamsGroupHeartbeatRequestTopology(r: ByteReader, version:
   _epoch = r.int32();
   let _subtopologies: StreamsGroupHeartbeatRequestSubtopology[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestTopology.subtopologies is null'); } else {
-      const a: StreamsGroupHeartbeatRequestSubtopology[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestSubtopology(r, version));
+      const a: StreamsGroupHeartbeatRequestSubtopology[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestSubtopology(r, version);
       _subtopologies = a;
     }
   }
@@ -353,10 +353,10 @@ export function readStreamsGroupHeartbeatRequestTaskIds(r: ByteReader, version: 
   _subtopologyId = r.compactString();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatRequestTaskIds.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -427,28 +427,28 @@ export function readStreamsGroupHeartbeatRequest(r: ByteReader, version: number)
   _topology = (r.int8() < 0 ? null : readStreamsGroupHeartbeatRequestTopology(r, version));
   let _activeTasks: StreamsGroupHeartbeatRequestTaskIds[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _activeTasks = null; } else {
-      const a: StreamsGroupHeartbeatRequestTaskIds[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestTaskIds(r, version));
+      const a: StreamsGroupHeartbeatRequestTaskIds[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestTaskIds(r, version);
       _activeTasks = a;
     }
   }
   let _standbyTasks: StreamsGroupHeartbeatRequestTaskIds[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _standbyTasks = null; } else {
-      const a: StreamsGroupHeartbeatRequestTaskIds[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestTaskIds(r, version));
+      const a: StreamsGroupHeartbeatRequestTaskIds[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestTaskIds(r, version);
       _standbyTasks = a;
     }
   }
   let _warmupTasks: StreamsGroupHeartbeatRequestTaskIds[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _warmupTasks = null; } else {
-      const a: StreamsGroupHeartbeatRequestTaskIds[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestTaskIds(r, version));
+      const a: StreamsGroupHeartbeatRequestTaskIds[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestTaskIds(r, version);
       _warmupTasks = a;
     }
   }
@@ -458,28 +458,28 @@ export function readStreamsGroupHeartbeatRequest(r: ByteReader, version: number)
   _userEndpoint = (r.int8() < 0 ? null : readStreamsGroupHeartbeatRequestEndpoint(r, version));
   let _clientTags: StreamsGroupHeartbeatRequestKeyValue[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _clientTags = null; } else {
-      const a: StreamsGroupHeartbeatRequestKeyValue[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestKeyValue(r, version));
+      const a: StreamsGroupHeartbeatRequestKeyValue[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestKeyValue(r, version);
       _clientTags = a;
     }
   }
   let _taskOffsets: StreamsGroupHeartbeatRequestTaskOffset[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _taskOffsets = null; } else {
-      const a: StreamsGroupHeartbeatRequestTaskOffset[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestTaskOffset(r, version));
+      const a: StreamsGroupHeartbeatRequestTaskOffset[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestTaskOffset(r, version);
       _taskOffsets = a;
     }
   }
   let _taskEndOffsets: StreamsGroupHeartbeatRequestTaskOffset[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _taskEndOffsets = null; } else {
-      const a: StreamsGroupHeartbeatRequestTaskOffset[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatRequestTaskOffset(r, version));
+      const a: StreamsGroupHeartbeatRequestTaskOffset[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatRequestTaskOffset(r, version);
       _taskEndOffsets = a;
     }
   }

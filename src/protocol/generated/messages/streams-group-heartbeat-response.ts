@@ -131,10 +131,10 @@ export function readStreamsGroupHeartbeatResponseTaskIds(r: ByteReader, version:
   _subtopologyId = r.compactString();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatResponseTaskIds.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -172,10 +172,10 @@ export function readStreamsGroupHeartbeatResponseTopicPartition(r: ByteReader, v
   _topic = r.compactString();
   let _partitions: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatResponseTopicPartition.partitions is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitions = a;
     }
   }
@@ -196,19 +196,19 @@ export function readStreamsGroupHeartbeatResponseEndpointToPartitions(r: ByteRea
   _userEndpoint = readStreamsGroupHeartbeatResponseEndpoint(r, version);
   let _activePartitions: StreamsGroupHeartbeatResponseTopicPartition[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatResponseEndpointToPartitions.activePartitions is null'); } else {
-      const a: StreamsGroupHeartbeatResponseTopicPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatResponseTopicPartition(r, version));
+      const a: StreamsGroupHeartbeatResponseTopicPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatResponseTopicPartition(r, version);
       _activePartitions = a;
     }
   }
   let _standbyPartitions: StreamsGroupHeartbeatResponseTopicPartition[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array StreamsGroupHeartbeatResponseEndpointToPartitions.standbyPartitions is null'); } else {
-      const a: StreamsGroupHeartbeatResponseTopicPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatResponseTopicPartition(r, version));
+      const a: StreamsGroupHeartbeatResponseTopicPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatResponseTopicPartition(r, version);
       _standbyPartitions = a;
     }
   }
@@ -243,37 +243,37 @@ export function readStreamsGroupHeartbeatResponse(r: ByteReader, version: number
   _taskOffsetIntervalMs = r.int32();
   let _status: StreamsGroupHeartbeatResponseStatus[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _status = null; } else {
-      const a: StreamsGroupHeartbeatResponseStatus[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatResponseStatus(r, version));
+      const a: StreamsGroupHeartbeatResponseStatus[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatResponseStatus(r, version);
       _status = a;
     }
   }
   let _activeTasks: StreamsGroupHeartbeatResponseTaskIds[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _activeTasks = null; } else {
-      const a: StreamsGroupHeartbeatResponseTaskIds[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatResponseTaskIds(r, version));
+      const a: StreamsGroupHeartbeatResponseTaskIds[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatResponseTaskIds(r, version);
       _activeTasks = a;
     }
   }
   let _standbyTasks: StreamsGroupHeartbeatResponseTaskIds[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _standbyTasks = null; } else {
-      const a: StreamsGroupHeartbeatResponseTaskIds[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatResponseTaskIds(r, version));
+      const a: StreamsGroupHeartbeatResponseTaskIds[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatResponseTaskIds(r, version);
       _standbyTasks = a;
     }
   }
   let _warmupTasks: StreamsGroupHeartbeatResponseTaskIds[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _warmupTasks = null; } else {
-      const a: StreamsGroupHeartbeatResponseTaskIds[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatResponseTaskIds(r, version));
+      const a: StreamsGroupHeartbeatResponseTaskIds[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatResponseTaskIds(r, version);
       _warmupTasks = a;
     }
   }
@@ -281,10 +281,10 @@ export function readStreamsGroupHeartbeatResponse(r: ByteReader, version: number
   _endpointInformationEpoch = r.int32();
   let _partitionsByUserEndpoint: StreamsGroupHeartbeatResponseEndpointToPartitions[] | null;
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { _partitionsByUserEndpoint = null; } else {
-      const a: StreamsGroupHeartbeatResponseEndpointToPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readStreamsGroupHeartbeatResponseEndpointToPartitions(r, version));
+      const a: StreamsGroupHeartbeatResponseEndpointToPartitions[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readStreamsGroupHeartbeatResponseEndpointToPartitions(r, version);
       _partitionsByUserEndpoint = a;
     }
   }

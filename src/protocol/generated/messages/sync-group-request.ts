@@ -87,10 +87,10 @@ export function readSyncGroupRequest(r: ByteReader, version: number): SyncGroupR
   }
   let _assignments: SyncGroupRequestAssignment[];
   {
-    const n = (version >= 4 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 4 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array SyncGroupRequest.assignments is null'); } else {
-      const a: SyncGroupRequestAssignment[] = [];
-      for (let i = 0; i < n; i++) a.push(readSyncGroupRequestAssignment(r, version));
+      const a: SyncGroupRequestAssignment[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readSyncGroupRequestAssignment(r, version);
       _assignments = a;
     }
   }

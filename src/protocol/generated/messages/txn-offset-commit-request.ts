@@ -92,10 +92,10 @@ export function readTxnOffsetCommitRequestTopic(r: ByteReader, version: number):
   _name = (version >= 3 ? r.compactString() : r.string());
   let _partitions: TxnOffsetCommitRequestPartition[];
   {
-    const n = (version >= 3 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 3 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array TxnOffsetCommitRequestTopic.partitions is null'); } else {
-      const a: TxnOffsetCommitRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitRequestPartition(r, version));
+      const a: TxnOffsetCommitRequestPartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readTxnOffsetCommitRequestPartition(r, version);
       _partitions = a;
     }
   }
@@ -142,10 +142,10 @@ export function readTxnOffsetCommitRequest(r: ByteReader, version: number): TxnO
   }
   let _topics: TxnOffsetCommitRequestTopic[];
   {
-    const n = (version >= 3 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 3 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array TxnOffsetCommitRequest.topics is null'); } else {
-      const a: TxnOffsetCommitRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitRequestTopic(r, version));
+      const a: TxnOffsetCommitRequestTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readTxnOffsetCommitRequestTopic(r, version);
       _topics = a;
     }
   }

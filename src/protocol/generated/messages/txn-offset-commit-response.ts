@@ -68,10 +68,10 @@ export function readTxnOffsetCommitResponseTopic(r: ByteReader, version: number)
   _name = (version >= 3 ? r.compactString() : r.string());
   let _partitions: TxnOffsetCommitResponsePartition[];
   {
-    const n = (version >= 3 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 3 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array TxnOffsetCommitResponseTopic.partitions is null'); } else {
-      const a: TxnOffsetCommitResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitResponsePartition(r, version));
+      const a: TxnOffsetCommitResponsePartition[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readTxnOffsetCommitResponsePartition(r, version);
       _partitions = a;
     }
   }
@@ -94,10 +94,10 @@ export function readTxnOffsetCommitResponse(r: ByteReader, version: number): Txn
   _throttleTimeMs = r.int32();
   let _topics: TxnOffsetCommitResponseTopic[];
   {
-    const n = (version >= 3 ? r.compactArrayLength() : r.arrayLength());
+    const n = (version >= 3 ? r.compactArrayLength(1) : r.arrayLength(1));
     if (n < 0) { r.fail('non-nullable array TxnOffsetCommitResponse.topics is null'); } else {
-      const a: TxnOffsetCommitResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitResponseTopic(r, version));
+      const a: TxnOffsetCommitResponseTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readTxnOffsetCommitResponseTopic(r, version);
       _topics = a;
     }
   }

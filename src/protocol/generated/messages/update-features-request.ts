@@ -71,10 +71,10 @@ export function readUpdateFeaturesRequest(r: ByteReader, version: number): Updat
   _timeoutMs = r.int32();
   let _featureUpdates: UpdateFeaturesRequestFeatureUpdateKey[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array UpdateFeaturesRequest.featureUpdates is null'); } else {
-      const a: UpdateFeaturesRequestFeatureUpdateKey[] = [];
-      for (let i = 0; i < n; i++) a.push(readUpdateFeaturesRequestFeatureUpdateKey(r, version));
+      const a: UpdateFeaturesRequestFeatureUpdateKey[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readUpdateFeaturesRequestFeatureUpdateKey(r, version);
       _featureUpdates = a;
     }
   }

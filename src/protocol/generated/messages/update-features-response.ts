@@ -66,10 +66,10 @@ export function readUpdateFeaturesResponse(r: ByteReader, version: number): Upda
   let _results: UpdateFeaturesResponseUpdatableFeatureResult[];
   if (version <= 1) {
     {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array UpdateFeaturesResponse.results is null'); } else {
-      const a: UpdateFeaturesResponseUpdatableFeatureResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readUpdateFeaturesResponseUpdatableFeatureResult(r, version));
+      const a: UpdateFeaturesResponseUpdatableFeatureResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readUpdateFeaturesResponseUpdatableFeatureResult(r, version);
       _results = a;
     }
   }

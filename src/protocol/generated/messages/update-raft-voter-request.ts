@@ -103,10 +103,10 @@ export function readUpdateRaftVoterRequest(r: ByteReader, version: number): Upda
   _voterDirectoryId = r.uuid();
   let _listeners: UpdateRaftVoterRequestListener[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array UpdateRaftVoterRequest.listeners is null'); } else {
-      const a: UpdateRaftVoterRequestListener[] = [];
-      for (let i = 0; i < n; i++) a.push(readUpdateRaftVoterRequestListener(r, version));
+      const a: UpdateRaftVoterRequestListener[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readUpdateRaftVoterRequestListener(r, version);
       _listeners = a;
     }
   }

@@ -106,10 +106,10 @@ export function readVoteRequestTopicData(r: ByteReader, version: number): VoteRe
   _topicName = r.compactString();
   let _partitions: VoteRequestPartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array VoteRequestTopicData.partitions is null'); } else {
-      const a: VoteRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readVoteRequestPartitionData(r, version));
+      const a: VoteRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readVoteRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -136,10 +136,10 @@ export function readVoteRequest(r: ByteReader, version: number): VoteRequest {
   }
   let _topics: VoteRequestTopicData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array VoteRequest.topics is null'); } else {
-      const a: VoteRequestTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readVoteRequestTopicData(r, version));
+      const a: VoteRequestTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readVoteRequestTopicData(r, version);
       _topics = a;
     }
   }

@@ -95,10 +95,10 @@ export function readVoteResponseTopicData(r: ByteReader, version: number): VoteR
   _topicName = r.compactString();
   let _partitions: VoteResponsePartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array VoteResponseTopicData.partitions is null'); } else {
-      const a: VoteResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readVoteResponsePartitionData(r, version));
+      const a: VoteResponsePartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readVoteResponsePartitionData(r, version);
       _partitions = a;
     }
   }
@@ -138,10 +138,10 @@ export function readVoteResponse(r: ByteReader, version: number): VoteResponse {
   _errorCode = r.int16();
   let _topics: VoteResponseTopicData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array VoteResponse.topics is null'); } else {
-      const a: VoteResponseTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readVoteResponseTopicData(r, version));
+      const a: VoteResponseTopicData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readVoteResponseTopicData(r, version);
       _topics = a;
     }
   }
@@ -153,10 +153,10 @@ export function readVoteResponse(r: ByteReader, version: number): VoteResponse {
     const end = r.offset + size;
     if (tag === 0 && version >= 1) {
       {
-        const n = r.compactArrayLength();
+        const n = r.compactArrayLength(1);
         if (n < 0) { r.fail('non-nullable array VoteResponse.nodeEndpoints is null'); } else {
-          const a: VoteResponseNodeEndpoint[] = [];
-          for (let i = 0; i < n; i++) a.push(readVoteResponseNodeEndpoint(r, version));
+          const a: VoteResponseNodeEndpoint[] = new Array(n);
+          for (let i = 0; i < n; i++) a[i] = readVoteResponseNodeEndpoint(r, version);
           o.nodeEndpoints = a;
         }
       }

@@ -108,10 +108,10 @@ export function readVotersRecordVoter(r: ByteReader, version: number): VotersRec
   _voterDirectoryId = r.uuid();
   let _endpoints: VotersRecordEndpoint[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array VotersRecordVoter.endpoints is null'); } else {
-      const a: VotersRecordEndpoint[] = [];
-      for (let i = 0; i < n; i++) a.push(readVotersRecordEndpoint(r, version));
+      const a: VotersRecordEndpoint[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readVotersRecordEndpoint(r, version);
       _endpoints = a;
     }
   }
@@ -134,10 +134,10 @@ export function readVotersRecord(r: ByteReader, version: number): VotersRecord {
   _version = r.int16();
   let _voters: VotersRecordVoter[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array VotersRecord.voters is null'); } else {
-      const a: VotersRecordVoter[] = [];
-      for (let i = 0; i < n; i++) a.push(readVotersRecordVoter(r, version));
+      const a: VotersRecordVoter[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readVotersRecordVoter(r, version);
       _voters = a;
     }
   }

@@ -109,10 +109,10 @@ export function readWriteShareGroupStateRequestPartitionData(r: ByteReader, vers
   }
   let _stateBatches: WriteShareGroupStateRequestStateBatch[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array WriteShareGroupStateRequestPartitionData.stateBatches is null'); } else {
-      const a: WriteShareGroupStateRequestStateBatch[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateRequestStateBatch(r, version));
+      const a: WriteShareGroupStateRequestStateBatch[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readWriteShareGroupStateRequestStateBatch(r, version);
       _stateBatches = a;
     }
   }
@@ -133,10 +133,10 @@ export function readWriteShareGroupStateRequestWriteStateData(r: ByteReader, ver
   _topicId = r.uuid();
   let _partitions: WriteShareGroupStateRequestPartitionData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array WriteShareGroupStateRequestWriteStateData.partitions is null'); } else {
-      const a: WriteShareGroupStateRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateRequestPartitionData(r, version));
+      const a: WriteShareGroupStateRequestPartitionData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readWriteShareGroupStateRequestPartitionData(r, version);
       _partitions = a;
     }
   }
@@ -157,10 +157,10 @@ export function readWriteShareGroupStateRequest(r: ByteReader, version: number):
   _groupId = r.compactString();
   let _topics: WriteShareGroupStateRequestWriteStateData[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array WriteShareGroupStateRequest.topics is null'); } else {
-      const a: WriteShareGroupStateRequestWriteStateData[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateRequestWriteStateData(r, version));
+      const a: WriteShareGroupStateRequestWriteStateData[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readWriteShareGroupStateRequestWriteStateData(r, version);
       _topics = a;
     }
   }

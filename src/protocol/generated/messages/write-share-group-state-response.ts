@@ -70,10 +70,10 @@ export function readWriteShareGroupStateResponseWriteStateResult(r: ByteReader, 
   _topicId = r.uuid();
   let _partitions: WriteShareGroupStateResponsePartitionResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array WriteShareGroupStateResponseWriteStateResult.partitions is null'); } else {
-      const a: WriteShareGroupStateResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateResponsePartitionResult(r, version));
+      const a: WriteShareGroupStateResponsePartitionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readWriteShareGroupStateResponsePartitionResult(r, version);
       _partitions = a;
     }
   }
@@ -92,10 +92,10 @@ export function readWriteShareGroupStateResponseWriteStateResult(r: ByteReader, 
 export function readWriteShareGroupStateResponse(r: ByteReader, version: number): WriteShareGroupStateResponse {
   let _results: WriteShareGroupStateResponseWriteStateResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array WriteShareGroupStateResponse.results is null'); } else {
-      const a: WriteShareGroupStateResponseWriteStateResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateResponseWriteStateResult(r, version));
+      const a: WriteShareGroupStateResponseWriteStateResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readWriteShareGroupStateResponseWriteStateResult(r, version);
       _results = a;
     }
   }

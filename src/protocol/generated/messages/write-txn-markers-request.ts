@@ -55,10 +55,10 @@ export function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: ByteReader, 
   _name = r.compactString();
   let _partitionIndexes: number[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(4);
     if (n < 0) { r.fail('non-nullable array WriteTxnMarkersRequestWritableTxnMarkerTopic.partitionIndexes is null'); } else {
-      const a: number[] = [];
-      for (let i = 0; i < n; i++) a.push(r.int32());
+      const a: number[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = r.int32();
       _partitionIndexes = a;
     }
   }
@@ -83,10 +83,10 @@ export function readWriteTxnMarkersRequestWritableTxnMarker(r: ByteReader, versi
   _transactionResult = r.bool();
   let _topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array WriteTxnMarkersRequestWritableTxnMarker.topics is null'); } else {
-      const a: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version));
+      const a: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version);
       _topics = a;
     }
   }
@@ -113,10 +113,10 @@ export function readWriteTxnMarkersRequestWritableTxnMarker(r: ByteReader, versi
 export function readWriteTxnMarkersRequest(r: ByteReader, version: number): WriteTxnMarkersRequest {
   let _markers: WriteTxnMarkersRequestWritableTxnMarker[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array WriteTxnMarkersRequest.markers is null'); } else {
-      const a: WriteTxnMarkersRequestWritableTxnMarker[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteTxnMarkersRequestWritableTxnMarker(r, version));
+      const a: WriteTxnMarkersRequestWritableTxnMarker[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readWriteTxnMarkersRequestWritableTxnMarker(r, version);
       _markers = a;
     }
   }

@@ -77,10 +77,10 @@ export function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: ByteR
   _name = r.compactString();
   let _partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array WriteTxnMarkersResponseWritableTxnMarkerTopicResult.partitions is null'); } else {
-      const a: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version));
+      const a: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version);
       _partitions = a;
     }
   }
@@ -101,10 +101,10 @@ export function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: ByteReader
   _producerId = r.int64();
   let _topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array WriteTxnMarkersResponseWritableTxnMarkerResult.topics is null'); } else {
-      const a: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version));
+      const a: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version);
       _topics = a;
     }
   }
@@ -123,10 +123,10 @@ export function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: ByteReader
 export function readWriteTxnMarkersResponse(r: ByteReader, version: number): WriteTxnMarkersResponse {
   let _markers: WriteTxnMarkersResponseWritableTxnMarkerResult[];
   {
-    const n = r.compactArrayLength();
+    const n = r.compactArrayLength(1);
     if (n < 0) { r.fail('non-nullable array WriteTxnMarkersResponse.markers is null'); } else {
-      const a: WriteTxnMarkersResponseWritableTxnMarkerResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteTxnMarkersResponseWritableTxnMarkerResult(r, version));
+      const a: WriteTxnMarkersResponseWritableTxnMarkerResult[] = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readWriteTxnMarkersResponseWritableTxnMarkerResult(r, version);
       _markers = a;
     }
   }

@@ -135,6 +135,10 @@ describe('ByteReader / ByteWriter', () => {
     // An int32 array count of 2^31-1 in a 4-byte buffer.
     const r = new ByteReader(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
     assert.throws(() => r.arrayLength(), DecodeError);
+    // Two int32 elements need 8 bytes; 7 remain.
+    const two = Buffer.from([0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7]);
+    assert.throws(() => new ByteReader(two).arrayLength(4), DecodeError);
+    assert.equal(new ByteReader(two).arrayLength(3), 2);
     assert.throws(() => new ByteReader(Buffer.from([0x7f, 0xff, 0x41])).string(), DecodeError);
     assert.throws(() => new ByteReader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])).compactBytes(), DecodeError);
     assert.throws(() => new ByteReader(Buffer.from([0xff, 0xfe])).nullableString(), DecodeError);
