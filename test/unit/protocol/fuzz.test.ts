@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { codecsFor } from '../../../src/protocol/generated/codecs.ts';
+import { readRequestHeader, readResponseHeader } from '../../../src/protocol/headers.ts';
 import type { MessageCodec } from '../../../src/protocol/message-codec.ts';
 import { DecodeError } from '../../../src/protocol/wire/errors.ts';
 import { ByteReader } from '../../../src/protocol/wire/reader.ts';
@@ -71,4 +72,25 @@ it('rejects an array count larger than the remaining bytes before allocating any
       e.offset === 4 &&
       /2147483647/.test(e.message),
   );
+});
+
+it('random request and response header bytes yield a header or DecodeError', () => {
+  const rng = seededRng(7);
+  for (let i = 0; i < 20000; i++) {
+    const frame = Buffer.alloc(Math.floor(rng() * 40));
+    for (let j = 0; j < frame.length; j++) frame[j] = rng() < 0.3 ? 0xff : Math.floor(rng() * 256);
+    // Mostly real api keys and versions, so that known headers are exercised too.
+    if (frame.length >= 8 && rng() < 0.7) {
+      frame.writeInt16BE(Math.floor(rng() * 80), 4);
+      frame.writeInt16BE(Math.floor(rng() * 14), 6);
+    }
+    for (const read of [() => readRequestHeader(frame), () => readResponseHeader(frame, i % 2)]) {
+      try {
+        const h = read();
+        assert.ok(h.bodyOffset <= frame.length);
+      } catch (err) {
+        assert.ok(err instanceof DecodeError, String(err));
+      }
+    }
+  }
 });
