@@ -20,5 +20,5 @@ export {
 } from './headers.ts';
 export type { ApiCodecs, MessageCodec } from './message-codec.ts';
 export type { FieldLocation, FieldSchema, MessageSchema, PrimitiveType, StructSchema, Versions } from './schema.ts';
-export { findFields, versionIn } from './schema.ts';
+export { findBrokerIdFields, findFields, versionIn } from './schema.ts';
 export * from './wire/index.ts';

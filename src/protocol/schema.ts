@@ -90,3 +90,27 @@ export function findFields(
   walk(schema, []);
   return out;
 }
+
+const BROKER_ID_NAMES = new Set([
+  'LeaderId',
+  'NodeId',
+  'BrokerId',
+  'ControllerId',
+  'ReplicaId',
+  'PreferredReadReplica',
+]);
+
+/**
+ * The fields of a message version that may hold broker ids, by the rule of routing.md §5.6: marked
+ * `entityType: brokerId` in the spec, or an int32 / []int32 whose spec name is `LeaderId`, `NodeId`,
+ * `BrokerId`, `ControllerId`, `ReplicaId`, `PreferredReadReplica` or ends in `Replicas`, `Nodes`,
+ * `Elr` (the specs do not mark all of them).
+ */
+export function findBrokerIdFields(schema: MessageSchema, version: number): FieldLocation[] {
+  return findFields(schema, version, (f) => {
+    if (f.entityType === 'brokerId') return true;
+    if (f.primitive !== 'int32') return false;
+    const specName = f.name.charAt(0).toUpperCase() + f.name.slice(1);
+    return BROKER_ID_NAMES.has(specName) || /(Replicas|Nodes|Elr)$/.test(specName);
+  });
+}

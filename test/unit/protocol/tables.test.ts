@@ -11,6 +11,7 @@ import {
   ErrorCode,
   encodeResponse,
   errorCodeName,
+  findBrokerIdFields,
   findFields,
   isRetriableError,
   isSupportedVersion,
@@ -59,6 +60,16 @@ describe('generated tables', () => {
       'topics.partitions.isrNodes',
       'topics.partitions.offlineReplicas',
     ]);
+    const fetch = messageCodecs[ApiKey.FETCH].response.schema;
+    assert.deepEqual(
+      findBrokerIdFields(fetch, 16).map((l) => l.path.join('.')),
+      [
+        'responses.partitions.currentLeader.leaderId',
+        'responses.partitions.preferredReadReplica',
+        'nodeEndpoints.nodeId',
+      ],
+      'FETCH preferredReadReplica is found by name although the spec does not mark it',
+    );
     const host = findFields(schema, 12, (f) => f.name === 'host')[0]!;
     assert.equal(host.field.primitive, 'string');
     assert.equal(schema.fields.find((f) => f.name === 'brokers')?.struct?.fields[0]?.mapKey, true);
