@@ -352,10 +352,9 @@ function emitWriterAndSizer(s: StructModel, m: MessageModel): string {
     const inner = intersect(f.versions, w);
     const write = writeValue(f, value, inner, s.tsName, false);
     const size = sizeValue(f, value, inner, false);
-    const check =
-      f.ignorable || f.struct !== undefined
-        ? ''
-        : `if (${nonDefaultExpr(f, value, m.name)}) throw unsupportedField('${s.tsName}', '${f.name}', version);`;
+    const check = f.ignorable
+      ? ''
+      : `if (${nonDefaultExpr(f, value, m.name)}) throw unsupportedField('${s.tsName}', '${f.name}', version);`;
     if (present === 'true') {
       writer.push(indent(write, 2));
       sizer.push(indent(size, 2));
@@ -367,6 +366,15 @@ function emitWriterAndSizer(s: StructModel, m: MessageModel): string {
         sizer.push(`  if (${present}) {\n${indent(size, 4)}\n  }`);
       }
     }
+  }
+  // Like Kafka, refuse to silently drop a non-default tagged field the version does not carry.
+  for (const f of s.fields) {
+    const c = cond(f.tagged, w);
+    if (f.tagged === null || f.ignorable || c === 'true' || !sameRange(f.tagged, f.versions)) continue;
+    const t = `v.${f.name}`;
+    const test = `${t} !== undefined && ${nonDefaultExpr(f, t, m.name)}`;
+    const guard = c === 'false' ? test : `!(${c}) && ${test}`;
+    writer.push(`  if (${guard}) throw unsupportedField('${s.tsName}', '${f.name}', version);`);
   }
   const flexible = cond(m.flexible, w);
   if (flexible !== 'false') {

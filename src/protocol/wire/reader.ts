@@ -201,15 +201,17 @@ export class ByteReader {
     return this.utf8(n);
   }
 
-  /** uvarint (length + 1) + UTF-8. */
+  /** uvarint (length + 1) + UTF-8; like Kafka, longer than 32767 bytes is invalid. */
   compactString(): string {
     const n = this.uvarint() - 1;
     if (n < 0) this.fail('non-nullable compact string is null');
+    if (n > 0x7fff) this.fail(`string of ${n} bytes is longer than 32767`);
     return this.utf8(n);
   }
 
   compactNullableString(): string | null {
     const n = this.uvarint() - 1;
+    if (n > 0x7fff) this.fail(`string of ${n} bytes is longer than 32767`);
     return n < 0 ? null : this.utf8(n);
   }
 

@@ -226,7 +226,7 @@ export function writeAddPartitionsToTxnRequest(w: ByteWriter, v: AddPartitionsTo
       w.uvarint(a.length + 1);
       for (const e of a) writeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, e, version);
     }
-  }
+  } else if (v.transactions.length !== 0) throw unsupportedField('AddPartitionsToTxnRequest', 'transactions', version);
   if (version <= 3) {
     (version >= 3 ? w.compactString(v.v3AndBelowTransactionalId as string) : w.string(v.v3AndBelowTransactionalId as string));
   } else if (v.v3AndBelowTransactionalId !== "") throw unsupportedField('AddPartitionsToTxnRequest', 'v3AndBelowTransactionalId', version);
@@ -242,7 +242,7 @@ export function writeAddPartitionsToTxnRequest(w: ByteWriter, v: AddPartitionsTo
       (version >= 3 ? w.uvarint(a.length + 1) : w.int32(a.length));
       for (const e of a) writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, e, version);
     }
-  }
+  } else if (v.v3AndBelowTopics.length !== 0) throw unsupportedField('AddPartitionsToTxnRequest', 'v3AndBelowTopics', version);
   if (version >= 3) {
     writeRawTags(w, v.unknownTaggedFields);
   }

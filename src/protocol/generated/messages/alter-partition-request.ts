@@ -214,7 +214,7 @@ export function writeAlterPartitionRequestPartitionData(w: ByteWriter, v: AlterP
       w.uvarint(a.length + 1);
       for (const e of a) writeAlterPartitionRequestBrokerState(w, e, version);
     }
-  }
+  } else if (v.newIsrWithEpochs.length !== 0) throw unsupportedField('AlterPartitionRequestPartitionData', 'newIsrWithEpochs', version);
   w.int8(v.leaderRecoveryState);
   w.int32(v.partitionEpoch);
   writeRawTags(w, v.unknownTaggedFields);

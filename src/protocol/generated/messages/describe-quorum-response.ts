@@ -444,7 +444,7 @@ export function writeDescribeQuorumResponse(w: ByteWriter, v: DescribeQuorumResp
       w.uvarint(a.length + 1);
       for (const e of a) writeDescribeQuorumResponseNode(w, e, version);
     }
-  }
+  } else if (v.nodes.length !== 0) throw unsupportedField('DescribeQuorumResponse', 'nodes', version);
   writeRawTags(w, v.unknownTaggedFields);
 }
 

@@ -505,10 +505,11 @@ export function writeFetchRequest(w: ByteWriter, v: FetchRequest, version: numbe
       (version >= 12 ? w.uvarint(a.length + 1) : w.int32(a.length));
       for (const e of a) writeFetchRequestForgottenTopic(w, e, version);
     }
-  }
+  } else if (v.forgottenTopicsData.length !== 0) throw unsupportedField('FetchRequest', 'forgottenTopicsData', version);
   if (version >= 11) {
     (version >= 12 ? w.compactString(v.rackId as string) : w.string(v.rackId as string));
   }
+  if (!(version >= 15) && v.replicaState !== undefined && (!isDefaultStruct(v.replicaState, fetchRequestReplicaStateSchema))) throw unsupportedField('FetchRequest', 'replicaState', version);
   if (version >= 12) {
     const u = v.unknownTaggedFields;
     let n = u === undefined ? 0 : u.length;

@@ -454,6 +454,9 @@ export function writeFetchResponsePartitionData(w: ByteWriter, v: FetchResponseP
     w.int32(v.preferredReadReplica);
   } else if (v.preferredReadReplica !== -1) throw unsupportedField('FetchResponsePartitionData', 'preferredReadReplica', version);
   (version >= 12 ? w.compactNullableBytes(v.records) : w.nullableBytes32(v.records));
+  if (!(version >= 12) && v.divergingEpoch !== undefined && (!isDefaultStruct(v.divergingEpoch, fetchResponseEpochEndOffsetSchema))) throw unsupportedField('FetchResponsePartitionData', 'divergingEpoch', version);
+  if (!(version >= 12) && v.currentLeader !== undefined && (!isDefaultStruct(v.currentLeader, fetchResponseLeaderIdAndEpochSchema))) throw unsupportedField('FetchResponsePartitionData', 'currentLeader', version);
+  if (!(version >= 12) && v.snapshotId !== undefined && (!isDefaultStruct(v.snapshotId, fetchResponseSnapshotIdSchema))) throw unsupportedField('FetchResponsePartitionData', 'snapshotId', version);
   if (version >= 12) {
     const u = v.unknownTaggedFields;
     let n = u === undefined ? 0 : u.length;
@@ -607,6 +610,7 @@ export function writeFetchResponse(w: ByteWriter, v: FetchResponse, version: num
     (version >= 12 ? w.uvarint(a.length + 1) : w.int32(a.length));
     for (const e of a) writeFetchResponseFetchableTopicResponse(w, e, version);
   }
+  if (!(version >= 16) && v.nodeEndpoints !== undefined && v.nodeEndpoints.length !== 0) throw unsupportedField('FetchResponse', 'nodeEndpoints', version);
   if (version >= 12) {
     const u = v.unknownTaggedFields;
     let n = u === undefined ? 0 : u.length;

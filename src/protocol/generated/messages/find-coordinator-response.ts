@@ -186,7 +186,7 @@ export function writeFindCoordinatorResponse(w: ByteWriter, v: FindCoordinatorRe
       w.uvarint(a.length + 1);
       for (const e of a) writeFindCoordinatorResponseCoordinator(w, e, version);
     }
-  }
+  } else if (v.coordinators.length !== 0) throw unsupportedField('FindCoordinatorResponse', 'coordinators', version);
   if (version >= 3) {
     writeRawTags(w, v.unknownTaggedFields);
   }

@@ -132,7 +132,7 @@ export function writeLeaveGroupRequest(w: ByteWriter, v: LeaveGroupRequest, vers
       (version >= 4 ? w.uvarint(a.length + 1) : w.int32(a.length));
       for (const e of a) writeLeaveGroupRequestMemberIdentity(w, e, version);
     }
-  }
+  } else if (v.members.length !== 0) throw unsupportedField('LeaveGroupRequest', 'members', version);
   if (version >= 4) {
     writeRawTags(w, v.unknownTaggedFields);
   }

@@ -315,14 +315,14 @@ export function writeOffsetFetchRequest(w: ByteWriter, v: OffsetFetchRequest, ve
         for (const e of a) writeOffsetFetchRequestTopic(w, e, version);
       }
     }
-  }
+  } else if ((v.topics === null || v.topics.length !== 0)) throw unsupportedField('OffsetFetchRequest', 'topics', version);
   if (version >= 8) {
     {
       const a = v.groups;
       w.uvarint(a.length + 1);
       for (const e of a) writeOffsetFetchRequestGroup(w, e, version);
     }
-  }
+  } else if (v.groups.length !== 0) throw unsupportedField('OffsetFetchRequest', 'groups', version);
   if (version >= 7) {
     w.bool(v.requireStable);
   } else if (v.requireStable !== false) throw unsupportedField('OffsetFetchRequest', 'requireStable', version);

@@ -142,6 +142,8 @@ describe('ByteReader / ByteWriter', () => {
     assert.throws(() => new ByteReader(Buffer.from([0x7f, 0xff, 0x41])).string(), DecodeError);
     assert.throws(() => new ByteReader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])).compactBytes(), DecodeError);
     assert.throws(() => new ByteReader(Buffer.from([0xff, 0xfe])).nullableString(), DecodeError);
+    const long = Buffer.concat([Buffer.from([0x81, 0x80, 0x02]), Buffer.alloc(32768, 0x61)]);
+    assert.throws(() => new ByteReader(long).compactString(), /longer than 32767/);
   });
 
   it('DecodeError is a SwitchyardError with a stable code', () => {
