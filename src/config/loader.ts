@@ -314,6 +314,7 @@ function gateway(
       kind: 'sniHostIdentifiesNode',
       name: g.name!,
       bootstrapAddress: sni.bootstrapAddress!,
+      bindAddress: sni.bindAddress ?? '0.0.0.0',
       advertisedHostPattern: pattern.host,
       advertisedPort: pattern.port ?? sni.bootstrapAddress!.port,
       tls: tls!,

@@ -123,7 +123,10 @@ export interface PortIdentifiesNodeGateway {
 export interface SniHostIdentifiesNodeGateway {
   readonly kind: 'sniHostIdentifiesNode';
   readonly name: string;
+  /** The host is the TLS server name of the bootstrap endpoint; the port is the listening port. */
   readonly bootstrapAddress: HostPort;
+  /** Where the shared TLS port listens. Default `0.0.0.0`. */
+  readonly bindAddress: string;
   /** Contains `$(nodeId)`, e.g. `broker-$(nodeId).vc.example.com`. */
   readonly advertisedHostPattern: string;
   /** Default: the bootstrap port. */

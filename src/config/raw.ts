@@ -76,6 +76,7 @@ export interface RawGateway {
   readonly sniHostIdentifiesNode?: {
     readonly bootstrapAddress?: HostPort;
     readonly advertisedBrokerAddressPattern?: RawPattern;
+    readonly bindAddress?: string;
   };
   readonly tls?: RawGatewayTls;
 }

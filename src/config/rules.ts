@@ -769,7 +769,7 @@ function checkGatewayAddresses(ctx: RuleContext, raw: RawConfiguration): void {
       const sni = gateway.sniHostIdentifiesNode;
       if (sni?.bootstrapAddress !== undefined) {
         add({
-          address: sni.bootstrapAddress,
+          address: { host: sni.bindAddress ?? '0.0.0.0', port: sni.bootstrapAddress.port },
           sni: true,
           owner,
           path: [...path, 'sniHostIdentifiesNode', 'bootstrapAddress'],

@@ -129,6 +129,12 @@ const bootstrapServers: Spec = {
   },
 };
 
+const hostName: Spec = {
+  kind: 'custom',
+  expected: 'an IP address or host name',
+  parse: (v) => (typeof v === 'string' && isHost(v) ? { ok: true, value: v } : { ok: false }),
+};
+
 const bindAddress: Spec = {
   kind: 'custom',
   expected: 'host:port with a port from 0 to 65535',
@@ -258,6 +264,8 @@ const gateway: ObjectSpec = {
         fields: {
           bootstrapAddress: { spec: bindAddress, required: true },
           advertisedBrokerAddressPattern: { spec: addressPattern(true), required: true },
+          // The bootstrap host is a TLS server name, not necessarily an address of this machine.
+          bindAddress: { spec: hostName, default: '0.0.0.0' },
         },
       },
     },

@@ -71,8 +71,14 @@ export class PortIdentifiesNodeGatewayRuntime implements Gateway {
   advertisedAddress(nodeId: number): HostPort {
     return {
       host: substituteNodeId(this.#definition.advertisedHostPattern, nodeId),
-      port: this.#definition.advertisedPort ?? this.#nodePort(nodeId),
+      port: this.#definition.advertisedPort ?? this.#boundNodePort(nodeId) ?? this.#nodePort(nodeId),
     };
+  }
+
+  /** The port node `nodeId` actually listens on, once bound (differs from #nodePort only for port 0). */
+  #boundNodePort(nodeId: number): number | undefined {
+    const bound = this.#nodes.get(nodeId)?.server.address();
+    return bound && typeof bound !== 'string' ? bound.port : undefined;
   }
 
   bootstrapAddress(): string {
@@ -104,9 +110,14 @@ export class PortIdentifiesNodeGatewayRuntime implements Gateway {
     );
   }
 
-  /** The port of node `nodeId`; throws when the configuration gives it none. */
+  /**
+   * The port of node `nodeId`; throws when the configuration gives it none. `nodeStartPort: 0`
+   * (a bootstrap on port 0, for tests) binds every node to a free port instead, which only a single
+   * process can advertise consistently.
+   */
   #nodePort(nodeId: number): number {
     const { nodeStartPort, nodeIdRanges } = this.#definition;
+    if (nodeStartPort === 0) return 0;
     let port: number;
     if (nodeIdRanges === undefined) {
       port = nodeStartPort + nodeId;

@@ -37,10 +37,11 @@ export class SniGatewayRuntime implements Gateway {
     this.definition = options.definition;
     this.tls = options.tls;
     this.onConnection = options.onConnection;
+    // Host names compare case-insensitively; the placeholder is split out before lower-casing.
     const escaped = options.definition.advertisedHostPattern
-      .toLowerCase()
-      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-      .replace('\\$\\(nodeId\\)', '(\\d{1,10})');
+      .split('$(nodeId)')
+      .map((part) => part.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('(\\d{1,10})');
     this.#nodePattern = new RegExp(`^${escaped}$`);
   }
 
@@ -99,10 +100,12 @@ export class SniListeners {
   }
 
   async register(gateway: SniGatewayRuntime): Promise<SharedSniListener> {
-    const key = formatHostPort(gateway.definition.bootstrapAddress);
+    const { bindAddress, bootstrapAddress } = gateway.definition;
+    const address = { host: bindAddress, port: bootstrapAddress.port };
+    const key = formatHostPort(address);
     let listener = this.#listeners.get(key);
     if (listener === undefined) {
-      listener = new SharedSniListener(gateway.definition.bootstrapAddress, this.#logger);
+      listener = new SharedSniListener(address, this.#logger);
       this.#listeners.set(key, listener);
     }
     listener.gateways.add(gateway);

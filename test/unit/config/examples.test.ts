@@ -244,6 +244,7 @@ virtualClusters:
     kind: 'sniHostIdentifiesNode',
     name: 'sni',
     bootstrapAddress: { host: 'split.proxy.example.com', port: 9092 },
+    bindAddress: '0.0.0.0',
     advertisedHostPattern: 'broker-$(nodeId).split.proxy.example.com',
     advertisedPort: 9092,
     tls: {

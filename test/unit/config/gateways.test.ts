@@ -87,6 +87,7 @@ test('an SNI gateway advertises the bootstrap port by default and carries TLS wi
     kind: 'sniHostIdentifiesNode',
     name: 'sni',
     bootstrapAddress: { host: 'demo.example.com', port: 9092 },
+    bindAddress: '0.0.0.0',
     advertisedHostPattern: 'broker-$(nodeId).demo.example.com',
     advertisedPort: 9092,
     tls: {

@@ -1,0 +1,115 @@
+// An SNI gateway: one TLS port serves the bootstrap name and every broker name, and two virtual
+// clusters share that port. The client dials loopback for every name (there is no DNS here) but
+// sends the advertised name as its TLS server name, exactly as it would with real DNS.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
+import { Kafka, logLevel } from 'kafkajs';
+import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
+import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+
+const cluster = await useKafkaCluster({ brokers: 2, name: 'sni' });
+const other = await useKafkaCluster({ brokers: 1, name: 'sni-other' });
+const certificates = mkdtempSync(join(tmpdir(), 'switchyard-sni-'));
+const ca = createCertificateAuthority(certificates, 'switchyard-sni-ca');
+const certificate = issueCertificate(ca, certificates, 'sni-gateway');
+const port = await freePortBlock(1);
+
+const tlsBlock = `
+        tls:
+          key:
+            certificateFile: ${certificate.certFile}
+            privateKeyFile: ${certificate.keyFile}`;
+const running = await useProxy(`
+clusterDefinitions:
+  - name: main
+    bootstrapServers: ${cluster.bootstrapServers}
+  - name: other
+    bootstrapServers: ${other.bootstrapServers}
+virtualClusters:
+  - name: orders
+    target: { cluster: main }
+    gateways:
+      - name: sni
+        sniHostIdentifiesNode:
+          bootstrapAddress: orders.sni.test:${port}
+          advertisedBrokerAddressPattern: broker-$(nodeId).orders.sni.test
+          bindAddress: 127.0.0.1${tlsBlock}
+  - name: audit
+    target: { cluster: other }
+    gateways:
+      - name: sni
+        sniHostIdentifiesNode:
+          bootstrapAddress: audit.sni.test:${port}
+          advertisedBrokerAddressPattern: broker-$(nodeId).audit.sni.test
+          bindAddress: 127.0.0.1${tlsBlock}
+`);
+
+/** A kafkajs client whose sockets all go to the proxy's port, each naming its host through SNI. */
+function sniClient(bootstrapHost: string, serverNames: string[]): Kafka {
+  const trusted = readFileSync(ca.certFile);
+  return new Kafka({
+    clientId: 'sni-test',
+    brokers: [`${bootstrapHost}:${port}`],
+    logLevel: logLevel.NOTHING,
+    ssl: true,
+    socketFactory: ({ host, port: targetPort, onConnect }) => {
+      serverNames.push(host);
+      // The certificate names 127.0.0.1 only; the chain is still verified against the gateway CA.
+      return tlsConnect(
+        { host: '127.0.0.1', port: targetPort, servername: host, ca: trusted, checkServerIdentity: () => undefined },
+        onConnect,
+      );
+    },
+  });
+}
+
+test('one SNI port serves the bootstrap name and every broker name of a virtual cluster', async () => {
+  const serverNames: string[] = [];
+  const kafka = sniClient('orders.sni.test', serverNames);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic: 'sni-orders', numPartitions: 4, replicationFactor: 2 }] });
+    const described = await admin.describeCluster();
+    assert.deepEqual(
+      described.brokers.map((broker) => `${broker.host}:${broker.port}`).sort(),
+      cluster.brokers.map((broker) => `broker-${broker.id}.orders.sni.test:${port}`).sort(),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic: 'sni-orders',
+    acks: -1,
+    messages: Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+  });
+  await producer.disconnect();
+  assert.ok(
+    serverNames.some((name) => /^broker-\d+\.orders\.sni\.test$/.test(name)),
+    `broker connections used broker names: ${[...new Set(serverNames)].join(', ')}`,
+  );
+});
+
+test('two virtual clusters share one SNI port, each reaching its own cluster', async () => {
+  const kafka = sniClient('audit.sni.test', []);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const described = await admin.describeCluster();
+    assert.equal(described.clusterId, other.clusterId);
+    assert.deepEqual(
+      described.brokers.map((broker) => broker.host),
+      other.brokers.map((broker) => `broker-${broker.id}.audit.sni.test`),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  assert.equal(running.bootstrap('orders', 'sni'), running.bootstrap('audit', 'sni'));
+});
