@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { repoRoot } from '../tools/kafka-dist.ts';
 import type { KafkaClusterDescription } from './types.ts';
 
-export const stateDir = join(repoRoot, '.testbed');
+/** `.testbed/` of the repository; tests of the CLI point it elsewhere to leave a developer's clusters alone. */
+export const stateDir = process.env.SWITCHYARD_TESTBED_STATE_DIR ?? join(repoRoot, '.testbed');
 const stateFile = join(stateDir, 'state.json');
 
 export interface TestbedState {

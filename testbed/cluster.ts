@@ -17,7 +17,7 @@ import {
   scramFormatArgs,
 } from './node-config.ts';
 import { type PortReservation, reservePorts } from './ports.ts';
-import { probeMetadata } from './probe.ts';
+import { probeGroupCoordinator, probeMetadata } from './probe.ts';
 import { createCertificateAuthority, issueCertificate } from './tls.ts';
 import type {
   BrokerAddress,
@@ -208,7 +208,21 @@ class RunningCluster implements KafkaCluster {
     await Promise.all(formats);
     writeFileSync(join(this.dir, 'cluster.json'), `${JSON.stringify(this.describe(), null, 2)}\n`);
     for (const node of nodes) node.start();
-    await this.waitForBrokers(options.readyTimeoutMs ?? 60_000);
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+    await this.waitForBrokers(deadline - Date.now());
+    await this.#waitForGroupCoordinator(deadline);
+  }
+
+  async #waitForGroupCoordinator(deadline: number): Promise<void> {
+    const broker = this.#parts.nodes.find((node) => node.isBroker);
+    let lastError = -1;
+    // Polling: creating __consumer_offsets and electing its leaders announces nothing.
+    while (Date.now() < deadline) {
+      lastError = await probeGroupCoordinator('127.0.0.1', broker?.ports.internal ?? 0).catch(() => -1);
+      if (lastError === 0) return;
+      await sleep(100);
+    }
+    throw new Error(`the group coordinator was not available in time (last error code ${lastError})`);
   }
 
   connection(options: ConnectionOptions = {}): KafkaConnection {

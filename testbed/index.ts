@@ -1,5 +1,6 @@
 // The test bed's public API: real Apache Kafka clusters (KRaft) for tests, benchmarks and demos.
 export { type ConnectionOptions, type KafkaCluster, startKafkaCluster } from './cluster.ts';
+export { type ProbedMetadata, probeMetadata } from './probe.ts';
 export {
   type CertificateAuthority,
   createCertificateAuthority,

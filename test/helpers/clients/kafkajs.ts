@@ -62,7 +62,7 @@ export function kafkajsProduce(
   records: readonly RecordToProduce[],
 ): Promise<ProducedOffset[]> {
   return attempt('produce', async () => {
-    const producer = kafkajsClient(connection).producer({ allowAutoTopicCreation: false });
+    const producer = kafkajsClient(connection).producer({ allowAutoTopicCreation: true });
     await producer.connect();
     try {
       const metadata = await producer.send({
@@ -103,6 +103,8 @@ export function kafkajsConsume(connection: KafkaConnection, options: ConsumeOpti
           options.timeoutMs ?? 30_000,
         );
         consumer.on(consumer.events.CRASH, (event) => {
+          // Retriable errors (a coordinator still loading) restart the consumer by themselves.
+          if (event.payload.restart) return;
           clearTimeout(timer);
           reject(event.payload.error);
         });

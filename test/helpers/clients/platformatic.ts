@@ -50,11 +50,18 @@ async function attempt<T>(operation: string, action: () => Promise<T>): Promise<
   }
 }
 
-// The library wraps causes in MultipleErrors; the innermost messages say what happened.
+// The library wraps causes in aggregate errors and `cause` chains; the innermost messages say what
+// happened (e.g. the SASL failure behind "Cannot connect to any broker"). Repeats are dropped.
 function describe(error: unknown): string {
-  const e = error as Error & { errors?: unknown[] };
-  const inner = e.errors?.map(describe).join('; ');
-  return inner ? `${e.message} (${inner})` : e.message;
+  const messages = new Set<string>();
+  const visit = (e: unknown) => {
+    if (!(e instanceof Error)) return;
+    messages.add(e.message);
+    for (const inner of (e as Error & { errors?: unknown[] }).errors ?? []) visit(inner);
+    visit(e.cause);
+  };
+  visit(error);
+  return [...messages].join(' <- ');
 }
 
 const text = (buffer: Buffer | null | undefined) =>
@@ -67,7 +74,7 @@ export function platformaticProduce(
   records: readonly RecordToProduce[],
 ): Promise<ProducedOffset[]> {
   return attempt('produce', async () => {
-    const producer = new Producer({ ...platformaticOptions(connection), autocreateTopics: false });
+    const producer = new Producer({ ...platformaticOptions(connection), autocreateTopics: true });
     try {
       const result = await producer.send({
         acks: -1,
