@@ -1,0 +1,388 @@
+// `npm run bench`: runs the workloads against direct, relay, switchyard and reference, interleaved
+// (A B C D, then D C B A, ...) so that a slow phase of a shared machine hits every target alike,
+// and reports medians, spreads and per-round ratios. See docs/benchmark.md.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { atExit } from '../testbed/child-reaper.ts';
+import { kafkaDistribution } from '../tools/kafka-dist.ts';
+import { type Broker, startBroker } from './broker.ts';
+import { benchDir } from './java.ts';
+import { median, round, type Spread, spread } from './stats.ts';
+import { startTargets, type Target, type TargetName, targetNames } from './targets.ts';
+import {
+  createAdmin,
+  type Figures,
+  type Settings,
+  type WorkloadContext,
+  type WorkloadName,
+  workloadNames,
+  workloads,
+} from './workloads.ts';
+
+const modes: Record<'full' | 'quick' | 'smoke', Settings> = {
+  full: {
+    rounds: 3,
+    records: 1_000_000,
+    fixedRateSeconds: 30,
+    latencyWarmup: 1000,
+    latencyRecords: 10_000,
+    connections: 1000,
+    connectionSeconds: 30,
+    runTimeoutMs: 300_000,
+  },
+  // Fits in 10 minutes on a 2-core machine, broker start included.
+  quick: {
+    rounds: 3,
+    records: 100_000,
+    fixedRateSeconds: 5,
+    latencyWarmup: 200,
+    latencyRecords: 1000,
+    connections: 1000,
+    connectionSeconds: 5,
+    runTimeoutMs: 90_000,
+  },
+  // Seconds per workload: only checks that the harness works.
+  smoke: {
+    rounds: 1,
+    records: 20_000,
+    fixedRateSeconds: 2,
+    latencyWarmup: 50,
+    latencyRecords: 200,
+    connections: 100,
+    connectionSeconds: 2,
+    runTimeoutMs: 60_000,
+  },
+};
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    targets: { type: 'string' },
+    rounds: { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+
+const mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
+const base = modes[mode];
+const settings: Settings = { ...base, rounds: values.rounds ? Number(values.rounds) : base.rounds };
+if (!Number.isInteger(settings.rounds) || settings.rounds < 1) throw new Error('--rounds must be a positive integer');
+
+function parseList<T extends string>(text: string | undefined, all: readonly T[], what: string): T[] {
+  if (!text) return [...all];
+  const wanted = text.split(',').map((item) => item.trim());
+  for (const item of wanted) {
+    if (!(all as readonly string[]).includes(item))
+      throw new Error(`unknown ${what} '${item}': expected one of ${all.join(', ')}`);
+  }
+  return all.filter((item) => wanted.includes(item));
+}
+
+const selectedWorkloads = parseList<WorkloadName>(values.only, workloadNames, 'workload');
+const selectedTargets = parseList<TargetName>(values.targets, targetNames, 'target');
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+interface Run {
+  readonly target: TargetName;
+  readonly figures?: Figures;
+  readonly error?: string;
+  readonly seconds: number;
+}
+
+interface WorkloadResult {
+  readonly parameters: Record<string, unknown>;
+  readonly available: boolean;
+  readonly rounds: { readonly round: number; readonly order: TargetName[]; readonly runs: Run[] }[];
+  /** Per target, per figure: median and spread over rounds. */
+  readonly summary: Partial<Record<TargetName, Record<string, Spread | null>>>;
+  /** Per comparison: the per-round values and their median. */
+  readonly comparisons: Record<string, { readonly perRound: number[]; readonly median: number | null }>;
+}
+
+function summarise(
+  rounds: WorkloadResult['rounds'],
+  name: WorkloadName,
+): Pick<WorkloadResult, 'summary' | 'comparisons'> {
+  const summary: WorkloadResult['summary'] = {};
+  for (const target of selectedTargets) {
+    const figures = rounds.flatMap((r) =>
+      r.runs.filter((run) => run.target === target && run.figures).map((run) => run.figures as Figures),
+    );
+    const keys = [...new Set(figures.flatMap((f) => Object.keys(f)))];
+    summary[target] = Object.fromEntries(
+      keys.map((key) => [
+        key,
+        spread(figures.map((f) => f[key]).filter((v): v is number => v !== undefined && Number.isFinite(v))),
+      ]),
+    );
+  }
+  const comparisons: WorkloadResult['comparisons'] = {};
+  for (const comparison of workloads[name].comparisons) {
+    const perRound: number[] = [];
+    for (const r of rounds) {
+      const of = r.runs.find((run) => run.target === comparison.of)?.figures?.[comparison.metric];
+      const to = r.runs.find((run) => run.target === comparison.to)?.figures?.[comparison.metric];
+      if (of === undefined || to === undefined || !Number.isFinite(of) || !Number.isFinite(to)) continue;
+      const value = comparison.kind === 'ratio' ? of / to : of - to;
+      if (Number.isFinite(value)) perRound.push(round(value, 4));
+    }
+    comparisons[comparison.key] = { perRound, median: perRound.length > 0 ? round(median(perRound), 4) : null };
+  }
+  return { summary, comparisons };
+}
+
+async function runWorkload(
+  name: WorkloadName,
+  targets: Map<TargetName, Target>,
+  context: WorkloadContext,
+): Promise<WorkloadResult> {
+  const workload = workloads[name];
+  const parameters = workload.parameters(settings);
+  if (name === 'routed') {
+    log('routed: not available (the Router API does not exist yet)');
+    return { parameters, available: false, rounds: [], summary: {}, comparisons: {} };
+  }
+  log(`${name}: ${JSON.stringify(parameters)}`);
+  const rounds: WorkloadResult['rounds'] = [];
+  try {
+    await workload.prepare?.(context);
+  } catch (error) {
+    log(`  preparation failed: ${(error as Error).message}`);
+    return {
+      parameters: { ...parameters, preparationError: (error as Error).message },
+      available: false,
+      rounds,
+      summary: {},
+      comparisons: {},
+    };
+  }
+  for (let index = 0; index < settings.rounds; index++) {
+    // A B C D, D C B A, A B C D, ...
+    const order = index % 2 === 0 ? [...selectedTargets] : [...selectedTargets].reverse();
+    const runs: Run[] = [];
+    for (const targetName of order) {
+      const target = targets.get(targetName);
+      const started = performance.now();
+      const unavailable = target?.failure();
+      if (!target || unavailable !== undefined) {
+        runs.push({ target: targetName, error: `target unavailable: ${unavailable ?? 'not started'}`, seconds: 0 });
+        continue;
+      }
+      try {
+        const figures = await workload.run(target, index, context);
+        const seconds = round((performance.now() - started) / 1000, 1);
+        runs.push({ target: targetName, figures: roundFigures(figures), seconds });
+        log(`  round ${index + 1} ${targetName}: ${formatFigures(figures)} (${seconds} s)`);
+      } catch (error) {
+        const seconds = round((performance.now() - started) / 1000, 1);
+        const message = (error as Error).message;
+        runs.push({ target: targetName, error: message, seconds });
+        log(`  round ${index + 1} ${targetName}: FAILED ${message.split('\n').slice(0, 4).join(' | ')}`);
+      }
+    }
+    rounds.push({ round: index + 1, order, runs });
+  }
+  return { parameters, available: true, rounds, ...summarise(rounds, name) };
+}
+
+function roundFigures(figures: Figures): Figures {
+  return Object.fromEntries(
+    Object.entries(figures).map(([key, value]) => [key, Number.isFinite(value) ? round(value, 4) : Number.NaN]),
+  );
+}
+
+function formatFigures(figures: Figures): string {
+  return Object.entries(figures)
+    .filter(([, value]) => Number.isFinite(value))
+    .map(([key, value]) => `${key}=${round(value, 3)}`)
+    .join(' ');
+}
+
+function number(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  const magnitude = Math.abs(value);
+  return value.toFixed(magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3);
+}
+
+function cell(value: Spread | null | undefined): string {
+  if (!value) return '-';
+  const text = number(value.median);
+  return value.n > 1 && value.spreadPct !== null ? `${text} ±${Math.round(value.spreadPct / 2)}%` : text;
+}
+
+function grid(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const format = (row: string[]) => `  ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
+  return [format(header), ...rows.map(format)];
+}
+
+function table(name: WorkloadName, result: WorkloadResult): string {
+  const workload = workloads[name];
+  const parameters = Object.entries(result.parameters)
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('/') : String(value)}`)
+    .join('; ');
+  const lines = [`## ${name}`, `  ${parameters}`];
+  if (!result.available) return lines.join('\n');
+  const rows = selectedTargets.map((target) => {
+    const failedRuns = result.rounds.flatMap((r) => r.runs).filter((run) => run.target === target && run.error).length;
+    const failedNote = failedRuns > 0 ? ` (${failedRuns} failed)` : '';
+    const summary = result.summary[target] ?? {};
+    return [`${target}${failedNote}`, ...workload.metrics.map((m) => cell(summary[m.key]))];
+  });
+  lines.push(...grid(['target', ...workload.metrics.map((m) => m.label)], rows));
+  // Comparisons as a second grid: one row per pair of targets, one column per compared figure.
+  const columns = [...new Set(workload.comparisons.map((c) => `${c.kind}:${c.metric}`))];
+  const pairs = [...new Set(workload.comparisons.map((c) => `${c.of}/${c.to}`))];
+  const label = (column: string) => {
+    const [kind, metric] = column.split(':');
+    const info = workload.metrics.find((m) => m.key === metric);
+    return `${kind === 'ratio' ? 'ratio' : 'added'} ${info?.label ?? metric}`;
+  };
+  const comparisonRows = pairs
+    .map((pair) => [
+      pair,
+      ...columns.map((column) => {
+        const metric = column.slice(column.indexOf(':') + 1);
+        const value = result.comparisons[`${metric}:${pair}`]?.median;
+        return value === undefined || value === null ? '-' : number(value);
+      }),
+    ])
+    .filter((row) => row.slice(1).some((c) => c !== '-'));
+  if (comparisonRows.length > 0) {
+    lines.push('  median of per-round comparisons:', ...grid(['pair', ...columns.map(label)], comparisonRows));
+  }
+  for (const target of selectedTargets) {
+    const firstError = result.rounds.flatMap((r) => r.runs).find((run) => run.target === target && run.error)?.error;
+    if (firstError) lines.push(`  ${target} failed: ${firstError.split('\n').slice(0, 3).join(' | ')}`);
+  }
+  return lines.join('\n');
+}
+
+function comparison(
+  results: Partial<Record<WorkloadName, WorkloadResult>>,
+  name: WorkloadName,
+  key: string,
+): number | null {
+  return results[name]?.comparisons[key]?.median ?? null;
+}
+
+function switchyardMedian(
+  results: Partial<Record<WorkloadName, WorkloadResult>>,
+  name: WorkloadName,
+  metric: string,
+): number | null {
+  const value = results[name]?.summary.switchyard?.[metric]?.median;
+  return value === undefined ? null : round(value, 4);
+}
+
+function summaryLine(results: Partial<Record<WorkloadName, WorkloadResult>>) {
+  const throughput = (name: 'produce' | 'consume') => ({
+    ratioToRelay: comparison(results, name, 'mbPerSec:switchyard/relay'),
+    ratioToReference: comparison(results, name, 'mbPerSec:switchyard/reference'),
+    cpuPerGbToReference: comparison(results, name, 'cpuSecPerGb:switchyard/reference'),
+  });
+  return {
+    produce: throughput('produce'),
+    consume: throughput('consume'),
+    fixedRate: {
+      achievedRatio: switchyardMedian(results, 'fixedRate', 'achievedRatio'),
+      addedP99Ms: comparison(results, 'fixedRate', 'p99Ms:switchyard/direct'),
+    },
+    connections: {
+      rssMb: switchyardMedian(results, 'connections', 'rssMb'),
+      failures: switchyardMedian(results, 'connections', 'failures'),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const kafka = kafkaDistribution();
+  log(`Switchyard benchmark, ${mode} mode, ${settings.rounds} round(s); Kafka ${kafka.version}`);
+  let broker: Broker | undefined;
+  const targets = new Map<TargetName, Target>();
+  const results: Partial<Record<WorkloadName, WorkloadResult>> = {};
+  const targetFailures = new Map<TargetName, string | null>();
+  const workDir = join('/dev/shm', `switchyard-bench-targets-${process.pid}`);
+  const forgetWorkDir = atExit(() => rmSync(workDir, { recursive: true, force: true }));
+  try {
+    log('starting the broker');
+    broker = await startBroker();
+    log('starting the targets');
+    for (const [name, target] of await startTargets({ broker, workDir }, selectedTargets)) {
+      targets.set(name, target);
+      const failure = target.failure();
+      log(`  ${name}: ${target.description}${failure ? ` - UNAVAILABLE: ${failure}` : ` at ${target.bootstrap}`}`);
+    }
+    const admin = createAdmin(broker);
+    const context: WorkloadContext = { broker, settings, admin, directSaturation: [], log };
+    try {
+      for (const name of selectedWorkloads) results[name] = await runWorkload(name, targets, context);
+    } finally {
+      await admin.close();
+    }
+  } finally {
+    // A target that died during the run is reported as such; stopping it must not count.
+    for (const [name, target] of targets) targetFailures.set(name, target.failure() ?? null);
+    for (const target of targets.values()) await target.stop();
+    await broker?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+    forgetWorkDir();
+  }
+
+  const summary = summaryLine(results);
+  const report = {
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    mode,
+    settings,
+    machine: {
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model,
+      memoryGb: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+    },
+    kafka: kafka.version,
+    targets: Object.fromEntries(
+      selectedTargets.map((name) => [
+        name,
+        {
+          description: targets.get(name)?.description,
+          failure: targetFailures.has(name) ? targetFailures.get(name) : 'not started',
+        },
+      ]),
+    ),
+    workloads: results,
+    summary,
+  };
+  const json = `${JSON.stringify(report, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`;
+  const latest = join(benchDir, 'results', 'latest.json');
+  for (const file of [latest, ...(values.json ? [values.json] : [])]) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, json);
+  }
+
+  const out: string[] = [
+    `Switchyard benchmark (${mode}, ${settings.rounds} round(s), Kafka ${kafka.version}, ${availableParallelism()} CPUs)`,
+    ...selectedTargets.map((name) => {
+      const target = targets.get(name);
+      const failure = targetFailures.has(name) ? targetFailures.get(name) : 'not started';
+      return `  ${name.padEnd(10)} ${target?.description ?? 'not started'}${failure ? ` - UNAVAILABLE: ${failure.split('\n')[0]}` : ''}`;
+    }),
+    '  figures: median over rounds, ± half the min-max spread; MB = 2^20 bytes, GB = 2^30 bytes',
+    '',
+  ];
+  for (const name of selectedWorkloads) {
+    const result = results[name];
+    if (result) out.push(table(name, result), '');
+  }
+  out.push(`JSON: ${latest}`);
+  process.stdout.write(`${out.join('\n')}\n${JSON.stringify(summary)}\n`);
+}
+
+await main();
