@@ -1,12 +1,13 @@
 // `npm run bench`: runs the workloads against direct, relay, switchyard and reference, interleaved
 // (A B C D, then D C B A, ...) so that a slow phase of a shared machine hits every target alike,
 // and reports medians, spreads and per-round ratios. See docs/benchmark.md.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { atExit } from '../testbed/child-reaper.ts';
-import { kafkaDistribution } from '../tools/kafka-dist.ts';
+import { kafkaDistribution, repoRoot } from '../tools/kafka-dist.ts';
 import { type Broker, startBroker } from './broker.ts';
 import { benchDir } from './java.ts';
 import { median, round, type Spread, spread } from './stats.ts';
@@ -17,6 +18,7 @@ import {
   type Settings,
   type WorkloadContext,
   type WorkloadName,
+  warmUp,
   workloadNames,
   workloads,
 } from './workloads.ts';
@@ -25,6 +27,7 @@ const modes: Record<'full' | 'quick' | 'smoke', Settings> = {
   full: {
     rounds: 3,
     records: 1_000_000,
+    warmupRecords: 200_000,
     fixedRateSeconds: 30,
     latencyWarmup: 1000,
     latencyRecords: 10_000,
@@ -36,6 +39,7 @@ const modes: Record<'full' | 'quick' | 'smoke', Settings> = {
   quick: {
     rounds: 3,
     records: 100_000,
+    warmupRecords: 50_000,
     fixedRateSeconds: 5,
     latencyWarmup: 200,
     latencyRecords: 1000,
@@ -47,6 +51,7 @@ const modes: Record<'full' | 'quick' | 'smoke', Settings> = {
   smoke: {
     rounds: 1,
     records: 20_000,
+    warmupRecords: 0,
     fixedRateSeconds: 2,
     latencyWarmup: 50,
     latencyRecords: 200,
@@ -300,6 +305,18 @@ function summaryLine(results: Partial<Record<WorkloadName, WorkloadResult>>) {
   };
 }
 
+/** Which code was measured: the commit, and whether the working tree differed from it. */
+function gitDescription(): string | null {
+  try {
+    const options = { cwd: repoRoot, encoding: 'utf8' } as const;
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], options).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bin'], options).trim() !== '';
+    return dirty ? `${commit} with uncommitted changes in src/ or bin/` : commit;
+  } catch {
+    return null;
+  }
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const kafka = kafkaDistribution();
@@ -322,6 +339,8 @@ async function main(): Promise<void> {
     const admin = createAdmin(broker);
     const context: WorkloadContext = { broker, settings, admin, directSaturation: [], log };
     try {
+      log('warming up the proxies');
+      await warmUp([...targets.values()], context);
       for (const name of selectedWorkloads) results[name] = await runWorkload(name, targets, context);
     } finally {
       await admin.close();
@@ -348,6 +367,7 @@ async function main(): Promise<void> {
       node: process.version,
     },
     kafka: kafka.version,
+    switchyardCommit: gitDescription(),
     targets: Object.fromEntries(
       selectedTargets.map((name) => [
         name,
@@ -368,7 +388,8 @@ async function main(): Promise<void> {
   }
 
   const out: string[] = [
-    `Switchyard benchmark (${mode}, ${settings.rounds} round(s), Kafka ${kafka.version}, ${availableParallelism()} CPUs)`,
+    `Switchyard benchmark (${mode}, ${settings.rounds} round(s), Kafka ${kafka.version}, ${availableParallelism()} CPUs, ` +
+      `commit ${report.switchyardCommit ?? 'unknown'}, ${Math.round((Date.now() - started.getTime()) / 1000)} s)`,
     ...selectedTargets.map((name) => {
       const target = targets.get(name);
       const failure = targetFailures.has(name) ? targetFailures.get(name) : 'not started';

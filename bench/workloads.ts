@@ -21,6 +21,8 @@ export interface Settings {
   readonly rounds: number;
   /** Records per produce run and records read per consume run. */
   readonly records: number;
+  /** Records produced and consumed through each proxy before measuring, so JITs are warm. */
+  readonly warmupRecords: number;
   readonly fixedRateSeconds: number;
   readonly latencyWarmup: number;
   readonly latencyRecords: number;
@@ -558,6 +560,38 @@ const routed: Workload = {
 };
 
 export const workloads: Record<WorkloadName, Workload> = { produce, consume, fixedRate, latency, connections, routed };
+
+/**
+ * Pushes some traffic through every proxy before the first measurement: a JVM proxy runs
+ * interpreted at first, and a cold first round would be a measurement of its JIT, not of it.
+ */
+export async function warmUp(targets: readonly Target[], context: WorkloadContext): Promise<void> {
+  const { settings } = context;
+  if (settings.warmupRecords === 0) return;
+  for (const target of targets) {
+    if (target.pid === undefined || target.failure() !== undefined) continue;
+    const topic = `bench-warmup-${target.name}`;
+    await createTopic(context, topic);
+    const produced = await producerPerformance(
+      target.bootstrap,
+      topic,
+      settings.warmupRecords,
+      -1,
+      settings.runTimeoutMs,
+    );
+    const consumed = await consumerPerformance(
+      target.bootstrap,
+      topic,
+      settings.warmupRecords,
+      `bench-warmup-${target.name}`,
+      settings.runTimeoutMs,
+    );
+    await deleteTopics(context, [topic]);
+    context.log(
+      `  warmed up ${target.name}${produced.ok && consumed.ok ? '' : ' (with errors: the runs will show them)'}`,
+    );
+  }
+}
 
 export function createAdmin(broker: Broker): Admin {
   return new Admin({ clientId: 'switchyard-bench-admin', bootstrapBrokers: [`127.0.0.1:${broker.directPort}`] });
