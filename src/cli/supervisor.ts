@@ -5,7 +5,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { ProxyConfiguration } from '../config/model.ts';
 import { configurationModel } from '../config/model.ts';
-import { ManagementServer, type Readiness } from '../management/management-server.ts';
+import { formatAddress, ManagementServer, type Readiness } from '../management/management-server.ts';
 import type { Logger } from '../observability/logger.ts';
 import { mergeExpositions } from '../observability/merge.ts';
 import { SupervisorMetrics } from '../observability/metrics.ts';
@@ -109,6 +109,8 @@ class Supervisor {
     if (this.#management !== null) {
       try {
         await this.#management.listen();
+        const bound = this.#management.address();
+        this.#logger.info(`management endpoint listening on ${formatAddress(bound.host, bound.port)}`);
       } catch (error) {
         this.#logger.error(
           `Switchyard failed to start: start management endpoint on ${this.#management.configuredAddress}`,
@@ -151,6 +153,9 @@ class Supervisor {
     if (message.type === 'metrics') {
       this.#pendingMetrics.get(message.id)?.(message.text);
       return;
+    }
+    if (message.status.state === 'started' && slot.status?.state !== 'started') {
+      this.#logger.info(`worker ${slot.index} started`, { workerPid: slot.worker?.process.pid });
     }
     slot.status = message.status;
     slot.readiness = message.readiness;

@@ -241,3 +241,49 @@ for (const [signal, code] of [
     }
   });
 }
+
+const injectFatal = ['--import', new URL('./fixtures/inject-fatal.mjs', import.meta.url).href];
+
+test('L72: a fatal uncaught error after startup logs it, shuts down gracefully and exits 2', async () => {
+  const broker = await silentBroker();
+  try {
+    const file = configFile('fatal-after.yaml', proxyConfig({ upstreamPort: broker.port }));
+    const proxy = startCommand(['--config', file], { nodeArgs: injectFatal, env: { SWITCHYARD_TEST_FATAL: 'signal' } });
+    await proxy.waitForLine((l) => l.msg?.startsWith('Switchyard started') ?? false);
+    proxy.child.kill('SIGUSR2');
+    const result = await proxy.exit;
+    assert.equal(result.code, 2);
+    const fatal = result.lines.find((l) => l.msg === 'fatal error: injected fatal error after startup');
+    assert.equal(fatal?.level, 'error');
+    assert.match(String((fatal?.error as { stack?: string }).stack), /injected fatal error/);
+    assert.ok(
+      result.lines.some((l) => l.msg === 'Switchyard stopping'),
+      'a graceful shutdown ran',
+    );
+    assert.equal(
+      FINAL.exec(result.lines.at(-1)?.msg ?? '')
+        ?.slice(1)
+        .join(' '),
+      'fatal 2',
+    );
+  } finally {
+    await broker.close();
+  }
+});
+
+test('L72: a fatal uncaught error before STARTED exits 1', async () => {
+  const file = configFile('fatal-before.yaml', proxyConfig({ upstreamPort: 9 }));
+  const result = await runCommand(['--config', file], {
+    nodeArgs: injectFatal,
+    env: { SWITCHYARD_TEST_FATAL: 'startup' },
+  });
+  assert.equal(result.code, 1);
+  assert.ok(result.lines.some((l) => l.msg === 'fatal error: injected fatal error before startup'));
+  assert.ok(!result.lines.some((l) => l.msg?.startsWith('Switchyard started')));
+  assert.equal(
+    FINAL.exec(result.lines.at(-1)?.msg ?? '')
+      ?.slice(1)
+      .join(' '),
+    'fatal 1',
+  );
+});

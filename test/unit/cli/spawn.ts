@@ -40,13 +40,24 @@ function parseLines(stdout: string): LogLine[] {
   return lines;
 }
 
-export function startCommand(
-  args: readonly string[],
-  options: { readonly nodeArgs?: readonly string[] } = {},
-): Running {
+export interface CommandOptions {
+  readonly nodeArgs?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Processes still running when the test file ends are killed, so a failed test cannot hang the run. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export function startCommand(args: readonly string[], options: CommandOptions = {}): Running {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   const waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
@@ -85,9 +96,6 @@ export function startCommand(
   };
 }
 
-export function runCommand(
-  args: readonly string[],
-  options: { readonly nodeArgs?: readonly string[] } = {},
-): Promise<Finished> {
+export function runCommand(args: readonly string[], options: CommandOptions = {}): Promise<Finished> {
   return startCommand(args, options).exit;
 }
