@@ -254,8 +254,9 @@ test('L72: a fatal uncaught error after startup logs it, shuts down gracefully a
     const result = await proxy.exit;
     assert.equal(result.code, 2);
     const fatal = result.lines.find((l) => l.msg === 'fatal error: injected fatal error after startup');
-    assert.equal(fatal?.level, 'error');
-    assert.match(String((fatal?.error as { stack?: string }).stack), /injected fatal error/);
+    assert.ok(fatal);
+    assert.equal(fatal.level, 'error');
+    assert.match(String((fatal.error as { stack?: string }).stack), /injected fatal error/);
     assert.ok(
       result.lines.some((l) => l.msg === 'Switchyard stopping'),
       'a graceful shutdown ran',
