@@ -9,6 +9,9 @@ export {
   type ProxyConfiguration,
   parseConfiguration,
 } from './config/index.ts';
+// The proxy and its lifecycle errors (lifecycle.md §3.2, §3.3).
+export { SwitchyardError } from './errors.ts';
+export type { LogFields, Logger, LogLevel } from './observability/logger.ts';
 // Plugin kinds and plugin errors (routing.md §3.0, §3.8).
 export {
   type JsonSchema,
@@ -17,3 +20,11 @@ export {
   PluginKinds,
   UnknownPluginError,
 } from './plugins/index.ts';
+export {
+  LifecycleError,
+  ProxyNotRestartableError,
+  ProxyNotStartedError,
+  ProxyShutdownError,
+  ProxyStartupError,
+} from './proxy/lifecycle/errors.ts';
+export { KafkaProxy, type KafkaProxyOptions } from './proxy/lifecycle/kafka-proxy.ts';
