@@ -9,7 +9,7 @@ export {
   type ProxyConfiguration,
   parseConfiguration,
 } from './config/index.ts';
-// The proxy and its lifecycle errors (lifecycle.md §3.2, §3.3).
+// The base of every Switchyard error, and the logger plugins and embedders see (routing.md §3.0).
 export { SwitchyardError } from './errors.ts';
 export type { LogFields, Logger, LogLevel } from './observability/logger.ts';
 // Plugin kinds and plugin errors (routing.md §3.0, §3.8).
@@ -20,6 +20,7 @@ export {
   PluginKinds,
   UnknownPluginError,
 } from './plugins/index.ts';
+// The proxy and its lifecycle errors (lifecycle.md §3.2, §3.3).
 export {
   LifecycleError,
   ProxyNotRestartableError,
