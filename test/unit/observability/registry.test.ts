@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { METRICS } from '../../../src/observability/catalogue.ts';
 import { mergeExpositions } from '../../../src/observability/merge.ts';
@@ -130,4 +131,11 @@ test('merging expositions sums series with identical names and labels, including
       '',
     ].join('\n'),
   );
+});
+
+test('docs/metrics.md documents every metric of the catalogue', () => {
+  const doc = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
+  for (const { name, type } of Object.values(METRICS)) {
+    assert.ok(doc.includes(`| \`${name}\` | ${type} |`), `${name} is documented as a ${type}`);
+  }
 });
