@@ -136,6 +136,6 @@ test('merging expositions sums series with identical names and labels, including
 test('docs/metrics.md documents every metric of the catalogue', () => {
   const doc = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
   for (const { name, type } of Object.values(METRICS)) {
-    assert.ok(doc.includes(`| \`${name}\` | ${type} |`), `${name} is documented as a ${type}`);
+    assert.match(doc, new RegExp(`^\\| \`${name}\` +\\| ${type} +\\|`, 'm'), `${name} is documented as a ${type}`);
   }
 });
