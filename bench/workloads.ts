@@ -39,7 +39,6 @@ const gib = 1024 * mib;
 export interface MetricInfo {
   readonly key: string;
   readonly label: string;
-  readonly better: 'higher' | 'lower';
 }
 
 /** One figure of one target compared with the same figure of another, per round. */
@@ -230,9 +229,9 @@ const produce: Workload = {
     topic: 'fresh per run',
   }),
   metrics: [
-    { key: 'mbPerSec', label: 'MB/s', better: 'higher' },
-    { key: 'cpuSecPerGb', label: 'proxy CPU-s/GB', better: 'lower' },
-    { key: 'avgLatencyMs', label: 'avg ms', better: 'lower' },
+    { key: 'mbPerSec', label: 'MB/s' },
+    { key: 'cpuSecPerGb', label: 'proxy CPU-s/GB' },
+    { key: 'avgLatencyMs', label: 'avg ms' },
   ],
   comparisons: [
     ...versus('mbPerSec', 'ratio', throughputPairs),
@@ -279,9 +278,9 @@ const consume: Workload = {
     throughputFrom: 'fetch time (the group join is excluded; totalMbPerSec includes it)',
   }),
   metrics: [
-    { key: 'mbPerSec', label: 'MB/s', better: 'higher' },
-    { key: 'cpuSecPerGb', label: 'proxy CPU-s/GB', better: 'lower' },
-    { key: 'totalMbPerSec', label: 'MB/s incl. join', better: 'higher' },
+    { key: 'mbPerSec', label: 'MB/s' },
+    { key: 'cpuSecPerGb', label: 'proxy CPU-s/GB' },
+    { key: 'totalMbPerSec', label: 'MB/s incl. join' },
   ],
   comparisons: [
     ...versus('mbPerSec', 'ratio', throughputPairs),
@@ -342,10 +341,10 @@ const fixedRate: Workload = {
     latency: 'publish latency as ProducerPerformance reports it (whole milliseconds for percentiles)',
   }),
   metrics: [
-    { key: 'achievedRatio', label: 'achieved/offered', better: 'higher' },
-    { key: 'p50Ms', label: 'publish p50 ms', better: 'lower' },
-    { key: 'p99Ms', label: 'publish p99 ms', better: 'lower' },
-    { key: 'consumedRatio', label: 'consumed/offered', better: 'higher' },
+    { key: 'achievedRatio', label: 'achieved/offered' },
+    { key: 'p50Ms', label: 'publish p50 ms' },
+    { key: 'p99Ms', label: 'publish p99 ms' },
+    { key: 'consumedRatio', label: 'consumed/offered' },
   ],
   comparisons: [...versus('p50Ms', 'difference', addedPairs), ...versus('p99Ms', 'difference', addedPairs)],
   async prepare(context) {
@@ -411,9 +410,9 @@ const latency: Workload = {
     partition: 'partition 0 of a fresh topic',
   }),
   metrics: ['acks1', 'acksAll'].flatMap((acks) => [
-    { key: `${acks}.p50Ms`, label: `${acks} p50 ms`, better: 'lower' as const },
-    { key: `${acks}.p99Ms`, label: `${acks} p99 ms`, better: 'lower' as const },
-    { key: `${acks}.p999Ms`, label: `${acks} p99.9 ms`, better: 'lower' as const },
+    { key: `${acks}.p50Ms`, label: `${acks} p50 ms` },
+    { key: `${acks}.p99Ms`, label: `${acks} p99 ms` },
+    { key: `${acks}.p999Ms`, label: `${acks} p99.9 ms` },
   ]),
   comparisons: ['acks1', 'acksAll'].flatMap((acks) =>
     ['p50Ms', 'p99Ms', 'p999Ms'].flatMap((p) => versus(`${acks}.${p}`, 'difference', addedPairs)),
@@ -482,10 +481,10 @@ const connections: Workload = {
     rss: 'peak RSS (VmHWM) of the proxy process tree, reset before the run',
   }),
   metrics: [
-    { key: 'rssMb', label: 'proxy peak RSS MB', better: 'lower' },
-    { key: 'failures', label: 'failures', better: 'lower' },
-    { key: 'metadataP99Ms', label: 'Metadata p99 ms', better: 'lower' },
-    { key: 'metadataP50Ms', label: 'Metadata p50 ms', better: 'lower' },
+    { key: 'rssMb', label: 'proxy peak RSS MB' },
+    { key: 'failures', label: 'failures' },
+    { key: 'metadataP99Ms', label: 'Metadata p99 ms' },
+    { key: 'metadataP50Ms', label: 'Metadata p50 ms' },
   ],
   comparisons: [
     ...versus('metadataP99Ms', 'difference', addedPairs),
