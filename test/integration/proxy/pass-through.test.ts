@@ -4,12 +4,16 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
+import kafkajs from 'kafkajs';
 import { decodeResponseBody, readResponseHeader, responseHeaderVersion } from '../../../src/protocol/index.ts';
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
+import { javaVerifiableProducer } from '../../helpers/clients/java-perf.ts';
 import {
+  kafkajsClient,
   kafkajsConsume,
   kafkajsCreateTopics,
   kafkajsDescribeCluster,
+  kafkajsGroupOffsets,
   kafkajsProduce,
 } from '../../helpers/clients/kafkajs.ts';
 import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
@@ -20,6 +24,9 @@ import {
 } from '../../helpers/clients/platformatic.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+
+// kafkajs is CommonJS and this export is not detected as a named one.
+const { ConfigResourceTypes } = kafkajs;
 
 const cluster = await useKafkaCluster({ brokers: 3, name: 'pass-through' });
 const realPorts = new Set(cluster.brokers.map((broker) => broker.port));
@@ -186,4 +193,100 @@ test('a virtual cluster whose cluster is unreachable closes the client connectio
   );
   assert.ok(failure, 'the failure is logged with the session id');
   assert.match(String(failure.msg), /ECONNREFUSED/);
+});
+
+test('100 000 records sent by the idempotent Java producer at acks=all arrive exactly once, in order per partition', async () => {
+  const messages = 100_000;
+  await kafkajsCreateTopics(viaProxy, [{ name: 'bulk', partitions: 12, replicationFactor: 3 }]);
+  const produced = await javaVerifiableProducer(viaProxy, { topic: 'bulk', messages, timeoutMs: 180_000 });
+  assert.equal(produced.failed.length, 0);
+  assert.equal(produced.acked.length, messages);
+  const consumed = await kcatConsume(viaProxy, {
+    topic: 'bulk',
+    groupId: 'bulk-group',
+    count: messages,
+    timeoutMs: 120_000,
+  });
+  const values = consumed.map((record) => Number(record.value));
+  assert.equal(new Set(values).size, messages, 'each record exactly once');
+  // The producer sends 0, 1, 2, … in order; within a partition the order must survive.
+  const lastByPartition = new Map<number, number>();
+  for (const record of [...consumed].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
+    const value = Number(record.value);
+    const last = lastByPartition.get(record.partition) ?? -1;
+    assert.ok(value > last, `partition ${record.partition}: ${value} came after ${last}`);
+    lastByPartition.set(record.partition, value);
+  }
+});
+
+test('a group commits offsets, and resetting them to the earliest makes it read everything again', async () => {
+  await kafkajsCreateTopics(viaProxy, [{ name: 'offsets', partitions: 2, replicationFactor: 3 }]);
+  const records = Array.from({ length: 20 }, (_, i) => ({ value: `o${i}`, partition: i % 2 }));
+  await kafkajsProduce(viaProxy, 'offsets', records);
+  await kafkajsConsume(viaProxy, { topic: 'offsets', groupId: 'offsets-group', count: 20 });
+  const committed = await kafkajsGroupOffsets(viaProxy, 'offsets-group', 'offsets');
+  assert.deepEqual(committed, [
+    { partition: 0, offset: 10 },
+    { partition: 1, offset: 10 },
+  ]);
+  const admin = kafkajsClient(viaProxy).admin();
+  await admin.connect();
+  try {
+    await admin.resetOffsets({ groupId: 'offsets-group', topic: 'offsets', earliest: true });
+  } finally {
+    await admin.disconnect();
+  }
+  const again = await kafkajsConsume(viaProxy, { topic: 'offsets', groupId: 'offsets-group', count: 20 });
+  assert.equal(again.length, 20);
+});
+
+test('a committed transaction is visible to a read-committed consumer and an aborted one is not', async () => {
+  await kafkajsCreateTopics(viaProxy, [{ name: 'transactions', partitions: 3, replicationFactor: 3 }]);
+  const producer = kafkajsClient(viaProxy).producer({
+    transactionalId: 'switchyard-tx',
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  try {
+    const committed = await producer.transaction();
+    await committed.send({ topic: 'transactions', acks: -1, messages: [{ value: 'kept-1' }, { value: 'kept-2' }] });
+    await committed.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: 'transactions', acks: -1, messages: [{ value: 'dropped' }] });
+    await aborted.abort();
+    const last = await producer.transaction();
+    await last.send({ topic: 'transactions', acks: -1, messages: [{ value: 'kept-3' }] });
+    await last.commit();
+  } finally {
+    await producer.disconnect();
+  }
+  // kafkajs consumers read committed by default.
+  const consumed = await kafkajsConsume(viaProxy, { topic: 'transactions', groupId: 'tx-reader', count: 3 });
+  assert.deepEqual(consumed.map((r) => r.value).sort(), ['kept-1', 'kept-2', 'kept-3']);
+});
+
+test('describing topic and broker configs and deleting a topic work through the proxy', async () => {
+  await kafkajsCreateTopics(viaProxy, [{ name: 'short-lived', partitions: 1, replicationFactor: 3 }]);
+  const admin = kafkajsClient(viaProxy).admin();
+  await admin.connect();
+  try {
+    const brokerId = String(cluster.brokers[0]!.id);
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: 'short-lived', configNames: ['cleanup.policy'] },
+        { type: ConfigResourceTypes.BROKER, name: brokerId, configNames: ['num.network.threads'] },
+      ],
+    });
+    const topic = described.resources.find((r) => r.resourceType === ConfigResourceTypes.TOPIC);
+    assert.equal(topic?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue, 'delete');
+    const broker = described.resources.find((r) => r.resourceType === ConfigResourceTypes.BROKER);
+    assert.equal(broker?.resourceName, brokerId);
+    assert.equal(broker?.errorCode, 0);
+    await admin.deleteTopics({ topics: ['short-lived'] });
+    assert.ok(!(await admin.listTopics()).includes('short-lived'));
+  } finally {
+    await admin.disconnect();
+  }
 });
