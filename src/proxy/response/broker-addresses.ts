@@ -8,20 +8,15 @@ import { responseSchema } from './codec.ts';
  * (a field marked `entityType: brokerId`, or named `nodeId`/`brokerId`). METADATA and
  * DESCRIBE_CLUSTER brokers, FIND_COORDINATOR (both shapes), the `nodeEndpoints` of PRODUCE, FETCH,
  * SHARE_FETCH and SHARE_ACKNOWLEDGE all match; a future API that adds such a struct is handled by
- * regeneration alone.
+ * regeneration alone. Host fields that are not broker addresses (client hosts, ACL patterns, Streams
+ * endpoints, controller quorum endpoints) have no broker id and port beside them and are not matched;
+ * test/unit/proxy/broker-addresses.test.ts lists each of them.
  */
 export interface BrokerAddressStruct {
   /** Property names from the message root to the struct; arrays are traversed implicitly. */
   readonly path: readonly string[];
   readonly idField: string;
 }
-
-/**
- * Responses whose `host` fields are deliberately not rewritten: they name controller quorum
- * endpoints (DESCRIBE_QUORUM, 55) that clients reach through their own configuration, never through
- * a virtual cluster's gateways.
- */
-export const EXCLUDED_ADDRESS_APIS: ReadonlySet<number> = new Set([55]);
 
 const cache = new Map<number, readonly BrokerAddressStruct[]>();
 
@@ -31,7 +26,7 @@ export function brokerAddressStructs(apiKey: number, apiVersion: number): readon
   let structs = cache.get(key);
   if (structs === undefined) {
     const schema = responseSchema(apiKey);
-    structs = schema && !EXCLUDED_ADDRESS_APIS.has(apiKey) ? locate(schema, apiVersion) : [];
+    structs = schema ? locate(schema, apiVersion) : [];
     cache.set(key, structs);
   }
   return structs;

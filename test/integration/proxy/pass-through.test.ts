@@ -5,7 +5,17 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import kafkajs from 'kafkajs';
-import { decodeResponseBody, readResponseHeader, responseHeaderVersion } from '../../../src/protocol/index.ts';
+import {
+  ApiKey,
+  type ApiVersionsRequest,
+  apiInfo,
+  codecsFor,
+  decodeResponseBody,
+  ErrorCode,
+  encodeRequest,
+  readResponseHeader,
+  responseHeaderVersion,
+} from '../../../src/protocol/index.ts';
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
 import { javaVerifiableProducer } from '../../helpers/clients/java-perf.ts';
 import {
@@ -84,8 +94,14 @@ virtualClusters:
 `,
   {
     inspectResponse: (apiKey, apiVersion, frame) => {
-      const header = readResponseHeader(frame, responseHeaderVersion(apiKey, apiVersion));
-      collectAddresses(apiKey, decodeResponseBody(apiKey, apiVersion, frame, header.bodyOffset));
+      // The answer to a too-new API_VERSIONS request is a v0 body (KIP-511).
+      const version = apiKey === ApiKey.API_VERSIONS ? Math.min(apiVersion, apiInfo(apiKey)!.maxVersion) : apiVersion;
+      const header = readResponseHeader(frame, responseHeaderVersion(apiKey, version));
+      const body =
+        apiKey === ApiKey.API_VERSIONS && version !== apiVersion
+          ? null
+          : decodeResponseBody(apiKey, version, frame, header.bodyOffset);
+      collectAddresses(apiKey, body);
     },
   },
 );
@@ -289,4 +305,44 @@ test('describing topic and broker configs and deleting a topic work through the 
   } finally {
     await admin.disconnect();
   }
+});
+
+/** Sends one raw request frame to the proxy's bootstrap port and returns the response frame. */
+async function roundTrip(frame: Buffer): Promise<Buffer> {
+  const socket = connect(proxyPort, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(frame);
+  let received = Buffer.alloc(0);
+  for await (const chunk of socket) {
+    received = Buffer.concat([received, chunk as Buffer]);
+    if (received.length >= 4 && received.length >= 4 + received.readInt32BE(0)) break;
+  }
+  socket.destroy();
+  return received;
+}
+
+test('API_VERSIONS through the proxy lists only keys and versions Switchyard can handle', async () => {
+  const request = codecsFor(ApiKey.API_VERSIONS)!.request.defaults() as ApiVersionsRequest;
+  request.clientSoftwareName = 'switchyard-test';
+  request.clientSoftwareVersion = '1';
+  const frame = await roundTrip(encodeRequest(ApiKey.API_VERSIONS, 3, 7, 'raw', request));
+  const response = decodeResponseBody(ApiKey.API_VERSIONS, 3, frame, 8);
+  assert.equal(response.errorCode, 0);
+  assert.ok(response.apiKeys.length > 10);
+  for (const entry of response.apiKeys) {
+    const ours = apiInfo(entry.apiKey);
+    assert.ok(ours, `unknown api key ${entry.apiKey} was advertised`);
+    assert.ok(entry.minVersion >= ours.minVersion && entry.maxVersion <= ours.maxVersion, `${ours.name} range`);
+  }
+});
+
+test('an API_VERSIONS request newer than Switchyard knows gets UNSUPPORTED_VERSION with its range (KIP-511)', async () => {
+  // Header v2 of API_VERSIONS version 99: key, version, correlation id 42, null client id, no tags.
+  const frame = Buffer.from([0, 0, 0, 11, 0, 18, 0, 99, 0, 0, 0, 42, 0xff, 0xff, 0]);
+  const response = await roundTrip(frame);
+  assert.equal(response.readInt32BE(4), 42);
+  const body = decodeResponseBody(ApiKey.API_VERSIONS, 0, response, 8);
+  assert.equal(body.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+  const info = apiInfo(ApiKey.API_VERSIONS)!;
+  assert.deepEqual(body.apiKeys, [{ apiKey: 18, minVersion: info.minVersion, maxVersion: info.maxVersion }]);
 });
