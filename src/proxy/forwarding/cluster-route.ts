@@ -3,7 +3,7 @@ import type { AddressBook } from '../address/address-book.ts';
 import { formatHostPort, type HostPort } from '../address/host-port.ts';
 import type { ClientRequest } from '../session/client-request.ts';
 import type { ClientSession, SessionTarget } from '../session/client-session.ts';
-import type { ResponseSlot } from '../session/response-slots.ts';
+import type { Reply } from '../session/reply.ts';
 import {
   type ResponseHandler,
   UpstreamConnection,
@@ -64,13 +64,13 @@ export class ClusterRoute implements SessionTarget {
     this.#roundRobin = Math.floor(Math.random() * options.cluster.bootstrapServers.length);
   }
 
-  dispatch(session: ClientSession, request: ClientRequest, slot: ResponseSlot | undefined): void {
+  dispatch(session: ClientSession, request: ClientRequest, reply: Reply): void {
     let channel = this.#sessions.get(session);
     if (channel === undefined) {
       channel = new SessionChannel(session, this, this.#options);
       this.#sessions.set(session, channel);
     }
-    channel.send(request, slot);
+    channel.send(request, reply);
   }
 
   sessionClosed(session: ClientSession): void {
@@ -91,7 +91,7 @@ export class ClusterRoute implements SessionTarget {
 }
 
 type ChannelState =
-  | { readonly kind: 'resolving'; readonly queued: { request: ClientRequest; slot: ResponseSlot | undefined }[] }
+  | { readonly kind: 'resolving'; readonly queued: { request: ClientRequest; reply: Reply }[] }
   | { readonly kind: 'connected'; readonly connection: UpstreamConnection }
   | { readonly kind: 'closed' };
 
@@ -120,13 +120,16 @@ class SessionChannel {
     void this.#resolve();
   }
 
-  send(request: ClientRequest, slot: ResponseSlot | undefined): void {
+  send(request: ClientRequest, reply: Reply): void {
     switch (this.#state.kind) {
       case 'resolving':
-        this.#state.queued.push({ request, slot });
+        this.#state.queued.push({ request, reply });
         return;
       case 'connected':
-        this.#state.connection.send(request.frame, slot ? this.#handlerFor(request, slot) : undefined);
+        this.#state.connection.send(
+          request.frame,
+          reply.expectsResponse ? this.#handlerFor(request, reply) : undefined,
+        );
         return;
       case 'closed':
         return;
@@ -193,10 +196,10 @@ class SessionChannel {
     });
     events.onConnectionOpened();
     this.#state = { kind: 'connected', connection };
-    for (const { request, slot } of queued) this.send(request, slot);
+    for (const { request, reply } of queued) this.send(request, reply);
   }
 
-  #handlerFor(request: ClientRequest, slot: ResponseSlot): ResponseHandler {
+  #handlerFor(request: ClientRequest, reply: Reply): ResponseHandler {
     const session = this.#session;
     const responses = this.#options.responses;
     return {
@@ -207,20 +210,20 @@ class SessionChannel {
         try {
           out = responses.toClient(session, request, frame);
         } catch (error) {
-          session.failAfter(slot, 'internal_error', `cannot process response: ${(error as Error).message}`);
+          reply.fail('internal_error', `cannot process response: ${(error as Error).message}`);
           return;
         }
         if (out instanceof Promise) {
           out.then(
-            (ready) => session.respond(slot, ready),
-            (error: Error) => session.failAfter(slot, 'internal_error', `cannot process response: ${error.message}`),
+            (ready) => reply.respond(ready),
+            (error: Error) => reply.fail('internal_error', `cannot process response: ${error.message}`),
           );
         } else {
-          session.respond(slot, out);
+          reply.respond(out);
         }
       },
       onError: (error: UpstreamConnectionError) => {
-        session.failAfter(slot, 'upstream_failed', error.message);
+        reply.fail('upstream_failed', error.message);
       },
     };
   }
@@ -229,8 +232,9 @@ class SessionChannel {
     const state = this.#state;
     this.#state = { kind: 'closed' };
     if (state.kind === 'resolving') {
-      const first = state.queued.find((entry) => entry.slot !== undefined);
-      this.#session.failAfter(first?.slot, 'upstream_failed', message);
+      const first = state.queued[0];
+      if (first) first.reply.fail('upstream_failed', message);
+      else this.#session.failAfter(undefined, 'upstream_failed', message);
     } else {
       this.#session.failAfter(undefined, 'upstream_failed', message);
     }

@@ -1,7 +1,7 @@
 import { API_VERSIONS, supportedVersionRange, unsupportedApiVersionsResponse } from '../response/codec.ts';
 import type { ClientRequest } from '../session/client-request.ts';
 import type { ClientSession, SessionTarget } from '../session/client-session.ts';
-import type { ResponseSlot } from '../session/response-slots.ts';
+import type { Reply } from '../session/reply.ts';
 
 /**
  * The proxy core's check before routing: a request must be of an API key and version Switchyard
@@ -17,18 +17,17 @@ export class VersionGate implements SessionTarget {
     this.#next = next;
   }
 
-  dispatch(session: ClientSession, request: ClientRequest, slot: ResponseSlot | undefined): void {
+  dispatch(session: ClientSession, request: ClientRequest, reply: Reply): void {
     const range = supportedVersionRange(request.apiKey);
     if (range !== undefined && request.apiVersion >= range.min && request.apiVersion <= range.max) {
-      this.#next.dispatch(session, request, slot);
+      this.#next.dispatch(session, request, reply);
       return;
     }
-    if (request.apiKey === API_VERSIONS && slot && request.apiVersion > (range?.max ?? 0)) {
-      session.respond(slot, unsupportedApiVersionsResponse(request.correlationId));
+    if (request.apiKey === API_VERSIONS && request.apiVersion > (range?.max ?? 0)) {
+      reply.respond(unsupportedApiVersionsResponse(request.correlationId));
       return;
     }
-    session.failAfter(
-      slot,
+    reply.fail(
       'unsupported_request',
       range === undefined
         ? `client sent unknown api key ${request.apiKey}; closing the connection`

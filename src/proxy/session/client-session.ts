@@ -6,15 +6,16 @@ import { FrameSizeError, FrameSplitter } from '../../protocol/frames/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { ClientRequest, SessionBinding } from './client-request.ts';
 import { parseClientRequest } from './client-request.ts';
+import { NoReply, type Reply, SlotReply } from './reply.ts';
 import { type ResponseSlot, ResponseSlots } from './response-slots.ts';
 
 /**
- * Where a session's requests go: the virtual cluster's route graph. The session hands over each
- * request in the order it was read; the target answers by filling the request's slot (or, for
- * requests without a slot, by nothing at all).
+ * Where a session's requests go: the virtual cluster's route graph, possibly behind stages such as
+ * the version gate. The session hands over each request in the order it was read, with the Reply
+ * through which its answer travels back.
  */
 export interface SessionTarget {
-  dispatch(session: ClientSession, request: ClientRequest, slot: ResponseSlot | undefined): void;
+  dispatch(session: ClientSession, request: ClientRequest, reply: Reply): void;
   /** The session ended; release everything it holds upstream. */
   sessionClosed(session: ClientSession): void;
 }
@@ -131,10 +132,14 @@ export class ClientSession {
    * Delivers the response for `slot`. `frame` is a whole response frame (size prefix included);
    * its correlation id is replaced in place by the client's.
    */
-  respond(slot: ResponseSlot, frame: Buffer): void {
+  respond(slot: ResponseSlot, frame: Buffer, closeWith?: SessionCloseCause): void {
     if (slot.frame !== undefined) return;
     frame.writeInt32BE(slot.correlationId, 4);
     slot.frame = frame;
+    if (closeWith) {
+      slot.closeAfter = true;
+      this.#closeCause ??= closeWith;
+    }
     this.slotFilled();
   }
 
@@ -227,7 +232,7 @@ export class ClientSession {
       ? this.#slots.reserve(request.correlationId, request.apiKey, request.apiVersion)
       : undefined;
     if (this.#slots.pending >= this.#limits.maxInFlightRequests) this.#setPaused('in_flight', true);
-    this.#target.dispatch(this, request, slot);
+    this.#target.dispatch(this, request, slot ? new SlotReply(this, slot) : new NoReply(this));
   }
 
   #flush(): void {
