@@ -9,20 +9,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { http } from '../lifecycle/fixtures.ts';
+import { connect, metadataRequest, silentBroker } from './network.ts';
 import { type LogLine, runCommand, startCommand } from './spawn.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-workers-'));
 
-function configFile(name: string, gatewayPort: number, management = true): string {
+function configFile(name: string, gatewayPort: number, upstreamPort = 9, drainTimeout = '1s'): string {
   const file = join(dir, name);
   writeFileSync(
     file,
-    `${management ? 'management:\n  bindAddress: 127.0.0.1\n  port: 0\n' : ''}clusterDefinitions:
+    `management:
+  bindAddress: 127.0.0.1
+  port: 0
+clusterDefinitions:
   - name: upstream
-    bootstrapServers: 127.0.0.1:9
+    bootstrapServers: 127.0.0.1:${upstreamPort}
 virtualClusters:
   - name: demo
-    drainTimeout: 1s
+    drainTimeout: ${drainTimeout}
     target:
       cluster: upstream
     gateways:
@@ -145,4 +149,33 @@ test('L86: a worker whose supervisor disappears shuts down and exits', async () 
   // The workers are not our children: poll until they are gone (bounded by the test timeout).
   while (pids.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(pids.filter(isAlive), []);
+});
+
+test('L84: a second SIGINT to the supervisor during the drain kills every worker and exits 130', async () => {
+  const broker = await silentBroker();
+  const supervisor = startCommand(['--config', configFile('forced.yaml', 0, broker.port, '60s'), '--workers', '2']);
+  try {
+    const port = managementPortOf(
+      await supervisor.waitForLine((l) => /^management endpoint listening on/.test(l.msg ?? '')),
+    );
+    await supervisor.waitForLine((l) => l.msg === 'Switchyard started with 2 workers');
+    const status = JSON.parse((await http(port, '/status')).body);
+    const pids: number[] = status.workers.map((w: { pid: number }) => w.pid);
+    const address = `127.0.0.1:${status.workers[0].virtualClusters[0].gateways[0].boundPorts[0]}`;
+    // A request that stays in flight keeps its worker draining for up to 60 s.
+    const client = await connect(address);
+    client.write(metadataRequest(1));
+    await broker.connected;
+    supervisor.child.kill('SIGINT');
+    await supervisor.waitForLine((l) => l.msg === 'Switchyard stopping: asking every worker to shut down');
+    supervisor.child.kill('SIGINT');
+    const result = await supervisor.exit;
+    client.destroy();
+    assert.equal(result.code, 130);
+    assert.ok(result.lines.some((l) => l.msg === 'received SIGINT again: exiting immediately'));
+    while (pids.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    supervisor.child.kill('SIGKILL');
+    await broker.close();
+  }
 });
