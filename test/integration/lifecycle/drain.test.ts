@@ -4,7 +4,10 @@
 //   L42 idle connections closed promptly · L43 drainTimeout · L44 parallel drains ·
 //   L31 bootstrapAddress() for port 0 · L34 port in use with real gateways.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfiguration } from '../../../src/config/index.ts';
 import { StructuredLogger } from '../../../src/observability/logger.ts';
@@ -20,6 +23,8 @@ import { ProxyStartupError } from '../../../src/proxy/lifecycle/errors.ts';
 import { KafkaProxy } from '../../../src/proxy/lifecycle/kafka-proxy.ts';
 import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { startCommand } from '../../unit/cli/spawn.ts';
+import { http } from '../../unit/lifecycle/fixtures.ts';
 
 const cluster = await useKafkaCluster({ brokers: 1, name: 'lifecycle-drain' });
 await kafkajsCreateTopics(cluster.connection(), [{ name: 'idle' }]);
@@ -250,4 +255,50 @@ virtualClusters:
   } finally {
     occupier.close();
   }
+});
+
+test('L67: SIGTERM during traffic: the in-flight request is answered and the process exits 0 within the drain timeout', {
+  timeout: 30_000,
+}, async () => {
+  const file = join(tmpdir(), `switchyard-l67-${process.pid}.yaml`);
+  writeFileSync(
+    file,
+    `management:
+  bindAddress: 127.0.0.1
+  port: 0
+clusterDefinitions:
+  - name: main
+    bootstrapServers: ${cluster.bootstrapServers}
+virtualClusters:
+  - name: demo
+    drainTimeout: 10s
+    target: { cluster: main }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:0
+`,
+  );
+  const proxy = startCommand(['--config', file]);
+  const management = await proxy.waitForLine((l) => l.msg?.startsWith('management endpoint listening on') ?? false);
+  const managementPort = Number(/:(\d+)$/.exec(management.msg ?? '')?.[1]);
+  const started = await proxy.waitForLine((l) => l.msg?.startsWith('Switchyard started') ?? false);
+  const address = (started.bootstrapAddresses as Record<string, string[]>).demo?.[0];
+  assert.ok(address);
+  const client = await RawClient.connect(address);
+  client.metadata(1);
+  await client.response(1);
+  client.fetch(2, 1500);
+  // The fetch is in flight once the proxy has read it.
+  await until(async () => {
+    const metrics = (await http(managementPort, '/metrics')).body;
+    return sample(metrics, 'switchyard_client_requests_total{virtual_cluster="demo",api_key="FETCH"}') >= 1;
+  });
+  const began = performance.now();
+  proxy.child.kill('SIGTERM');
+  await client.closed;
+  const result = await proxy.exit;
+  assert.equal(result.code, 0);
+  assert.deepEqual(client.responses, [1, 2], 'the in-flight fetch was answered before the connection closed');
+  assert.ok(performance.now() - began < 10_000, 'within the drain timeout');
 });
