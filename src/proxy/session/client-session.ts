@@ -32,6 +32,9 @@ export interface SessionObserver {
 /** Why a session ended: the counted disconnect causes, or the client's own close. */
 export type SessionCloseCause = DisconnectCause | 'client_closed';
 
+/** How long a graceful close may wait for the client to take the last responses. */
+const GRACEFUL_CLOSE_LIMIT_MS = 5_000;
+
 type State =
   | { readonly kind: 'open' }
   | { readonly kind: 'draining'; readonly onDrained: () => void }
@@ -201,14 +204,33 @@ export class ClientSession {
     });
   }
 
-  close(cause: SessionCloseCause): void {
+  /**
+   * Ends the session. `graceful` closes the client socket only after what was written has been
+   * flushed (the responses the session owed); otherwise, and on a second close of either kind, the
+   * socket is destroyed at once. A draining session counts as drained once its socket has closed.
+   */
+  close(cause: SessionCloseCause, graceful = false): void {
     const previous = this.#state;
-    if (previous.kind === 'closed') return;
+    const socket = this.#socket;
+    if (previous.kind === 'closed') {
+      if (!graceful) socket.destroy();
+      return;
+    }
     this.#state = { kind: 'closed', cause };
-    this.#socket.destroy();
+    if (graceful) {
+      socket.end();
+      // A client that never reads must not hold the socket open forever.
+      const timer = setTimeout(() => socket.destroy(), GRACEFUL_CLOSE_LIMIT_MS).unref();
+      socket.once('close', () => clearTimeout(timer));
+    } else {
+      socket.destroy();
+    }
     this.#target.sessionClosed(this);
     this.#observer.onClosed(this, cause);
-    if (previous.kind === 'draining') previous.onDrained();
+    if (previous.kind === 'draining') {
+      if (socket.closed) previous.onDrained();
+      else socket.once('close', previous.onDrained);
+    }
   }
 
   #onData(chunk: Buffer): void {
@@ -252,9 +274,7 @@ export class ClientSession {
     if (wrote) socket.uncork();
     if (congested) this.#setClientCongested(true);
     if (mustClose) {
-      // end() lets the written responses reach the client before the FIN.
-      socket.end();
-      this.close(this.#closeCause ?? 'drain_completed');
+      this.close(this.#closeCause ?? 'drain_completed', true);
       return;
     }
     if (this.#slots.pending < this.#limits.maxInFlightRequests) this.#setPaused('in_flight', false);
@@ -262,10 +282,7 @@ export class ClientSession {
   }
 
   #closeIfDrained(): void {
-    if (this.#state.kind === 'draining' && this.#slots.pending === 0) {
-      this.#socket.end();
-      this.close('drain_completed');
-    }
+    if (this.#state.kind === 'draining' && this.#slots.pending === 0) this.close('drain_completed', true);
   }
 
   #setPaused(reason: 'in_flight' | 'upstream' | 'draining', paused: boolean): void {
