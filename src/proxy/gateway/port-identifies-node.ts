@@ -8,6 +8,7 @@ import type { SessionBinding } from '../session/client-request.ts';
 import type { AcceptedConnection, ConnectionHandler, Gateway } from './gateway.ts';
 import { substituteNodeId } from './gateway.ts';
 import type { GatewayTlsContext } from './gateway-tls.ts';
+import { stopListening } from './stop-listening.ts';
 
 /**
  * Port-per-broker gateway: a bootstrap port plus one port per virtual node. The operator need not
@@ -99,15 +100,7 @@ export class PortIdentifiesNodeGatewayRuntime implements Gateway {
   async stopAccepting(): Promise<void> {
     this.#accepting = false;
     const servers = [this.#bootstrap, ...[...this.#nodes.values()].map((n) => n.server)];
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            if (!server?.listening) return resolve();
-            server.close(() => resolve());
-          }),
-      ),
-    );
+    await Promise.all(servers.map((server) => (server ? stopListening(server) : undefined)));
   }
 
   /**

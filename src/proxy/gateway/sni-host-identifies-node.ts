@@ -6,6 +6,7 @@ import { GatewayBindError } from '../lifecycle/virtual-cluster-runtime.ts';
 import type { SessionBinding } from '../session/client-request.ts';
 import { type ConnectionHandler, type Gateway, substituteNodeId } from './gateway.ts';
 import type { GatewayTlsContext } from './gateway-tls.ts';
+import { stopListening } from './stop-listening.ts';
 
 /**
  * SNI gateway: one TLS port serves the bootstrap name and every broker name of a virtual cluster,
@@ -191,10 +192,7 @@ class SharedSniListener {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.#server.listening) return resolve();
-      this.#server.close(() => resolve());
-    });
+    return stopListening(this.#server);
   }
 
   #find(serverName: string): { gateway: SniGatewayRuntime; binding: SessionBinding } | undefined {
