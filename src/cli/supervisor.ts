@@ -9,8 +9,9 @@ import { formatAddress, ManagementServer, type Readiness } from '../management/m
 import type { Logger } from '../observability/logger.ts';
 import { mergeExpositions } from '../observability/merge.ts';
 import { SupervisorMetrics } from '../observability/metrics.ts';
-import type { StatusDocument, VirtualClusterStatus } from '../proxy/lifecycle/kafka-proxy.ts';
+import type { StatusDocument } from '../proxy/lifecycle/kafka-proxy.ts';
 import { VERSION } from '../proxy/lifecycle/version.ts';
+import { groupReadiness, groupVirtualClusters, type WorkerReport } from './group-status.ts';
 import { isMessage, type SupervisorMessage, WORKER_INDEX_ENV, type WorkerMessage } from './ipc.ts';
 import type { ProcessControl } from './process-control.ts';
 
@@ -246,13 +247,15 @@ class Supervisor {
   // ---- management (§13.5) ----
 
   #readiness(): Readiness {
-    const reasons: string[] = [];
-    if (this.#state.kind !== 'started') reasons.push(`worker group state is ${this.#state.kind}`);
-    for (const slot of this.#slots) {
-      if (slot.readiness === null) reasons.push(`worker ${slot.index} has not reported its state`);
-      else for (const reason of slot.readiness.reasons) reasons.push(`worker ${slot.index}: ${reason}`);
-    }
-    return { ready: reasons.length === 0, reasons };
+    return groupReadiness(this.#state.kind, this.#reports());
+  }
+
+  #reports(): WorkerReport[] {
+    return this.#slots.map((slot) => ({
+      index: slot.index,
+      readiness: slot.readiness,
+      virtualClusters: slot.status?.virtualClusters ?? null,
+    }));
   }
 
   async #metricsText(): Promise<string> {
@@ -286,7 +289,7 @@ class Supervisor {
       version: VERSION,
       startedAt: startedAt?.toISOString() ?? null,
       uptimeSeconds: (Date.now() - this.#began) / 1000,
-      virtualClusters: this.#groupVirtualClusters(),
+      virtualClusters: groupVirtualClusters(this.#reports()),
       workers: this.#slots.map((slot) => ({
         index: slot.index,
         pid: slot.worker?.process.pid ?? null,
@@ -295,18 +298,5 @@ class Supervisor {
         virtualClusters: slot.status?.virtualClusters ?? [],
       })),
     };
-  }
-
-  /** Per VC: serving if serving in every worker, else its state in the lowest-numbered worker where it is not. */
-  #groupVirtualClusters(): VirtualClusterStatus[] {
-    const reported = this.#slots.map((slot) => slot.status?.virtualClusters ?? null);
-    const names = [...new Set(reported.flatMap((vcs) => (vcs ?? []).map((vc) => vc.name)))];
-    return names.map((name) => {
-      const perWorker = reported.map((vcs) => vcs?.find((vc) => vc.name === name) ?? null);
-      const notServing = perWorker.find((vc) => vc === null || vc.state !== 'serving');
-      const first = perWorker.find((vc) => vc !== null) as VirtualClusterStatus;
-      if (notServing === undefined) return first;
-      return notServing ?? { ...first, state: 'initializing', failureReason: null, gateways: [] };
-    });
   }
 }
