@@ -142,7 +142,9 @@ export function kafkajsConsume(connection: KafkaConnection, options: ConsumeOpti
 
 export function kafkajsCreateTopics(connection: KafkaConnection, topics: readonly TopicToCreate[]): Promise<void> {
   return attempt('create topics', async () => {
-    const admin = kafkajsClient(connection).admin();
+    // Waiting for the new partitions' leaders takes longer than the fail-fast retries allow on a
+    // loaded 2-core machine (UNKNOWN_TOPIC_OR_PARTITION until the controller has elected them).
+    const admin = kafkajsClient(connection).admin({ retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 2000 } });
     await admin.connect();
     try {
       await admin.createTopics({

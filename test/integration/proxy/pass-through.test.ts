@@ -167,8 +167,9 @@ test('the Java console producer and consumer round-trip through the proxy', asyn
 test('no response a client receives names a real broker port', async () => {
   seenAddresses.length = 0;
   await kafkajsDescribeCluster(viaProxy);
-  await kafkajsProduce(viaProxy, 'kafkajs-orders', [{ key: 'x', value: 'scan' }]);
-  await kafkajsConsume(viaProxy, { topic: 'kafkajs-orders', groupId: 'scan-group', count: 201 });
+  await kafkajsCreateTopics(viaProxy, [{ name: 'scan', partitions: 3, replicationFactor: 3 }]);
+  await kafkajsProduce(viaProxy, 'scan', [{ key: 'x', value: 'scan' }]);
+  await kafkajsConsume(viaProxy, { topic: 'scan', groupId: 'scan-group', count: 1 });
   await kcatMetadata(viaProxy);
   assert.ok(seenAddresses.length > 0, 'the scan saw broker addresses (METADATA, FIND_COORDINATOR, DESCRIBE_CLUSTER)');
   const leaks = seenAddresses.filter((address) => realPorts.has(address.port));
