@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { kafkaDistribution } from '../tools/kafka-dist.ts';
 import { trackChild } from './child-reaper.ts';
+import { classDataSharing } from './class-data-sharing.ts';
 import { testbedDir } from './paths.ts';
 
 export const brokerLogConfig = join(testbedDir, 'kafka', 'log4j2-broker.properties');
@@ -14,6 +15,8 @@ export interface JvmOptions {
   readonly heap: string;
   readonly logConfig: string;
   readonly systemProperties?: Readonly<Record<string, string>>;
+  /** Extra JVM flags (class data sharing). */
+  readonly jvmFlags?: readonly string[];
 }
 
 /** The `java` argument list that runs `mainClass` from the Kafka jars. */
@@ -29,6 +32,7 @@ export function javaArgs(mainClass: string, args: readonly string[], options: Jv
     '-Xshare:auto',
     '-XX:-UsePerfData',
     '-Djava.awt.headless=true',
+    ...(options.jvmFlags ?? []),
     `-Dlog4j2.configurationFile=${options.logConfig}`,
     ...properties,
     '-cp',
@@ -59,9 +63,9 @@ export function runJavaTool(
   args: readonly string[],
   options: JavaToolOptions = {},
 ): Promise<JavaToolResult> {
-  const child = spawn('java', javaArgs(mainClass, args, { heap: options.heap ?? '256m', logConfig: toolsLogConfig }), {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const sharing = classDataSharing(true);
+  const jvm = { heap: options.heap ?? '256m', logConfig: toolsLogConfig, jvmFlags: sharing.args };
+  const child = spawn('java', javaArgs(mainClass, args, jvm), { stdio: ['pipe', 'pipe', 'pipe'] });
   trackChild(child);
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   let stdout = '';
@@ -85,6 +89,7 @@ export function runJavaTool(
     });
     child.once('close', (exitCode, signal) => {
       clearTimeout(timer);
+      sharing.done(exitCode);
       resolve({ exitCode, signal, stdout, stderr });
     });
   });

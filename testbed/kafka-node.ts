@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trackChild } from './child-reaper.ts';
+import { classDataSharing } from './class-data-sharing.ts';
 import { brokerLogConfig, javaArgs, runJavaTool } from './java.ts';
 import type { NodePorts, NodeRole } from './node-config.ts';
 
@@ -74,6 +75,7 @@ export class KafkaNode {
           heap: '512m',
           logConfig: brokerLogConfig,
           systemProperties: { 'switchyard.log.file': this.logFile },
+          jvmFlags: classDataSharing(false).args,
         }),
         // Its own process group, so a Ctrl-C reaches the test bed, which SIGKILLs it, rather than
         // starting a slow controlled shutdown; output to a file, so it never blocks on a pipe.
