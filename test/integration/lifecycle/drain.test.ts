@@ -13,6 +13,7 @@ import { parseConfiguration } from '../../../src/config/index.ts';
 import { StructuredLogger } from '../../../src/observability/logger.ts';
 import {
   ApiKey,
+  decodeResponseBody,
   defaultFetchRequest,
   defaultFetchRequestFetchPartition,
   defaultFetchRequestFetchTopic,
@@ -23,6 +24,7 @@ import { ProxyStartupError } from '../../../src/proxy/lifecycle/errors.ts';
 import { KafkaProxy } from '../../../src/proxy/lifecycle/kafka-proxy.ts';
 import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { freePortBlock } from '../../helpers/switchyard.ts';
 import { startCommand } from '../../unit/cli/spawn.ts';
 import { http } from '../../unit/lifecycle/fixtures.ts';
 
@@ -64,6 +66,8 @@ ${vcs
 class RawClient {
   readonly socket = new Socket();
   readonly responses: number[] = [];
+  /** Each response frame (with its size prefix), by correlation id. */
+  readonly frames = new Map<number, Buffer>();
   readonly closed: Promise<void>;
   #buffer = Buffer.alloc(0);
 
@@ -74,6 +78,7 @@ class RawClient {
       this.#buffer = Buffer.concat([this.#buffer, chunk]);
       while (this.#buffer.length >= 8 && this.#buffer.length >= 4 + this.#buffer.readInt32BE(0)) {
         this.responses.push(this.#buffer.readInt32BE(4));
+        this.frames.set(this.#buffer.readInt32BE(4), this.#buffer.subarray(0, 4 + this.#buffer.readInt32BE(0)));
         this.#buffer = this.#buffer.subarray(4 + this.#buffer.readInt32BE(0));
       }
     });
@@ -301,4 +306,61 @@ virtualClusters:
   assert.equal(result.code, 0);
   assert.deepEqual(client.responses, [1, 2], 'the in-flight fetch was answered before the connection closed');
   assert.ok(performance.now() - began < 10_000, 'within the drain timeout');
+});
+
+test('L78/L85: two workers share the gateway ports and present identical broker ids and addresses', {
+  timeout: 60_000,
+}, async () => {
+  const base = await freePortBlock(8);
+  const file = join(tmpdir(), `switchyard-l85-${process.pid}.yaml`);
+  writeFileSync(
+    file,
+    `management:
+  bindAddress: 127.0.0.1
+  port: 0
+clusterDefinitions:
+  - name: main
+    bootstrapServers: ${cluster.bootstrapServers}
+virtualClusters:
+  - name: demo
+    target: { cluster: main }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${base}
+`,
+  );
+  const supervisor = startCommand(['--config', file, '--workers', '2']);
+  try {
+    const management = await supervisor.waitForLine(
+      (l) => l.msg?.startsWith('management endpoint listening on') ?? false,
+    );
+    const managementPort = Number(/:(\d+)$/.exec(management.msg ?? '')?.[1]);
+    await supervisor.waitForLine((l) => l.msg === 'Switchyard started with 2 workers');
+    // Connections are handed to the workers in turn, so consecutive ones reach both.
+    const views: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const client = await RawClient.connect(`127.0.0.1:${base}`);
+      client.metadata(1);
+      await client.response(1);
+      const frame = client.frames.get(1) as Buffer;
+      const body = decodeResponseBody(ApiKey.METADATA, 1, frame, 8);
+      views.push(JSON.stringify(body.brokers.map((b) => [b.nodeId, b.host, b.port])));
+      client.socket.destroy();
+      await client.closed;
+    }
+    assert.equal(new Set(views).size, 1, views.join('\n'));
+    const brokers = JSON.parse(views[0] as string) as [number, string, number][];
+    assert.ok(brokers.length > 0);
+    for (const [, host, port] of brokers) {
+      assert.equal(host, '127.0.0.1');
+      assert.ok(port > base && port < base + 8, `advertised port ${port} belongs to the gateway`);
+    }
+    const metrics = (await http(managementPort, '/metrics')).body;
+    assert.equal(sample(metrics, 'switchyard_client_requests_total{virtual_cluster="demo",api_key="METADATA"}'), 4);
+    supervisor.child.kill('SIGTERM');
+    assert.equal((await supervisor.exit).code, 0);
+  } finally {
+    supervisor.child.kill('SIGKILL');
+  }
 });
