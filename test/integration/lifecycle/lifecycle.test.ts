@@ -1,8 +1,9 @@
-// Shutdown with real traffic (lifecycle.md §8): a real Kafka broker behind the real proxy core,
-// raw client connections whose requests are in flight when shutdown() is called.
+// The lifecycle with real traffic: a real Kafka broker behind the real proxy core, in process and
+// through the switchyard command.
+//   L31 bootstrapAddress() for port 0 · L34 port in use with real gateways ·
 //   L39 listeners close first · L40 in-flight answered · L41 no new requests read ·
 //   L42 idle connections closed promptly · L43 drainTimeout · L44 parallel drains ·
-//   L31 bootstrapAddress() for port 0 · L34 port in use with real gateways.
+//   L67 SIGTERM during a fetch · L78/L85 two workers behind one port.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
