@@ -11,6 +11,8 @@ export {
 } from './config/index.ts';
 // The base of every Switchyard error, and the logger plugins and embedders see (routing.md §3.0).
 export { SwitchyardError } from './errors.ts';
+// The Filter API (docs/filters.md), with the protocol values filters use.
+export * from './filter/index.ts';
 export type { LogFields, Logger, LogLevel } from './observability/logger.ts';
 // Plugin kinds and plugin errors (routing.md §3.0, §3.8).
 export {
@@ -20,6 +22,9 @@ export {
   PluginKinds,
   UnknownPluginError,
 } from './plugins/index.ts';
+export { ApiKey } from './protocol/generated/api-keys.ts';
+export { ErrorCode } from './protocol/generated/error-codes.ts';
+export type { Uuid } from './protocol/wire/uuid.ts';
 // The proxy and its lifecycle errors (lifecycle.md §3.2, §3.3).
 export {
   LifecycleError,

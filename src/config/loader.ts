@@ -272,6 +272,7 @@ function buildModel(
         maxInFlightRequests: session.maxInFlightRequests!,
         unauthenticatedIdleTimeoutMs: session.unauthenticatedIdleTimeout!,
         authenticatedIdleTimeoutMs: session.authenticatedIdleTimeout!,
+        filterTimeoutMs: session.filterTimeout!,
       },
     },
     clusters: new FrozenMap(clusters),

@@ -156,6 +156,8 @@ export interface SessionLimits {
   readonly unauthenticatedIdleTimeoutMs: number;
   /** Default 600 000. */
   readonly authenticatedIdleTimeoutMs: number;
+  /** How long a filter's pending result may take before the connection is closed. Default 20 000. */
+  readonly filterTimeoutMs: number;
 }
 
 export interface NetworkSettings {

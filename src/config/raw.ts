@@ -100,6 +100,7 @@ export interface RawConfiguration {
       readonly maxInFlightRequests?: number;
       readonly unauthenticatedIdleTimeout?: number;
       readonly authenticatedIdleTimeout?: number;
+      readonly filterTimeout?: number;
     };
   };
   readonly clusterDefinitions?: readonly (RawCluster | undefined)[];

@@ -379,6 +379,7 @@ export const CONFIGURATION: ObjectSpec = {
                 maxInFlightRequests: { spec: { kind: 'integer', min: 1, max: 2 ** 31 - 1 }, default: 1000 },
                 unauthenticatedIdleTimeout: { spec: duration(), default: 30_000 },
                 authenticatedIdleTimeout: { spec: duration(), default: 600_000 },
+                filterTimeout: { spec: duration(), default: 20_000 },
               },
             },
           },

@@ -1,6 +1,8 @@
 // Plugin kinds: tokens that name a kind of plugin so implementations can be looked up by name
 // (routing.md §3.0). Further kinds are added by the modules that define them, with definePluginKind.
 
+import type { FilterFactory } from '../filter/api.ts';
+
 /** A JSON Schema (draft 2020-12) document. */
 export type JsonSchema = boolean | Readonly<Record<string, unknown>>;
 
@@ -26,19 +28,10 @@ export interface RouterFactoryShape {
   createRouter(context: never, initData: never): unknown;
 }
 
-/** The members of a filter factory the configuration loader relies on (see RouterFactoryShape). */
-export interface FilterFactoryShape {
-  readonly configSchema?: JsonSchema;
-  /** SASL role the filters play, used by the placement rules VA1–VA4. */
-  readonly saslRole?: 'inspect' | 'terminate' | 'initiate';
-  initialize(context: never, config: never): unknown;
-  createFilter(context: never, initData: never): unknown;
-}
-
 export const PluginKinds: {
   readonly RouterFactory: PluginKind<RouterFactoryShape>;
-  readonly FilterFactory: PluginKind<FilterFactoryShape>;
+  readonly FilterFactory: PluginKind<FilterFactory>;
 } = Object.freeze({
   RouterFactory: definePluginKind<RouterFactoryShape>('RouterFactory'),
-  FilterFactory: definePluginKind<FilterFactoryShape>('FilterFactory'),
+  FilterFactory: definePluginKind<FilterFactory>('FilterFactory'),
 });

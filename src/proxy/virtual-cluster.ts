@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ClusterDefinition, ProxyConfigurationModel, VirtualClusterDefinition } from '../config/model.ts';
+import { FilterChain } from '../filter/chain.ts';
+import { FilterFactories } from '../filter/factories.ts';
 import { type Logger, withFields } from '../observability/logger.ts';
+import type { ProxyMetrics } from '../observability/metrics.ts';
 import { AddressBook } from './address/address-book.ts';
 import { formatHostPort } from './address/host-port.ts';
 import { ClusterRoute } from './forwarding/cluster-route.ts';
 import { VersionGate } from './forwarding/version-gate.ts';
-import type { AcceptedConnection, Gateway } from './gateway/gateway.ts';
+import type { AcceptedConnection, ClientTlsInfo, Gateway } from './gateway/gateway.ts';
 import { GatewayTlsContext } from './gateway/gateway-tls.ts';
 import { PortIdentifiesNodeGatewayRuntime } from './gateway/port-identifies-node.ts';
 import { SniListeners } from './gateway/sni-host-identifies-node.ts';
@@ -61,6 +64,11 @@ class VirtualClusterService implements VirtualClusterRuntime {
   readonly #sessionPrefix: string;
   readonly #sessions = new Set<ClientSession>();
   readonly #addressBook = new AddressBook();
+  readonly #proxyMetrics: ProxyMetrics;
+  /** The VC chain's initialized filter factories; undefined without filters. */
+  #filterFactories: FilterFactories | undefined;
+  /** What each session's gateway learned from its TLS handshake, for the filters. */
+  readonly #clientTls = new WeakMap<ClientSession, ClientTlsInfo>();
   #gateways: Gateway[] = [];
   #tlsContexts: GatewayTlsContext[] = [];
   /** The route graph behind the core's version check; set by initialize(). */
@@ -81,6 +89,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
     this.#config = dependencies.config;
     this.#logger = withFields(dependencies.logger, { virtualCluster: definition.name });
     this.#metrics = new VirtualClusterMetrics(dependencies.metrics, definition.name);
+    this.#proxyMetrics = dependencies.metrics;
     this.#sni = sni;
     // Unique across worker processes and restarts without coordination: worker index plus a
     // random process tag, then a counter.
@@ -89,11 +98,6 @@ class VirtualClusterService implements VirtualClusterRuntime {
 
   async initialize(): Promise<void> {
     const { target, filters } = this.#definition;
-    if (filters.length > 0) {
-      throw new Error(
-        `virtual cluster '${this.name}' has filters [${filters.join(', ')}], which this version cannot run yet`,
-      );
-    }
     if (target.kind !== 'cluster') {
       throw new Error(
         `virtual cluster '${this.name}' targets router '${target.router}', which this version cannot run yet`,
@@ -114,7 +118,29 @@ class VirtualClusterService implements VirtualClusterRuntime {
       events: this.#metrics.upstreamEvents(cluster.name),
       connectTimeoutMs: UPSTREAM_CONNECT_TIMEOUT_MS,
     });
-    this.#target = new VersionGate(route);
+    // A VC without filters has no filter stage at all: its frames pay nothing for the machinery.
+    if (filters.length === 0) {
+      this.#target = new VersionGate(route);
+      return;
+    }
+    const factories = await FilterFactories.initialize({
+      virtualCluster: this.name,
+      chain: filters,
+      config: this.#config,
+      registry: this.#proxyMetrics.registry,
+      logger: this.#logger,
+    });
+    this.#filterFactories = factories;
+    const filterErrors = this.#proxyMetrics.filterErrors;
+    const chain = new FilterChain({
+      virtualCluster: this.name,
+      members: factories.members,
+      next: route,
+      timeoutMs: this.#config.network.session.filterTimeoutMs,
+      onError: (filter, error) => filterErrors.inc({ virtual_cluster: this.name, filter, error }),
+      tlsOf: (session) => this.#clientTls.get(session),
+    });
+    this.#target = new VersionGate(chain);
   }
 
   async bind(): Promise<void> {
@@ -186,7 +212,10 @@ class VirtualClusterService implements VirtualClusterRuntime {
   }
 
   async closePlugins(): Promise<void> {
-    // No filter or router factories are initialized yet (see initialize()).
+    // Sessions (and with them every filter instance) are closed by drain(); only factories remain.
+    const factories = this.#filterFactories;
+    this.#filterFactories = undefined;
+    await factories?.close();
   }
 
   #accept(connection: AcceptedConnection, gateway: Gateway): void {
@@ -221,6 +250,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
       },
       logger: withFields(this.#logger, { sessionId: id }),
     });
+    if (connection.tls !== undefined) this.#clientTls.set(session, connection.tls);
     this.#sessions.add(session);
   }
 }

@@ -65,6 +65,7 @@ virtualClusters:
       maxInFlightRequests: 1000,
       unauthenticatedIdleTimeoutMs: 30_000,
       authenticatedIdleTimeoutMs: 600_000,
+      filterTimeoutMs: 20_000,
     },
   });
 });

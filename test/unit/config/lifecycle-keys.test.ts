@@ -120,6 +120,7 @@ network:
     maxInFlightRequests: 50
     unauthenticatedIdleTimeout: 5s
     authenticatedIdleTimeout: 1h
+    filterTimeout: 2s
 ${BASE.trim()}
 virtualClusters:${vc('{ cluster: main }')}
 `);
@@ -128,6 +129,7 @@ virtualClusters:${vc('{ cluster: main }')}
     maxInFlightRequests: 50,
     unauthenticatedIdleTimeoutMs: 5_000,
     authenticatedIdleTimeoutMs: 3_600_000,
+    filterTimeoutMs: 2_000,
   });
 });
 

@@ -50,6 +50,7 @@ export function makeConfig(spec: ConfigSpec = {}): ProxyConfiguration {
         maxInFlightRequests: 1000,
         unauthenticatedIdleTimeoutMs: 30_000,
         authenticatedIdleTimeoutMs: 600_000,
+        filterTimeoutMs: 20_000,
       },
     },
     clusters: new Map(),

@@ -1,0 +1,805 @@
+// The filter chain executor: a stage of the data path (SessionTarget) that runs a virtual
+// cluster's filters on each session's requests and responses.
+//
+// - Bytes stay bytes: a frame is decoded only when a filter of the chain declared interest in its
+//   api key and version for that direction, and re-encoded only when a filter forwarded it modified.
+// - Order: requests pass the chain one at a time in the client's order, and the responses that
+//   filters must see pass it in the same order, so async filters never reorder anything.
+// - Failure stays in the session: a hook that throws, rejects, returns something that is not a
+//   result, or does not settle within the time limit closes that client connection only.
+
+import type { Logger } from '../observability/logger.ts';
+import { withFields } from '../observability/logger.ts';
+import { type ApiKey, responseHeaderVersion } from '../protocol/generated/api-keys.ts';
+import { ErrorCode } from '../protocol/generated/error-codes.ts';
+import type { MetadataRequest } from '../protocol/generated/messages/metadata-request.ts';
+import type { MetadataResponse } from '../protocol/generated/messages/metadata-response.ts';
+import {
+  decodeRequestBody,
+  decodeResponseBody,
+  encodeRequest,
+  encodeResponse,
+  readRequestHeader,
+  readResponseHeader,
+} from '../protocol/index.ts';
+import type { Uuid } from '../protocol/wire/uuid.ts';
+import type { ClientRequest } from '../proxy/session/client-request.ts';
+import type { ClientSession, SessionTarget } from '../proxy/session/client-session.ts';
+import type { Reply } from '../proxy/session/reply.ts';
+import type {
+  ApiMessage,
+  ClientTlsDetails,
+  Filter,
+  FilterContext,
+  FilterFactory,
+  FilterInterest,
+  FilterMetrics,
+  RequestHeader,
+  ResponseHeader,
+  Subject,
+} from './api.ts';
+import { errorResponseFor } from './error-response.ts';
+import { SessionClosedError } from './errors.ts';
+import { REQUEST_HOOKS, RESPONSE_HOOKS } from './generated/hooks.ts';
+import { KafkaError } from './kafka-error.ts';
+import { type Decision, decisionOf } from './results.ts';
+
+/** METADATA version of topic-id lookups: v12 is the first that resolves ids, and every Kafka 3.x/4.x broker has it. */
+const TOPIC_NAMES_METADATA_VERSION = 12;
+const METADATA = 3;
+const ANONYMOUS: Subject = Object.freeze({ principals: Object.freeze([]), isAnonymous: true });
+
+/** One position of the chain: an initialized filter definition. */
+export interface ChainMember {
+  readonly name: string;
+  readonly factory: FilterFactory;
+  readonly initData: unknown;
+  readonly metrics: FilterMetrics;
+}
+
+export interface FilterChainOptions {
+  readonly virtualCluster: string;
+  readonly members: readonly ChainMember[];
+  readonly next: SessionTarget;
+  /** How long a hook's promise may stay pending before the connection is closed. */
+  readonly timeoutMs: number;
+  /** Counts `switchyard_filter_errors_total`. */
+  readonly onError: (filter: string, error: 'filter_failed' | 'close_failed') => void;
+  /** The client's TLS details of a session, when its gateway terminates TLS. */
+  readonly tlsOf: (session: ClientSession) => ClientTlsDetails | undefined;
+}
+
+/** @internal Test seam: sees every body the chain decodes. */
+export const chainProbes: { onDecode?: (direction: 'request' | 'response', apiKey: number) => void } = {};
+
+/** The VC filter chain in front of the route graph. Only built for a non-empty chain. */
+export class FilterChain implements SessionTarget {
+  readonly #options: FilterChainOptions;
+  readonly #sessions = new Map<ClientSession, SessionChain>();
+
+  constructor(options: FilterChainOptions) {
+    this.#options = options;
+  }
+
+  dispatch(session: ClientSession, request: ClientRequest, reply: Reply): void {
+    let chain = this.#sessions.get(session);
+    if (chain === undefined) {
+      chain = new SessionChain(session, this.#options);
+      this.#sessions.set(session, chain);
+    }
+    chain.dispatch(request, reply);
+  }
+
+  sessionClosed(session: ClientSession): void {
+    const chain = this.#sessions.get(session);
+    this.#sessions.delete(session);
+    chain?.close();
+    this.#options.next.sessionClosed(session);
+  }
+}
+
+type RequestHook = (header: RequestHeader, body: ApiMessage, context: FilterContext) => unknown;
+type ResponseHook = (header: ResponseHeader, body: ApiMessage, context: FilterContext) => unknown;
+
+/** One filter instance of one session, with its interests resolved once. */
+class Position {
+  readonly name: string;
+  readonly filter: Filter;
+  readonly context: FilterContext;
+  /** Versions of interest by api key; undefined means every API. */
+  readonly #interests: Map<number, { min: number; max: number }> | undefined;
+
+  constructor(name: string, filter: Filter, context: FilterContext) {
+    this.name = name;
+    this.filter = filter;
+    this.context = context;
+    this.#interests = resolveInterests(filter);
+  }
+
+  #interested(apiKey: number, version: number): boolean {
+    if (this.#interests === undefined) return true;
+    const range = this.#interests.get(apiKey);
+    return range !== undefined && version >= range.min && version <= range.max;
+  }
+
+  requestHook(apiKey: number, version: number): { name: string; call: RequestHook } | undefined {
+    if (!this.#interested(apiKey, version)) return undefined;
+    const filter = this.filter as unknown as Record<string, unknown>;
+    const typed = REQUEST_HOOKS[apiKey];
+    const method = typed === undefined ? undefined : filter[typed];
+    if (typeof method === 'function') {
+      return { name: typed!, call: (h, b, c) => method.call(this.filter, h, b, c) };
+    }
+    const generic = this.filter.onRequest;
+    if (generic === undefined) return undefined;
+    return { name: 'onRequest', call: (h, b, c) => generic.call(this.filter, apiKey as ApiKey, h, b, c) };
+  }
+
+  responseHook(apiKey: number, version: number): { name: string; call: ResponseHook } | undefined {
+    if (!this.#interested(apiKey, version)) return undefined;
+    const filter = this.filter as unknown as Record<string, unknown>;
+    const typed = RESPONSE_HOOKS[apiKey];
+    const method = typed === undefined ? undefined : filter[typed];
+    if (typeof method === 'function') {
+      return { name: typed!, call: (h, b, c) => method.call(this.filter, h, b, c) };
+    }
+    const generic = this.filter.onResponse;
+    if (generic === undefined) return undefined;
+    return {
+      name: 'onResponse',
+      call: (h, b, c) => generic.call(this.filter, apiKey as ApiKey, version, h, b, c),
+    };
+  }
+}
+
+/** Declared interests, or those implied by the typed hooks a filter implements (undefined = every API). */
+function resolveInterests(filter: Filter): Map<number, { min: number; max: number }> | undefined {
+  const out = new Map<number, { min: number; max: number }>();
+  const declared: readonly FilterInterest[] | undefined = filter.interests;
+  if (declared !== undefined) {
+    for (const interest of declared) {
+      if (typeof interest === 'number') out.set(interest, { min: 0, max: Number.MAX_SAFE_INTEGER });
+      else {
+        out.set(interest.apiKey, {
+          min: interest.minVersion ?? 0,
+          max: interest.maxVersion ?? Number.MAX_SAFE_INTEGER,
+        });
+      }
+    }
+    return out;
+  }
+  const members = filter as unknown as Record<string, unknown>;
+  for (const table of [REQUEST_HOOKS, RESPONSE_HOOKS]) {
+    table.forEach((name, apiKey) => {
+      if (name !== undefined && typeof members[name] === 'function') {
+        out.set(apiKey, { min: 0, max: Number.MAX_SAFE_INTEGER });
+      }
+    });
+  }
+  if (out.size === 0 && (filter.onRequest !== undefined || filter.onResponse !== undefined)) return undefined;
+  return out;
+}
+
+/**
+ * One request on its way through the chain: a client request, or a filter's own (out-of-band)
+ * request. `reply` is where its answer goes once the filters that must see it have.
+ */
+interface Flow {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly expectsResponse: boolean;
+  /** The request as read, until a filter forwards it modified. */
+  original: ClientRequest | undefined;
+  header: RequestHeader | undefined;
+  body: ApiMessage | undefined;
+  readonly reply: Reply;
+  /** The first position the flow passes: 0 for client requests, the sender's successor for its own. */
+  readonly from: number;
+  /** Client flows keep the client's order for responses; out-of-band ones answer their caller directly. */
+  readonly ordered: boolean;
+  close: string | undefined;
+}
+
+/**
+ * A response on its way back: it passes the response hooks of the positions below `upper`. A
+ * client flow's entry is queued when its request leaves the chain, so responses pass the filters
+ * in request order whatever order they arrive in.
+ */
+interface PendingResponse {
+  readonly flow: Flow;
+  readonly upper: number;
+  frame: Buffer | undefined;
+  body: ApiMessage | undefined;
+  state: 'waiting' | 'ready' | 'failed';
+}
+
+/** The chain of one session: its filter instances, its request queue and its response queue. */
+class SessionChain {
+  readonly #session: ClientSession;
+  readonly #options: FilterChainOptions;
+  readonly #logger: Logger;
+  /** Undefined when creating the filters failed: the session is closing. */
+  readonly #positions: Position[] | undefined;
+  readonly #requests: { request: ClientRequest; reply: Reply }[] = [];
+  #requestsBusy = false;
+  readonly #responses: PendingResponse[] = [];
+  #responsesBusy = false;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #outOfBand = new Set<(error: Error) => void>();
+  #subject: Subject;
+  #closed = false;
+
+  constructor(session: ClientSession, options: FilterChainOptions) {
+    this.#session = session;
+    this.#options = options;
+    this.#logger = session.logger;
+    const tls = options.tlsOf(session);
+    this.#subject = subjectFromCertificate(tls);
+    const positions: Position[] = [];
+    for (const [index, member] of options.members.entries()) {
+      const context = this.#context(member, index, tls);
+      try {
+        const filter = member.factory.createFilter(context, member.initData);
+        positions.push(new Position(member.name, filter, context));
+      } catch (error) {
+        this.#failed(member.name, `createFilter() of filter '${member.name}' failed: ${messageOf(error)}`);
+        this.#positions = undefined;
+        this.#closeFilters(positions);
+        return;
+      }
+    }
+    this.#positions = positions;
+  }
+
+  dispatch(request: ClientRequest, reply: Reply): void {
+    const positions = this.#positions;
+    if (positions === undefined) {
+      reply.fail('filter_failed', 'the filters of this session could not be created; closing the connection');
+      return;
+    }
+    if (this.#requests.length === 0 && !this.#requestsBusy && !this.#concerns(request, positions)) {
+      this.#options.next.dispatch(this.#session, request, reply);
+      return;
+    }
+    this.#requests.push({ request, reply });
+    if (!this.#requestsBusy) void this.#pumpRequests();
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    const error = new SessionClosedError(this.#session.id);
+    for (const reject of this.#outOfBand) reject(error);
+    this.#outOfBand.clear();
+    this.#requests.length = 0;
+    this.#responses.length = 0;
+    if (this.#positions !== undefined) this.#closeFilters(this.#positions);
+  }
+
+  /** Whether any filter must see this request or its response. */
+  #concerns(request: ClientRequest, positions: readonly Position[]): boolean {
+    for (const position of positions) {
+      if (position.requestHook(request.apiKey, request.apiVersion) !== undefined) return true;
+      if (position.responseHook(request.apiKey, request.apiVersion) !== undefined) return true;
+    }
+    return false;
+  }
+
+  async #pumpRequests(): Promise<void> {
+    this.#requestsBusy = true;
+    while (this.#requests.length > 0 && !this.#closed) {
+      const { request, reply } = this.#requests.shift()!;
+      const flow: Flow = {
+        apiKey: request.apiKey,
+        apiVersion: request.apiVersion,
+        correlationId: request.correlationId,
+        expectsResponse: request.expectsResponse,
+        original: request,
+        header: undefined,
+        body: undefined,
+        reply,
+        from: 0,
+        ordered: true,
+        close: undefined,
+      };
+      await this.#runRequest(flow);
+    }
+    this.#requestsBusy = false;
+  }
+
+  /** Passes `flow` through the request hooks of its positions, then on to the route. */
+  async #runRequest(flow: Flow): Promise<void> {
+    const positions = this.#positions!;
+    let modified = false;
+    for (let index = flow.from; index < positions.length; index++) {
+      const position = positions[index]!;
+      const hook = position.requestHook(flow.apiKey, flow.apiVersion);
+      if (hook === undefined) continue;
+      if (!this.#decodeRequest(flow, position)) return;
+      const outcome = await this.#call(position, hook.name, flow.reply, () =>
+        hook.call(flow.header!, flow.body!, position.context),
+      );
+      if (outcome === undefined) return;
+      if (outcome.close) flow.close ??= position.name;
+      const decision = outcome.decision;
+      switch (decision.kind) {
+        case 'forward':
+          continue;
+        case 'forwardModified':
+          flow.body = decision.message;
+          modified = true;
+          continue;
+        case 'drop':
+          this.#dropped(flow, position, 'request');
+          return;
+        case 'respond':
+        case 'error': {
+          const response = this.#shortCircuit(flow, position, decision);
+          if (response === undefined) return;
+          this.#deliver(this.#expectResponse(flow, index), undefined, response);
+          return;
+        }
+      }
+    }
+    let request = flow.original!;
+    if (modified) {
+      let frame: Buffer;
+      try {
+        frame = encodeRequest(
+          flow.apiKey,
+          flow.apiVersion,
+          flow.correlationId,
+          flow.header!.clientId,
+          flow.body as never,
+        );
+      } catch (error) {
+        this.#fail(flow, positions[positions.length - 1]!, `cannot encode the modified request: ${messageOf(error)}`);
+        return;
+      }
+      request = { ...request, frame, bodyOffset: readRequestHeader(frame).bodyOffset };
+    }
+    const upper = positions.length;
+    const needsResponse = this.#responseConcerns(flow, upper);
+    if (!flow.expectsResponse) {
+      this.#options.next.dispatch(this.#session, request, flow.reply);
+      if (flow.close !== undefined) this.#closeAsked(flow);
+      return;
+    }
+    const reply: Reply =
+      needsResponse || flow.close !== undefined || !flow.ordered ? this.#responseReply(flow, upper) : flow.reply;
+    this.#options.next.dispatch(this.#session, request, reply);
+  }
+
+  /** Decodes the request body (and header) the first time a filter needs it. */
+  #decodeRequest(flow: Flow, position: Position): boolean {
+    if (flow.body !== undefined) return true;
+    const frame = flow.original!.frame;
+    try {
+      const header = readRequestHeader(frame);
+      chainProbes.onDecode?.('request', flow.apiKey);
+      flow.body = decodeRequestBody(flow.apiKey, flow.apiVersion, frame, header.bodyOffset) as ApiMessage;
+      flow.header = {
+        requestApiKey: flow.apiKey as ApiKey,
+        requestApiVersion: flow.apiVersion,
+        correlationId: flow.correlationId,
+        clientId: header.clientId,
+      };
+      return true;
+    } catch (error) {
+      this.#fail(flow, position, `cannot decode the request for filter '${position.name}': ${messageOf(error)}`);
+      return false;
+    }
+  }
+
+  #responseConcerns(flow: Flow, upper: number): boolean {
+    const positions = this.#positions!;
+    for (let index = flow.from; index < upper; index++) {
+      if (positions[index]!.responseHook(flow.apiKey, flow.apiVersion) !== undefined) return true;
+    }
+    return false;
+  }
+
+  /** The Reply the route answers `flow` through, so that filters below `upper` see the response. */
+  #responseReply(flow: Flow, upper: number): Reply {
+    const pending = this.#expectResponse(flow, upper);
+    return {
+      expectsResponse: true,
+      respond: (frame) => this.#deliver(pending, frame, undefined),
+      fail: (cause, message) => {
+        pending.state = 'failed';
+        flow.reply.fail(cause, message);
+        this.#pumpResponses();
+      },
+    };
+  }
+
+  /** Takes the place of `flow`'s response in the response order (client flows only). */
+  #expectResponse(flow: Flow, upper: number): PendingResponse {
+    const pending: PendingResponse = { flow, upper, frame: undefined, body: undefined, state: 'waiting' };
+    if (flow.ordered) this.#responses.push(pending);
+    return pending;
+  }
+
+  /**
+   * The response of `pending` exists (from upstream as `frame`, or built by a filter as `body`):
+   * it passes the response hooks of positions `upper - 1` down to the flow's first, in its turn,
+   * then goes to the flow's reply.
+   */
+  #deliver(pending: PendingResponse, frame: Buffer | undefined, body: ApiMessage | undefined): void {
+    if (this.#closed) return;
+    pending.frame = frame;
+    pending.body = body;
+    pending.state = 'ready';
+    if (pending.flow.ordered) this.#pumpResponses();
+    else void this.#runResponse(pending);
+  }
+
+  #pumpResponses(): void {
+    if (!this.#responsesBusy) void this.#runResponses();
+  }
+
+  async #runResponses(): Promise<void> {
+    this.#responsesBusy = true;
+    while (this.#responses.length > 0 && !this.#closed && this.#responses[0]!.state !== 'waiting') {
+      const pending = this.#responses.shift()!;
+      if (pending.state === 'ready') await this.#runResponse(pending);
+    }
+    this.#responsesBusy = false;
+  }
+
+  async #runResponse(pending: PendingResponse): Promise<void> {
+    const { flow } = pending;
+    const positions = this.#positions!;
+    let modified = pending.frame === undefined;
+    const header: ResponseHeader = { correlationId: flow.correlationId };
+    for (let index = pending.upper - 1; index >= flow.from; index--) {
+      const position = positions[index]!;
+      const hook = position.responseHook(flow.apiKey, flow.apiVersion);
+      if (hook === undefined) continue;
+      if (pending.body === undefined) {
+        try {
+          const frame = pending.frame!;
+          const read = readResponseHeader(frame, responseHeaderVersion(flow.apiKey, flow.apiVersion));
+          chainProbes.onDecode?.('response', flow.apiKey);
+          pending.body = decodeResponseBody(flow.apiKey, flow.apiVersion, frame, read.bodyOffset) as ApiMessage;
+        } catch (error) {
+          this.#fail(flow, position, `cannot decode the response for filter '${position.name}': ${messageOf(error)}`);
+          return;
+        }
+      }
+      const outcome = await this.#call(position, hook.name, flow.reply, () =>
+        hook.call(header, pending.body!, position.context),
+      );
+      if (outcome === undefined) return;
+      if (outcome.close) flow.close ??= position.name;
+      const decision = outcome.decision;
+      if (decision.kind === 'forward') continue;
+      if (decision.kind === 'forwardModified') {
+        pending.body = decision.message;
+        modified = true;
+        continue;
+      }
+      if (decision.kind === 'drop') {
+        this.#dropped(flow, position, 'response');
+        return;
+      }
+      this.#fail(
+        flow,
+        position,
+        `filter '${position.name}' answered a response with ${decision.kind}, which only requests accept`,
+      );
+      return;
+    }
+    if (!flow.ordered) {
+      this.#settleOutOfBand(flow, pending);
+      return;
+    }
+    let frame = pending.frame;
+    if (modified || frame === undefined) {
+      try {
+        frame = encodeResponse(flow.apiKey, flow.apiVersion, flow.correlationId, pending.body as never);
+      } catch (error) {
+        this.#fail(flow, positions[flow.from]!, `cannot encode the filtered response: ${messageOf(error)}`);
+        return;
+      }
+    }
+    if (flow.close !== undefined) {
+      this.#logger.info('a filter closed the connection', { sessionId: this.#session.id, filter: flow.close });
+      flow.reply.respond(frame, 'filter_failed');
+    } else {
+      flow.reply.respond(frame);
+    }
+  }
+
+  /** The response body a short-circuiting filter asked for, or undefined after a failure. */
+  #shortCircuit(flow: Flow, position: Position, decision: Decision): ApiMessage | undefined {
+    if (!flow.expectsResponse) {
+      // The client waits for nothing (PRODUCE acks=0): there is no one to answer.
+      if (flow.close !== undefined) this.#closeAsked(flow);
+      return undefined;
+    }
+    if (decision.kind === 'respond') return decision.response;
+    if (decision.kind !== 'error') return undefined;
+    const { error } = decision;
+    const code = error instanceof KafkaError ? error.errorCode : error;
+    if (code === ErrorCode.NONE) {
+      this.#fail(flow, position, `filter '${position.name}' answered with error code NONE`);
+      return undefined;
+    }
+    try {
+      return errorResponseFor(
+        flow.apiKey,
+        flow.apiVersion,
+        flow.body!,
+        code,
+        error instanceof KafkaError ? error.message : null,
+      );
+    } catch (failure) {
+      this.#fail(flow, position, `cannot build the error response: ${messageOf(failure)}`);
+      return undefined;
+    }
+  }
+
+  #dropped(flow: Flow, position: Position, direction: 'request' | 'response'): void {
+    if (!flow.ordered) {
+      this.#settleOutOfBand(flow, undefined);
+      return;
+    }
+    if (flow.close !== undefined) {
+      this.#closeAsked(flow);
+    } else if (flow.expectsResponse) {
+      flow.reply.fail(
+        'filter_failed',
+        `filter '${position.name}' dropped a ${direction} the client waits for; closing the connection, since later responses would wait behind it`,
+      );
+    }
+  }
+
+  #closeAsked(flow: Flow): void {
+    flow.reply.fail('filter_failed', `filter '${flow.close}' closed the connection`);
+  }
+
+  /**
+   * Calls a hook and reads its result. Returns undefined after a failure (thrown, rejected, not a
+   * result, or not settled in time), which has then been reported and the connection failed.
+   */
+  async #call(
+    position: Position,
+    hookName: string,
+    reply: Reply,
+    invoke: () => unknown,
+  ): Promise<{ decision: Decision; close: boolean } | undefined> {
+    const fail = (message: string): undefined => {
+      this.#options.onError(position.name, 'filter_failed');
+      this.#failReply(reply, `filter '${position.name}' ${message}; closing the connection`, position);
+      return undefined;
+    };
+    let value: unknown;
+    try {
+      value = invoke();
+      if (value instanceof Promise) value = await this.#withinLimit(value, position, hookName);
+    } catch (error) {
+      if (this.#closed) return undefined;
+      return error instanceof HookTimeout ? fail(error.message) : fail(`failed in ${hookName}(): ${messageOf(error)}`);
+    }
+    if (this.#closed) return undefined;
+    const outcome = decisionOf(value);
+    return outcome ?? fail(`returned from ${hookName}() something that is not a FilterResults value`);
+  }
+
+  #withinLimit(promise: Promise<unknown>, position: Position, hookName: string): Promise<unknown> {
+    const ms = this.#options.timeoutMs;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        reject(new HookTimeout(`did not complete ${hookName}() within ${ms} ms (${position.name})`));
+      }, ms);
+      this.#timers.add(timer);
+      promise.then(
+        (value) => {
+          clearTimeout(timer);
+          this.#timers.delete(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          this.#timers.delete(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #fail(flow: Flow, position: Position, message: string): void {
+    this.#options.onError(position.name, 'filter_failed');
+    this.#failReply(flow.reply, `${message}; closing the connection`, position);
+  }
+
+  #failReply(reply: Reply, message: string, position: Position): void {
+    this.#logger.warn(message, { sessionId: this.#session.id, filter: position.name });
+    reply.fail('filter_failed', message);
+  }
+
+  #failed(filter: string, message: string): void {
+    this.#options.onError(filter, 'filter_failed');
+    this.#session.failAfter(undefined, 'filter_failed', `${message}; closing the connection`);
+  }
+
+  #closeFilters(positions: readonly { name: string; filter: Filter }[]): void {
+    for (const { name, filter } of positions) {
+      if (filter.close === undefined) continue;
+      const report = (error: unknown): void => {
+        this.#options.onError(name, 'close_failed');
+        this.#logger.warn('filter close() failed', {
+          sessionId: this.#session.id,
+          filter: name,
+          error: messageOf(error),
+        });
+      };
+      try {
+        const result = filter.close();
+        if (result instanceof Promise) result.catch(report);
+      } catch (error) {
+        report(error);
+      }
+    }
+  }
+
+  // ---- Out-of-band requests ----
+
+  #settleOutOfBand(flow: Flow, pending: PendingResponse | undefined): void {
+    const reply = flow.reply as OutOfBandReply;
+    if (pending === undefined) {
+      reply.settle(undefined);
+      return;
+    }
+    if (pending.body !== undefined) {
+      reply.settle(pending.body);
+      return;
+    }
+    try {
+      const frame = pending.frame!;
+      const read = readResponseHeader(frame, responseHeaderVersion(flow.apiKey, flow.apiVersion));
+      reply.settle(decodeResponseBody(flow.apiKey, flow.apiVersion, frame, read.bodyOffset) as ApiMessage);
+    } catch (error) {
+      reply.fail('filter_failed', `cannot decode the response to a filter's own request: ${messageOf(error)}`);
+    }
+  }
+
+  #sendRequest(index: number, header: RequestHeader, body: ApiMessage): Promise<ApiMessage | undefined> {
+    if (this.#closed) return Promise.reject(new SessionClosedError(this.#session.id));
+    return new Promise((resolve, reject) => {
+      const apiKey = header.requestApiKey;
+      const version = header.requestApiVersion;
+      let frame: Buffer;
+      try {
+        frame = encodeRequest(apiKey, version, header.correlationId, header.clientId, body as never);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const expectsResponse = apiKey !== 0 || (body as { acks?: number }).acks !== 0;
+      const reply = new OutOfBandReply(expectsResponse, resolve, reject, this.#outOfBand);
+      const flow: Flow = {
+        apiKey,
+        apiVersion: version,
+        correlationId: header.correlationId,
+        expectsResponse,
+        original: {
+          frame,
+          apiKey,
+          apiVersion: version,
+          correlationId: header.correlationId,
+          bodyOffset: readRequestHeader(frame).bodyOffset,
+          expectsResponse,
+        },
+        header,
+        body,
+        reply,
+        from: index + 1,
+        ordered: false,
+        close: undefined,
+      };
+      void this.#runRequest(flow).then(() => {
+        if (!expectsResponse) reply.settle(undefined);
+      });
+    });
+  }
+
+  async #topicNames(index: number, ids: Iterable<Uuid>): Promise<ReadonlyMap<Uuid, string>> {
+    const topics = [...new Set(ids)].map((topicId) => ({ topicId, name: null }));
+    const names = new Map<Uuid, string>();
+    if (topics.length === 0) return names;
+    const request: MetadataRequest = {
+      topics,
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    };
+    const header: RequestHeader = {
+      requestApiKey: METADATA as ApiKey,
+      requestApiVersion: TOPIC_NAMES_METADATA_VERSION,
+      correlationId: 0,
+      clientId: 'switchyard-filter',
+    };
+    const response = (await this.#sendRequest(index, header, request)) as MetadataResponse;
+    for (const topic of response.topics) {
+      if (topic.errorCode === ErrorCode.NONE && topic.name !== null) names.set(topic.topicId, topic.name);
+    }
+    return names;
+  }
+
+  #context(member: ChainMember, index: number, tls: ClientTlsDetails | undefined): FilterContext {
+    const session = this.#session;
+    return {
+      sessionId: session.id,
+      virtualClusterName: this.#options.virtualCluster,
+      filterName: member.name,
+      logger: withFields(session.logger, { filter: member.name }),
+      metrics: member.metrics,
+      clientTls: tls,
+      authenticatedSubject: () => this.#subject,
+      saslAuthenticated: (mechanism, subject) => {
+        this.#subject = subject;
+        session.markAuthenticated();
+        this.#logger.debug('client authenticated by SASL', { sessionId: session.id, filter: member.name, mechanism });
+      },
+      sendRequest: <T extends ApiMessage>(header: RequestHeader, request: ApiMessage) =>
+        this.#sendRequest(index, header, request) as Promise<T | undefined>,
+      topicNames: (ids) => this.#topicNames(index, ids),
+    };
+  }
+}
+
+/** The Reply of a filter's own request: its answer settles the filter's promise, never the client's slot. */
+class OutOfBandReply implements Reply {
+  readonly expectsResponse: boolean;
+  readonly #resolve: (body: ApiMessage | undefined) => void;
+  readonly #reject: (error: Error) => void;
+  readonly #pending: Set<(error: Error) => void>;
+
+  constructor(
+    expectsResponse: boolean,
+    resolve: (body: ApiMessage | undefined) => void,
+    reject: (error: Error) => void,
+    pending: Set<(error: Error) => void>,
+  ) {
+    this.expectsResponse = expectsResponse;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#pending = pending;
+    pending.add(reject);
+  }
+
+  settle(body: ApiMessage | undefined): void {
+    this.#pending.delete(this.#reject);
+    this.#resolve(body);
+  }
+
+  respond(): void {
+    // Responses of out-of-band requests come back through the chain's response reply, never here.
+  }
+
+  fail(_cause: string, message: string): void {
+    this.#pending.delete(this.#reject);
+    this.#reject(new Error(message));
+  }
+}
+
+class HookTimeout extends Error {}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The subject of a client that presented a certificate: its distinguished name, as Kafka's default mTLS principal. */
+function subjectFromCertificate(tls: ClientTlsDetails | undefined): Subject {
+  const subject = tls?.peerCertificate?.subject;
+  if (subject === undefined || Object.keys(subject).length === 0) return ANONYMOUS;
+  const name = Object.entries(subject)
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)
+    .join(',');
+  return Object.freeze({ principals: Object.freeze([{ type: 'User', name }]), isAnonymous: false });
+}

@@ -1,0 +1,128 @@
+// The API-specific error response for a request, built from the message schemas alone so that no
+// API is forgotten and a new Kafka release needs no code here: every `errorCode` of the response
+// is set, at the top level and in each entry that mirrors an entry the request named (topics,
+// partitions, groups, resources), matched through their key fields.
+
+import { codecsFor } from '../protocol/generated/codecs.ts';
+import type { FieldSchema, StructSchema } from '../protocol/schema.ts';
+import { versionIn } from '../protocol/schema.ts';
+
+/** Field names that identify an entry, by the role they play; requests and responses name some differently. */
+const KEY_ROLES: ReadonlyMap<string, string> = new Map([
+  ['name', 'topic'],
+  ['topic', 'topic'],
+  ['topicName', 'topic'],
+  ['topicId', 'topicId'],
+  ['partitionIndex', 'partition'],
+  ['partition', 'partition'],
+  ['index', 'partition'],
+  ['partitionId', 'partition'],
+  ['groupId', 'group'],
+  ['transactionalId', 'transactionalId'],
+  ['resourceType', 'resourceType'],
+  ['resourceName', 'resourceName'],
+]);
+
+type Message = Record<string, unknown>;
+
+/**
+ * The error response of `apiKey` at `version` for `request` (decoded at the same version): the
+ * response's defaults with `errorCode` set everywhere and `errorMessage` where present.
+ */
+export function errorResponseFor(
+  apiKey: number,
+  version: number,
+  request: object,
+  errorCode: number,
+  errorMessage: string | null,
+): object {
+  const codecs = codecsFor(apiKey);
+  if (codecs === undefined) throw new TypeError(`unknown api key ${apiKey}`);
+  const response = codecs.response.defaults() as Message;
+  fill(codecs.response.schema, response, codecs.request.schema, request as Message, version, errorCode, errorMessage);
+  return response;
+}
+
+function fill(
+  schema: StructSchema,
+  target: Message,
+  requestSchema: StructSchema | undefined,
+  request: Message | undefined,
+  version: number,
+  errorCode: number,
+  errorMessage: string | null,
+): void {
+  for (const field of schema.fields) {
+    if (!versionIn(field.versions, version)) continue;
+    if (field.name === 'errorCode' && field.primitive === 'int16' && !field.isArray) {
+      target.errorCode = errorCode;
+    } else if (field.name === 'errorMessage' && field.primitive === 'string' && !field.isArray) {
+      target.errorMessage = errorMessage ?? (versionIn(field.nullableVersions, version) ? null : '');
+    } else if (field.struct && field.isArray && requestSchema && request) {
+      const source = mirroredArray(field, requestSchema, request, version);
+      if (source === undefined) continue;
+      target[field.name] = source.entries.map((entry) => {
+        const element = defaultsOf(field.struct!);
+        copyKeys(field.struct!, element, source.schema, entry, version);
+        fill(field.struct!, element, source.schema, entry, version, errorCode, errorMessage);
+        return element;
+      });
+    }
+  }
+}
+
+/** The request array whose entries the response array answers: the one sharing the most key roles. */
+function mirroredArray(
+  field: FieldSchema,
+  requestSchema: StructSchema,
+  request: Message,
+  version: number,
+): { schema: StructSchema; entries: Message[] } | undefined {
+  const roles = keyRoles(field.struct!, version);
+  if (roles.size === 0) return undefined;
+  let best: FieldSchema | undefined;
+  let bestScore = 0;
+  for (const candidate of requestSchema.fields) {
+    if (!candidate.struct || !candidate.isArray || !versionIn(candidate.versions, version)) continue;
+    let score = 0;
+    for (const role of keyRoles(candidate.struct, version)) if (roles.has(role)) score++;
+    if (score > bestScore) {
+      best = candidate;
+      bestScore = score;
+    }
+  }
+  const entries = best === undefined ? undefined : request[best.name];
+  return Array.isArray(entries) ? { schema: best!.struct!, entries: entries as Message[] } : undefined;
+}
+
+function keyRoles(struct: StructSchema, version: number): Set<string> {
+  const roles = new Set<string>();
+  for (const field of struct.fields) {
+    const role = KEY_ROLES.get(field.name);
+    if (role !== undefined && !field.isArray && versionIn(field.versions, version)) roles.add(role);
+  }
+  return roles;
+}
+
+function copyKeys(struct: StructSchema, target: Message, sourceSchema: StructSchema, source: Message, version: number) {
+  for (const field of struct.fields) {
+    const role = KEY_ROLES.get(field.name);
+    if (role === undefined || field.isArray || !versionIn(field.versions, version)) continue;
+    const from = sourceSchema.fields.find(
+      (f) => KEY_ROLES.get(f.name) === role && !f.isArray && f.primitive === field.primitive,
+    );
+    if (from !== undefined && source[from.name] !== undefined) target[field.name] = source[from.name];
+  }
+}
+
+/** A struct with every field at its spec default (nested structs included). */
+function defaultsOf(struct: StructSchema): Message {
+  const out: Message = {};
+  for (const field of struct.fields) {
+    if (field.taggedVersions !== null) continue;
+    if (field.struct && !field.isArray) out[field.name] = defaultsOf(field.struct);
+    else if (field.isArray) out[field.name] = Array.isArray(field.default) ? [...field.default] : (field.default ?? []);
+    else out[field.name] = field.default;
+  }
+  return out;
+}
