@@ -131,9 +131,8 @@ export function scramFormatArgs(input: NodeConfigInput): string[] {
 }
 
 export function propertiesText(config: Record<string, string>): string {
-  // Java properties treat backslash as an escape; none of our values contain one except paths on
-  // Windows, which the test bed does not support.
+  // The Java properties loader reads a backslash as an escape: double it (regex-valued settings).
   return `${Object.entries(config)
-    .map(([key, value]) => `${key}=${value}`)
+    .map(([key, value]) => `${key}=${value.replaceAll('\\', '\\\\')}`)
     .join('\n')}\n`;
 }
