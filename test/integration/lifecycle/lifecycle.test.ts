@@ -365,3 +365,25 @@ virtualClusters:
     supervisor.child.kill('SIGKILL');
   }
 });
+
+test('L29: after a real proxy with a served connection stops, it leaves no handle behind', {
+  timeout: 20_000,
+}, async () => {
+  const handles = () =>
+    process
+      .getActiveResourcesInfo()
+      .filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap' && r !== 'ProcessWrap')
+      .sort();
+  await new Promise((resolve) => setImmediate(resolve));
+  const before = handles();
+  const { proxy, lifetime } = await startProxy([{ name: 'demo', drainTimeout: '5s' }]);
+  const client = await RawClient.connect(proxy.bootstrapAddress('demo', 'ports'));
+  client.metadata(1);
+  await client.response(1);
+  client.socket.destroy();
+  await client.closed;
+  await proxy.shutdown();
+  await lifetime;
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(handles(), before);
+});
