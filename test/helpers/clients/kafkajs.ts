@@ -22,8 +22,10 @@ export function kafkajsClient(connection: KafkaConnection, clientId = 'switchyar
     brokers: connection.bootstrapServers.split(','),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 5000,
-    // Fail fast: tests about refused connections should not wait through long retry ladders.
-    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+    // Enough retries to ride out a leader election or a topic being auto-created on a busy
+    // machine, few enough that a refused connection fails within seconds. Authentication
+    // failures are not retried at all.
+    retry: { retries: 6, initialRetryTime: 200, maxRetryTime: 2000 },
     ...(tls
       ? {
           ssl: {
@@ -144,7 +146,9 @@ export function kafkajsCreateTopics(connection: KafkaConnection, topics: readonl
   return attempt('create topics', async () => {
     // Waiting for the new partitions' leaders takes longer than the fail-fast retries allow on a
     // loaded 2-core machine (UNKNOWN_TOPIC_OR_PARTITION until the controller has elected them).
-    const admin = kafkajsClient(connection).admin({ retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 2000 } });
+    const admin = kafkajsClient(connection).admin({
+      retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
     await admin.connect();
     try {
       await admin.createTopics({

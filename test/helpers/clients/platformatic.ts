@@ -24,9 +24,10 @@ export function platformaticOptions(
     clientId,
     bootstrapBrokers: connection.bootstrapServers.split(','),
     connectTimeout: 5000,
-    // Fail fast: tests about refused connections should not wait through long retry ladders.
-    retries: 3,
-    retryDelay: 200,
+    // Enough retries to ride out a leader election or a topic being auto-created on a busy
+    // machine, few enough that a refused connection fails within seconds.
+    retries: 6,
+    retryDelay: 250,
     ...(tls
       ? {
           tls: {
