@@ -7,10 +7,10 @@ import { parseConfiguration } from '../../../src/config/index.ts';
 import { ProxyNotStartedError, ProxyShutdownError } from '../../../src/proxy/lifecycle/errors.ts';
 import { KafkaProxy, proxyInternals } from '../../../src/proxy/lifecycle/kafka-proxy.ts';
 import { hooks } from './fixtures/hooked-filter.ts';
-import { gate, isSettled, RecordingLogger, settle } from './fixtures.ts';
+import { gate, http, isSettled, RecordingLogger, settle } from './fixtures.ts';
 
-async function proxyWithHookedFilter(): Promise<KafkaProxy> {
-  const yaml = `
+async function proxyWithHookedFilter(extra = ''): Promise<KafkaProxy> {
+  const yaml = `${extra}
 filterDefinitions:
   - name: hooked
     type: ./fixtures/hooked-filter.ts#HookedFilter
@@ -19,6 +19,14 @@ clusterDefinitions:
     bootstrapServers: 127.0.0.1:9
 virtualClusters:
   - name: demo
+    filters: [hooked]
+    target:
+      cluster: upstream
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:0
+  - name: other
     filters: [hooked]
     target:
       cluster: upstream
@@ -48,7 +56,7 @@ test('L33: an asynchronous factory initialize() is awaited before the proxy reac
   initialized.resolve();
   await proxy.whenStarted();
   await proxy.shutdown();
-  assert.deepEqual(hooks.calls, ['initialize', 'close']);
+  assert.deepEqual(hooks.calls, ['initialize', 'initialize', 'close', 'close']);
 });
 
 test('L17: shutdown() from inside a factory initialize() is a shutdown during STARTING (real core)', async () => {
@@ -58,7 +66,11 @@ test('L17: shutdown() from inside a factory initialize() is a shutdown during ST
   };
   await proxy.startup();
   await assert.rejects(proxy.whenStarted(), ProxyNotStartedError);
-  assert.deepEqual(hooks.calls, ['initialize', 'close'], 'the initialized factory was closed');
+  assert.deepEqual(
+    hooks.calls,
+    ['initialize', 'initialize', 'close', 'close'],
+    'the initialized factories were closed',
+  );
 });
 
 test('L77: startup() from inside a factory initialize() returns the same promise and initializes once (real core)', async () => {
@@ -71,7 +83,7 @@ test('L77: startup() from inside a factory initialize() returns the same promise
   await proxy.whenStarted();
   assert.equal(inner, lifetime);
   await proxy.shutdown();
-  assert.deepEqual(hooks.calls, ['initialize', 'close']);
+  assert.deepEqual(hooks.calls, ['initialize', 'initialize', 'close', 'close']);
 });
 
 test('L46: a factory close() that does not settle within 10 s is abandoned as a shutdown error (real core)', async (t) => {
@@ -94,4 +106,31 @@ test('L46: a factory close() that does not settle within 10 s is abandoned as a 
     return true;
   });
   assert.equal(proxyInternals(proxy).state(), 'stopped');
+});
+
+test('L36/L50: under serveOthers a VC whose factory fails is failed with its reason; the others serve; /readyz is 503', async () => {
+  const proxy = await proxyWithHookedFilter(`
+management:
+  bindAddress: 127.0.0.1
+  port: 0
+network:
+  onVirtualClusterFailure: serveOthers
+`);
+  hooks.initialize = async (virtualCluster) => {
+    if (virtualCluster === 'demo') throw new Error('key service unreachable');
+  };
+  proxy.startup();
+  await proxy.whenStarted();
+  const port = proxyInternals(proxy).managementAddress()?.port ?? 0;
+  const status = JSON.parse((await http(port, '/status')).body);
+  assert.deepEqual(
+    status.virtualClusters.map((vc: { name: string; state: string }) => [vc.name, vc.state]),
+    [
+      ['demo', 'failed'],
+      ['other', 'serving'],
+    ],
+  );
+  assert.match(status.virtualClusters[0].failureReason, /key service unreachable/);
+  assert.equal((await http(port, '/readyz')).status, 503);
+  await proxy.shutdown();
 });
