@@ -4,9 +4,11 @@
 //  - SIGINT, SIGTERM, SIGHUP: the same, then the signal's default action (unless the program
 //    installed its own handler, which then decides when to exit);
 //  - SIGKILL or a crash of Node itself: no hook runs, so a tiny watchdog process holds a pipe to
-//    us; the kernel closes it when we die, and the watchdog SIGKILLs the pids we registered.
+//    us; the kernel closes it when we die, and the watchdog SIGKILLs the pids we registered and
+//    deletes the folders registered with deleteOnExit.
 // Children are SIGKILLed rather than stopped gracefully because every cluster here is disposable.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { testbedDir } from './paths.ts';
@@ -30,12 +32,22 @@ export function trackChild(child: ChildProcess): void {
 
 /**
  * Runs `task` (synchronous: it may run in the 'exit' hook) after the children are killed, unless
- * the returned function is called first. Clusters use it to delete their folders.
+ * the returned function is called first. Clusters use it to release their ports.
  */
 export function atExit(task: () => void): () => void {
   installHooks();
   exitTasks.add(task);
   return () => exitTasks.delete(task);
+}
+
+/** Deletes `path` when this process ends, even by SIGKILL, unless the returned function is called first. */
+export function deleteOnExit(path: string): () => void {
+  const cancel = atExit(() => rmSync(path, { recursive: true, force: true }));
+  tellWatchdog(`d${path}`);
+  return () => {
+    cancel();
+    tellWatchdog(`u${path}`);
+  };
 }
 
 function killAll(): void {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireJava } from '../tools/kafka-dist.ts';
-import { atExit } from './child-reaper.ts';
+import { atExit, deleteOnExit } from './child-reaper.ts';
 import { KafkaNode } from './kafka-node.ts';
 import {
   isSasl,
@@ -148,7 +148,7 @@ class RunningCluster implements KafkaCluster {
   tls?: ClusterTlsFiles;
   readonly #parts: ClusterParts;
   readonly #nodes: ReadonlyMap<number, KafkaNode>;
-  readonly #cancelExitCleanup: () => void;
+  readonly #cancelExitCleanup: readonly (() => void)[];
   #stopping: Promise<void> | undefined;
 
   constructor(parts: ClusterParts) {
@@ -165,8 +165,10 @@ class RunningCluster implements KafkaCluster {
     this.controllerIds = parts.nodes.filter((node) => node.roles.includes('controller')).map((node) => node.id);
     this.bootstrapServers = this.brokers.map((b) => `${b.host}:${b.port}`).join(',');
     if (isSasl(parts.listeners)) this.credentials = defaultCredentials;
-    // A process that ends without stop() still releases the ports and deletes the folder.
-    this.#cancelExitCleanup = atExit(() => this.#releaseFiles());
+    // A process that ends without stop() still releases the ports and deletes the folder (the
+    // folder even when it dies of SIGKILL; stale port reservations are reclaimed anyway).
+    const deletesDir = parts.ownsDir && !process.env.SWITCHYARD_TESTBED_KEEP;
+    this.#cancelExitCleanup = [atExit(() => this.#releasePorts()), ...(deletesDir ? [deleteOnExit(parts.dir)] : [])];
   }
 
   async boot(options: KafkaClusterOptions): Promise<void> {
@@ -320,17 +322,17 @@ class RunningCluster implements KafkaCluster {
     this.#stopping ??= (async () => {
       // Everything is thrown away, so there is nothing a graceful shutdown would save.
       await Promise.all(this.#parts.nodes.map((node) => node.kill()));
-      this.#cancelExitCleanup();
-      this.#releaseFiles();
+      for (const cancel of this.#cancelExitCleanup) cancel();
+      this.#releasePorts();
+      if (this.#parts.ownsDir && !process.env.SWITCHYARD_TESTBED_KEEP) {
+        rmSync(this.dir, { recursive: true, force: true });
+      }
     })();
     return this.#stopping;
   }
 
-  #releaseFiles(): void {
+  #releasePorts(): void {
     for (const reservation of this.#parts.reservations) reservation.release();
-    if (this.#parts.ownsDir && !process.env.SWITCHYARD_TESTBED_KEEP) {
-      rmSync(this.dir, { recursive: true, force: true });
-    }
   }
 
   [Symbol.asyncDispose](): Promise<void> {
