@@ -115,7 +115,7 @@ class RawClient {
 }
 
 async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setImmediate(resolve));
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 const sample = (text: string, series: string) =>
