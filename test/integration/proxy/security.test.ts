@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
-import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';
+import { kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
+import { platformaticConsume } from '../../helpers/clients/platformatic.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 
@@ -56,14 +57,12 @@ virtualClusters:
 test('SASL/SCRAM pass-through: a client with the right credentials produces and consumes through the proxy', async () => {
   const admin = scram.connection({ as: 'admin' });
   await kafkajsCreateTopics(admin, [{ name: 'scram-topic', partitions: 1, replicationFactor: 1 }]);
+  // kafkajs and @platformatic/kafka speak SCRAM to Kafka 4; Debian's kcat (librdkafka 2.0) cannot.
   const viaProxy = { ...scram.connection(), bootstrapServers: running.bootstrap('scram', 'ports') };
   const records = Array.from({ length: 20 }, (_, i) => ({ value: `secret-${i}` }));
-  await kcatProduce(viaProxy, 'scram-topic', records);
-  const consumed = await kcatConsume(viaProxy, { topic: 'scram-topic', count: 20 });
-  assert.deepEqual(
-    consumed.map((r) => r.value),
-    records.map((r) => r.value),
-  );
+  await kafkajsProduce(viaProxy, 'scram-topic', records);
+  const consumed = await platformaticConsume(viaProxy, { topic: 'scram-topic', groupId: 'scram-group', count: 20 });
+  assert.deepEqual(consumed.map((r) => r.value).sort(), records.map((r) => r.value).sort());
 });
 
 test('SASL/SCRAM pass-through: wrong credentials are refused by the broker, through the proxy', async () => {
@@ -73,7 +72,7 @@ test('SASL/SCRAM pass-through: wrong credentials are refused by the broker, thro
     bootstrapServers: running.bootstrap('scram', 'ports'),
     sasl: { ...connection.sasl!, password: 'not-the-password' },
   };
-  await assert.rejects(kcatMetadata(wrong, { timeoutMs: 5000 }), /auth/i);
+  await assert.rejects(kafkajsProduce(wrong, 'scram-topic', [{ value: 'nope' }]), /authentication|credentials/i);
 });
 
 test('TLS on both sides: a client trusting the gateway CA reaches a TLS-only cluster through the proxy', async () => {
