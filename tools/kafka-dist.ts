@@ -2,6 +2,7 @@
 // the broker, its tools and the Java client, copied from Maven Central by testbed/kafka/pom.xml into
 // the ignored `.cache/` folder of this repository. Later calls reuse the cache and touch no network.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +47,10 @@ export function kafkaDistribution(): KafkaDistribution {
   const mavenRepo = join(cacheDir, 'm2');
   const clientsJar = join(libsDir, `kafka-clients-${version}.jar`);
   const marker = join(libsDir, '.complete');
-  if (!existsSync(marker)) {
+  // The marker records the pom it was downloaded for, so editing the pom (a pinned transitive
+  // jar, say) refreshes the cache instead of silently keeping the old jars.
+  const pomHash = createHash('sha256').update(readFileSync(pomFile)).digest('hex');
+  if (!existsSync(marker) || readFileSync(marker, 'utf8').trim() !== pomHash) {
     requireJava();
     // Download into a fresh folder and rename, so an interrupted download is never mistaken for a
     // complete one.
@@ -68,7 +72,7 @@ export function kafkaDistribution(): KafkaDistribution {
       ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
-    writeFileSync(join(staging, '.complete'), `${version}\n`);
+    writeFileSync(join(staging, '.complete'), `${pomHash}\n`);
     rmSync(libsDir, { recursive: true, force: true });
     mkdirSync(dirname(libsDir), { recursive: true });
     renameSync(staging, libsDir);
