@@ -1,6 +1,10 @@
 // Switchyard's public API: plugin interfaces, configuration loading and KafkaProxy for embedding.
 // Everything not exported here is internal.
 
+// The first-party filters register their names (ProtocolLogger, TopicPolicy, RecordTransform)
+// before any configuration can name them.
+import './filters/index.ts';
+
 // Configuration loading (lifecycle.md §3.1).
 export {
   ConfigurationError,
@@ -11,6 +15,7 @@ export {
 } from './config/index.ts';
 // The base of every Switchyard error, and the logger plugins and embedders see (routing.md §3.0).
 export { SwitchyardError } from './errors.ts';
+
 // The Filter API (docs/filters.md), with the protocol values filters use.
 export * from './filter/index.ts';
 export type { LogFields, Logger, LogLevel } from './observability/logger.ts';

@@ -155,6 +155,8 @@ export interface FilterFactoryContext {
   readonly filterName: string;
   readonly logger: Logger;
   readonly metrics: FilterMetrics;
+  /** The directory of the configuration file: resolve files named in `config` against it. */
+  readonly configurationDirectory: string;
   /** An instance of another plugin, e.g. a KMS. Throws UnknownPluginError for an unknown name. */
   pluginInstance<P>(kind: PluginKind<P>, implementationName: string): P;
   pluginImplementationNames<P>(kind: PluginKind<P>): ReadonlySet<string>;

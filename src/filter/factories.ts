@@ -57,6 +57,7 @@ export class FilterFactories {
         filterName: name,
         logger: withFields(options.logger, { filter: name }),
         metrics,
+        configurationDirectory: config.source.baseDir,
         pluginInstance,
         pluginImplementationNames,
       };

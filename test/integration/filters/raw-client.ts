@@ -1,0 +1,50 @@
+// A bare Kafka connection for tests that need exact control over frames: pipelining, acks=0, and
+// watching the proxy close the connection.
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { FrameSplitter } from '../../../src/protocol/frames/index.ts';
+import { readResponseCorrelationId } from '../../../src/protocol/index.ts';
+
+export interface RawConnection {
+  /** Sends a request frame; resolves with its response frame (never, for requests without response). */
+  request(frame: Buffer): Promise<Buffer>;
+  /** Sends frames without waiting: the proxy receives them pipelined. */
+  pipeline(frames: readonly Buffer[]): Promise<Buffer>[];
+  /** Resolves when the proxy closed the connection. */
+  readonly closed: Promise<void>;
+  close(): void;
+}
+
+export async function rawConnection(address: string): Promise<RawConnection> {
+  const [host, port] = address.split(':');
+  const socket: Socket = connect(Number(port), host);
+  await once(socket, 'connect');
+  const waiting = new Map<number, (frame: Buffer) => void>();
+  const splitter = new FrameSplitter(
+    (frame) => {
+      const correlationId = readResponseCorrelationId(frame);
+      waiting.get(correlationId)?.(Buffer.from(frame));
+      waiting.delete(correlationId);
+    },
+    100 * 1024 * 1024,
+  );
+  socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+  socket.on('error', () => {});
+  const closed = once(socket, 'close').then(() => undefined);
+  const expect = (frame: Buffer): Promise<Buffer> =>
+    new Promise((resolve) => waiting.set(frame.readInt32BE(8), resolve));
+  return {
+    request(frame) {
+      const response = expect(frame);
+      socket.write(frame);
+      return response;
+    },
+    pipeline(frames) {
+      const responses = frames.map(expect);
+      socket.write(Buffer.concat(frames));
+      return responses;
+    },
+    closed,
+    close: () => socket.destroy(),
+  };
+}
