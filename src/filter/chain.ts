@@ -100,6 +100,10 @@ export class FilterChain implements SessionTarget {
 
 type RequestHook = (header: RequestHeader, body: ApiMessage, context: FilterContext) => unknown;
 type ResponseHook = (header: ResponseHeader, body: ApiMessage, context: FilterContext) => unknown;
+interface Hook<F> {
+  readonly name: string;
+  readonly call: F;
+}
 
 /** One filter instance of one session, with its interests resolved once. */
 class Position {
@@ -108,6 +112,9 @@ class Position {
   readonly context: FilterContext;
   /** Versions of interest by api key; undefined means every API. */
   readonly #interests: Map<number, { min: number; max: number }> | undefined;
+  /** Hooks bound per api key on first use (null: the filter has none for that key). */
+  readonly #requestHooks: (Hook<RequestHook> | null)[] = [];
+  readonly #responseHooks: (Hook<ResponseHook> | null)[] = [];
 
   constructor(name: string, filter: Filter, context: FilterContext) {
     this.name = name;
@@ -122,8 +129,28 @@ class Position {
     return range !== undefined && version >= range.min && version <= range.max;
   }
 
-  requestHook(apiKey: number, version: number): { name: string; call: RequestHook } | undefined {
+  requestHook(apiKey: number, version: number): Hook<RequestHook> | undefined {
     if (!this.#interested(apiKey, version)) return undefined;
+    let hook = this.#requestHooks[apiKey];
+    if (hook === undefined) {
+      hook = this.#bindRequestHook(apiKey) ?? null;
+      this.#requestHooks[apiKey] = hook;
+    }
+    return hook ?? undefined;
+  }
+
+  responseHook(apiKey: number, version: number): Hook<ResponseHook> | undefined {
+    if (!this.#interested(apiKey, version)) return undefined;
+    let hook = this.#responseHooks[apiKey];
+    if (hook === undefined) {
+      hook = this.#bindResponseHook(apiKey, version) ?? null;
+      // Generic response hooks take the version as an argument: cache only typed ones.
+      if (hook === null || hook.name !== 'onResponse') this.#responseHooks[apiKey] = hook;
+    }
+    return hook ?? undefined;
+  }
+
+  #bindRequestHook(apiKey: number): Hook<RequestHook> | undefined {
     const filter = this.filter as unknown as Record<string, unknown>;
     const typed = REQUEST_HOOKS[apiKey];
     const method = typed === undefined ? undefined : filter[typed];
@@ -135,8 +162,7 @@ class Position {
     return { name: 'onRequest', call: (h, b, c) => generic.call(this.filter, apiKey as ApiKey, h, b, c) };
   }
 
-  responseHook(apiKey: number, version: number): { name: string; call: ResponseHook } | undefined {
-    if (!this.#interested(apiKey, version)) return undefined;
+  #bindResponseHook(apiKey: number, version: number): Hook<ResponseHook> | undefined {
     const filter = this.filter as unknown as Record<string, unknown>;
     const typed = RESPONSE_HOOKS[apiKey];
     const method = typed === undefined ? undefined : filter[typed];

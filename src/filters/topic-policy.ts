@@ -8,11 +8,13 @@ import type {
   Filter,
   FilterContext,
   FilterFactory,
+  FilterInterest,
   ProduceRequest,
   RequestHeader,
 } from '../filter/index.ts';
 import { FilterResults, KafkaError } from '../filter/index.ts';
 import { PluginConfigurationError } from '../plugins/errors.ts';
+import { ApiKey } from '../protocol/generated/api-keys.ts';
 import { ErrorCode } from '../protocol/generated/error-codes.ts';
 import { topicNamesOf } from './topic-names.ts';
 
@@ -36,10 +38,17 @@ function denied(patterns: readonly RegExp[], names: readonly string[]): string |
 }
 
 class TopicPolicyFilter implements Filter {
+  /** Only the APIs that have patterns: the others are not even decoded. */
+  readonly interests: readonly FilterInterest[];
   readonly #policy: Policy;
 
   constructor(policy: Policy) {
     this.#policy = policy;
+    this.interests = [
+      ...(policy.create.length > 0 ? [ApiKey.CREATE_TOPICS] : []),
+      ...(policy.produce.length > 0 ? [ApiKey.PRODUCE] : []),
+      ...(policy.consume.length > 0 ? [ApiKey.FETCH] : []),
+    ];
   }
 
   onCreateTopicsRequest(_header: RequestHeader, request: CreateTopicsRequest) {
@@ -54,7 +63,6 @@ class TopicPolicyFilter implements Filter {
   }
 
   async onProduceRequest(_header: RequestHeader, request: ProduceRequest, context: FilterContext) {
-    if (this.#policy.produce.length === 0) return FilterResults.forward();
     const topic = denied(this.#policy.produce, await topicNamesOf(request.topicData, context));
     if (topic === undefined) return FilterResults.forward();
     context.logger.debug('produce refused by topic policy', { topic });
@@ -62,7 +70,6 @@ class TopicPolicyFilter implements Filter {
   }
 
   async onFetchRequest(_header: RequestHeader, request: FetchRequest, context: FilterContext) {
-    if (this.#policy.consume.length === 0) return FilterResults.forward();
     const topics = request.topics.map((t) => ({ name: t.topic, topicId: t.topicId }));
     const topic = denied(this.#policy.consume, await topicNamesOf(topics, context));
     if (topic === undefined) return FilterResults.forward();
