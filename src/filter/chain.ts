@@ -605,7 +605,7 @@ class SessionChain {
     let value: unknown;
     try {
       value = invoke();
-      if (value instanceof Promise) value = await this.#withinLimit(value, position, hookName);
+      if (value instanceof Promise) value = await this.#withinLimit(value, hookName);
     } catch (error) {
       if (this.#closed) return undefined;
       return error instanceof HookTimeout ? fail(error.message) : fail(`failed in ${hookName}(): ${messageOf(error)}`);
@@ -615,12 +615,12 @@ class SessionChain {
     return outcome ?? fail(`returned from ${hookName}() something that is not a FilterResults value`);
   }
 
-  #withinLimit(promise: Promise<unknown>, position: Position, hookName: string): Promise<unknown> {
+  #withinLimit(promise: Promise<unknown>, hookName: string): Promise<unknown> {
     const ms = this.#options.timeoutMs;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        reject(new HookTimeout(`did not complete ${hookName}() within ${ms} ms (${position.name})`));
+        reject(new HookTimeout(`did not complete ${hookName}() within ${ms} ms`));
       }, ms);
       this.#timers.add(timer);
       promise.then(
