@@ -219,6 +219,9 @@ export class ClientSession {
     this.#state = { kind: 'closed', cause };
     if (graceful) {
       socket.end();
+      // Read (and drop: the session is closed) whatever the client still sends, so its end of the
+      // connection is seen and the socket closes now rather than at the limit below.
+      socket.resume();
       // A client that never reads must not hold the socket open forever.
       const timer = setTimeout(() => socket.destroy(), GRACEFUL_CLOSE_LIMIT_MS).unref();
       socket.once('close', () => clearTimeout(timer));
