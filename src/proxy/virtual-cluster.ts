@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { TLSSocket } from 'node:tls';
 import type { ClusterDefinition, ProxyConfigurationModel, VirtualClusterDefinition } from '../config/model.ts';
-import { FilterChain } from '../filter/chain.ts';
+import { type ClientTls, FilterChain } from '../filter/chain.ts';
 import { FilterFactories } from '../filter/factories.ts';
 import { type Logger, withFields } from '../observability/logger.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
@@ -9,7 +10,7 @@ import { AddressBook } from './address/address-book.ts';
 import { formatHostPort } from './address/host-port.ts';
 import { ClusterRoute } from './forwarding/cluster-route.ts';
 import { VersionGate } from './forwarding/version-gate.ts';
-import type { AcceptedConnection, ClientTlsInfo, Gateway } from './gateway/gateway.ts';
+import type { AcceptedConnection, Gateway } from './gateway/gateway.ts';
 import { GatewayTlsContext } from './gateway/gateway-tls.ts';
 import { PortIdentifiesNodeGatewayRuntime } from './gateway/port-identifies-node.ts';
 import { SniListeners } from './gateway/sni-host-identifies-node.ts';
@@ -31,6 +32,8 @@ const UPSTREAM_CONNECT_TIMEOUT_MS = 10_000;
 
 /** @internal Test seams of the data path. */
 export interface DataPathProbes {
+  /** Sees every request frame as read from a client, before anything changes it. Tests only. */
+  readonly inspectRequest?: (frame: Buffer) => void;
   /** Sees every response frame just before it is written to a client. Tests only. */
   readonly inspectResponse?: (apiKey: number, apiVersion: number, frame: Buffer) => void;
 }
@@ -68,7 +71,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
   /** The VC chain's initialized filter factories; undefined without filters. */
   #filterFactories: FilterFactories | undefined;
   /** What each session's gateway learned from its TLS handshake, for the filters. */
-  readonly #clientTls = new WeakMap<ClientSession, ClientTlsInfo>();
+  readonly #clientTls = new WeakMap<ClientSession, ClientTls>();
   #gateways: Gateway[] = [];
   #tlsContexts: GatewayTlsContext[] = [];
   /** The route graph behind the core's version check; set by initialize(). */
@@ -227,6 +230,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
     const id = `${this.#sessionPrefix}-${(this.#nextSessionNumber++).toString(36)}`;
     const metrics = this.#metrics;
     const inspect = this.#probes.inspectResponse;
+    const inspectRequest = this.#probes.inspectRequest;
     metrics.onConnectionAccepted(gateway.name);
     const session = new ClientSession({
       id,
@@ -236,7 +240,10 @@ class VirtualClusterService implements VirtualClusterRuntime {
       limits: this.#config.network.session,
       target,
       observer: {
-        onRequest: (request, bytes) => metrics.onRequest(request, bytes),
+        onRequest: (request, bytes) => {
+          metrics.onRequest(request, bytes);
+          inspectRequest?.(request.frame);
+        },
         onResponse: (slot, frame) => {
           metrics.onResponse(slot.apiKey, frame.length);
           inspect?.(slot.apiKey, slot.apiVersion, frame);
@@ -250,7 +257,12 @@ class VirtualClusterService implements VirtualClusterRuntime {
       },
       logger: withFields(this.#logger, { sessionId: id }),
     });
-    if (connection.tls !== undefined) this.#clientTls.set(session, connection.tls);
+    if (connection.tls !== undefined) {
+      this.#clientTls.set(session, {
+        ...connection.tls,
+        certificateVerified: (connection.socket as TLSSocket).authorized === true,
+      });
+    }
     this.#sessions.add(session);
   }
 }

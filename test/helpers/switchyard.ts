@@ -18,6 +18,9 @@ export interface RunningProxy {
 }
 
 export interface ProxyOptions {
+  /** Every request frame as read from a client; copy it to keep it (it is forwarded in place). */
+  readonly inspectRequest?: (frame: Buffer) => void;
+  /** Every response frame as written to a client. */
   readonly inspectResponse?: (apiKey: number, apiVersion: number, frame: Buffer) => void;
 }
 
@@ -32,7 +35,7 @@ export async function useProxy(yaml: string, options: ProxyOptions = {}): Promis
   const proxy = new KafkaProxy(
     config,
     withInternalOptions(
-      { runtimeFactory: proxyRuntimeFactory({ inspectResponse: options.inspectResponse }) },
+      { runtimeFactory: proxyRuntimeFactory(options) },
       { logger },
     ),
   );
