@@ -49,6 +49,14 @@ const TOPIC_NAMES_METADATA_VERSION = 12;
 const METADATA = 3;
 const ANONYMOUS: Subject = Object.freeze({ principals: Object.freeze([]), isAnonymous: true });
 
+/** What the gateway learned from a client's TLS handshake. */
+export interface ClientTls {
+  readonly serverName: string | undefined;
+  /** Node's `getPeerCertificate()`: an empty object when the client presented none. */
+  readonly peerCertificate: ClientTlsDetails['peerCertificate'];
+  readonly certificateVerified: boolean;
+}
+
 /** One position of the chain: an initialized filter definition. */
 export interface ChainMember {
   readonly name: string;
@@ -65,8 +73,11 @@ export interface FilterChainOptions {
   readonly timeoutMs: number;
   /** Counts `switchyard_filter_errors_total`. */
   readonly onError: (filter: string, error: 'filter_failed' | 'close_failed') => void;
-  /** The client's TLS details of a session, when its gateway terminates TLS. */
-  readonly tlsOf: (session: ClientSession) => ClientTlsDetails | undefined;
+  /**
+   * The client's TLS details of a session, when its gateway terminates TLS, and whether its
+   * certificate was verified against the gateway's trust store.
+   */
+  readonly tlsOf: (session: ClientSession) => ClientTls | undefined;
 }
 
 /** @internal Test seam: sees every body the chain decodes. */
@@ -260,8 +271,15 @@ class SessionChain {
     this.#session = session;
     this.#options = options;
     this.#logger = session.logger;
-    const tls = options.tlsOf(session);
-    this.#subject = subjectFromCertificate(tls);
+    const clientTls = options.tlsOf(session);
+    const certificate = clientTls?.peerCertificate;
+    const presented = certificate !== undefined && Object.keys(certificate).length > 0;
+    const tls: ClientTlsDetails | undefined =
+      clientTls === undefined
+        ? undefined
+        : Object.freeze({ serverName: clientTls.serverName, peerCertificate: presented ? certificate : undefined });
+    // Only a certificate the gateway verified establishes an identity (clientAuth REQUESTED lets others through).
+    this.#subject = presented && clientTls!.certificateVerified ? subjectFromCertificate(certificate) : ANONYMOUS;
     const positions: Position[] = [];
     for (const [index, member] of options.members.entries()) {
       const context = this.#context(member, index, tls);
@@ -820,9 +838,9 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The subject of a client that presented a certificate: its distinguished name, as Kafka's default mTLS principal. */
-function subjectFromCertificate(tls: ClientTlsDetails | undefined): Subject {
-  const subject = tls?.peerCertificate?.subject;
+/** The subject of a client with a verified certificate: its distinguished name, as Kafka's default mTLS principal. */
+function subjectFromCertificate(certificate: NonNullable<ClientTlsDetails['peerCertificate']>): Subject {
+  const subject = certificate.subject;
   if (subject === undefined || Object.keys(subject).length === 0) return ANONYMOUS;
   const name = Object.entries(subject)
     .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)

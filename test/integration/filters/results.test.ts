@@ -3,9 +3,13 @@
 // hooks under pipelining; out-of-band requests; the time limit; failures that stay in their
 // session; and frames no filter declared staying undecoded.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { chainProbes } from '../../../src/filter/chain.ts';
 import { ApiKey, ErrorCode } from '../../../src/index.ts';
+import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
 import { kafkajsClient, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
@@ -31,8 +35,15 @@ for (const name of [
   await kafkajsCreateTopics(direct, [{ name }]);
 }
 
+// The gateway's certificate and a client certificate for 'alice', from one CA.
+const certificates = mkdtempSync(join(tmpdir(), 'switchyard-filter-tls-'));
+const ca = createCertificateAuthority(certificates, 'switchyard-test-filter-ca');
+const gatewayCertificate = issueCertificate(ca, certificates, 'gateway');
+const alice = issueCertificate(ca, certificates, 'alice');
+
 const behavioursPort = await freePortBlock(4);
 const probePort = await freePortBlock(4);
+const tlsPort = await freePortBlock(4);
 const running = await useProxy(`
 network:
   session:
@@ -45,6 +56,8 @@ filterDefinitions:
     type: ./test/integration/filters/fixtures/behaviours.ts#Behaviours
   - name: create-topics-only
     type: ./test/integration/filters/fixtures/behaviours.ts#CreateTopicsOnly
+  - name: identity
+    type: ./test/integration/filters/fixtures/behaviours.ts#Identity
 virtualClusters:
   - name: behaviours
     target: { cluster: main }
@@ -60,6 +73,20 @@ virtualClusters:
       - name: ports
         portIdentifiesNode:
           bootstrapAddress: 127.0.0.1:${probePort}
+  - name: mtls
+    target: { cluster: main }
+    filters: [identity]
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${tlsPort}
+        tls:
+          key:
+            certificateFile: ${gatewayCertificate.certFile}
+            privateKeyFile: ${gatewayCertificate.keyFile}
+          trust:
+            storeFile: ${ca.certFile}
+            clientAuth: REQUIRED
 `);
 const proxied = running.bootstrap('behaviours', 'ports');
 
@@ -222,4 +249,17 @@ test('a chain interested only in CREATE_TOPICS leaves PRODUCE and FETCH undecode
   } finally {
     chainProbes.onDecode = undefined;
   }
+});
+
+test('a client certificate verified by the gateway is the subject filters see', async () => {
+  observed.identities.length = 0;
+  await kafkajsProduce(
+    {
+      bootstrapServers: running.bootstrap('mtls', 'ports'),
+      tls: { caFile: ca.certFile, certFile: alice.certFile, keyFile: alice.keyFile },
+    },
+    'plain',
+    [{ value: 'from alice' }],
+  );
+  assert.deepEqual(observed.identities[0], { principals: ['User:CN=alice'], certificateCommonName: 'alice' });
 });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PeerCertificate } from 'node:tls';
+import type { ClientTls } from '../../../src/filter/chain.ts';
 import {
   ApiKey,
   type Filter,
@@ -17,27 +18,53 @@ import { chainOf, decodedRequest, fakeSession, produceFrame, send, settle, until
 
 const certificate = { subject: { CN: 'alice', O: 'Acme' } } as unknown as PeerCertificate;
 
-test('the client certificate gives the subject and the TLS details', async () => {
-  let context: FilterContext | undefined;
-  const { chain } = chainOf(
-    [
-      () => ({
-        onProduceRequest: (_h, _r, c) => {
-          context = c;
-          return FilterResults.forward();
-        },
-      }),
-    ],
-    20_000,
-    { serverName: 'bootstrap.vc.example', peerCertificate: certificate },
-  );
-  send(chain, fakeSession(), produceFrame(1, 't'));
-  await settle();
-  assert.equal(context!.clientTls?.serverName, 'bootstrap.vc.example');
-  assert.deepEqual(context!.authenticatedSubject(), {
+function contextWith(tls: ClientTls): Promise<FilterContext> {
+  return new Promise((resolve) => {
+    const { chain } = chainOf(
+      [
+        () => ({
+          onProduceRequest: (_h, _r, context) => {
+            resolve(context);
+            return FilterResults.forward();
+          },
+        }),
+      ],
+      20_000,
+      tls,
+    );
+    send(chain, fakeSession(), produceFrame(1, 't'));
+  });
+}
+
+test('a verified client certificate gives the subject, and the TLS details are visible', async () => {
+  const context = await contextWith({
+    serverName: 'bootstrap.vc.example',
+    peerCertificate: certificate,
+    certificateVerified: true,
+  });
+  assert.equal(context.clientTls?.serverName, 'bootstrap.vc.example');
+  assert.equal(context.clientTls?.peerCertificate, certificate);
+  assert.deepEqual(context.authenticatedSubject(), {
     principals: [{ type: 'User', name: 'CN=alice,O=Acme' }],
     isAnonymous: false,
   });
+});
+
+test('a certificate the gateway did not verify establishes no identity', async () => {
+  const context = await contextWith({
+    serverName: undefined,
+    peerCertificate: certificate,
+    certificateVerified: false,
+  });
+  assert.equal(context.clientTls?.peerCertificate, certificate);
+  assert.equal(context.authenticatedSubject().isAnonymous, true);
+});
+
+test('a client without certificate has TLS details without one', async () => {
+  const none = {} as PeerCertificate;
+  const context = await contextWith({ serverName: undefined, peerCertificate: none, certificateVerified: false });
+  assert.deepEqual(context.clientTls, { serverName: undefined, peerCertificate: undefined });
+  assert.equal(context.authenticatedSubject().isAnonymous, true);
 });
 
 test('a SASL notification from one filter changes the subject every filter of the session sees', async () => {

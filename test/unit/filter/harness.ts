@@ -1,7 +1,7 @@
 // A filter chain in front of a fake route, driven without sockets: tests hand it request frames,
 // answer from the fake route, and read what reached the route and the client's replies.
-import { type ChainMember, chainProbes, FilterChain } from '../../../src/filter/chain.ts';
-import type { ClientTlsDetails, Filter, FilterFactory, FilterMetrics } from '../../../src/filter/index.ts';
+import { type ChainMember, type ClientTls, chainProbes, FilterChain } from '../../../src/filter/chain.ts';
+import type { Filter, FilterFactory, FilterMetrics } from '../../../src/filter/index.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import {
   ApiKey,
@@ -58,7 +58,7 @@ export function fakeSession(id = 'session-1'): ClientSession & { failed: string[
 }
 
 /** A chain of `filters` (one factory per filter, created per session) in front of a recording route. */
-export function chainOf(filters: (() => Filter)[], timeoutMs = 20_000, tls?: ClientTlsDetails) {
+export function chainOf(filters: (() => Filter)[], timeoutMs = 20_000, tls?: ClientTls) {
   const forwarded: Forwarded[] = [];
   const errors: string[] = [];
   const decodes: string[] = [];
