@@ -327,3 +327,16 @@ test('close() of every filter instance runs when the session closes', async () =
   chain.sessionClosed(session);
   assert.equal(closed.mock.callCount(), 1);
 });
+
+test('a filter sees only the versions it declared', async () => {
+  const { chain, forwarded, decodes } = chainOf([
+    () => ({
+      interests: [{ apiKey: ApiKey.PRODUCE, minVersion: PRODUCE_VERSION + 1 }],
+      onProduceRequest: () => FilterResults.drop(),
+    }),
+  ]);
+  send(chain, fakeSession(), produceFrame(1, 't'));
+  await settle();
+  assert.equal(forwarded.length, 1, `PRODUCE v${PRODUCE_VERSION} passes untouched`);
+  assert.deepEqual(decodes, []);
+});
