@@ -317,6 +317,8 @@ export function writeGenerated(output: GeneratedOutput): void {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const output = generateAll();
   writeGenerated(output);
+  // The Filter API's typed hooks follow the API table just written, read by a new process.
+  spawnSync(process.execPath, [join(repoRoot, 'tools/codegen/filter-hooks.ts')], { stdio: 'inherit' });
   process.stdout.write(
     `Generated ${output.files.size} files from ${output.messages.length} Kafka ${output.kafkaVersion} message specs into ${relative(repoRoot, generatedDir)}/\n`,
   );
