@@ -226,8 +226,8 @@ interface Flow {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly expectsResponse: boolean;
-  /** The request as read, until a filter forwards it modified. */
-  original: ClientRequest | undefined;
+  /** The request as read (or, out of band, as the filter's message encoded). */
+  readonly original: ClientRequest;
   header: RequestHeader | undefined;
   body: ApiMessage | undefined;
   readonly reply: Reply;
@@ -387,7 +387,7 @@ class SessionChain {
         }
       }
     }
-    let request = flow.original!;
+    let request = flow.original;
     if (modified) {
       let frame: Buffer;
       try {
@@ -419,7 +419,7 @@ class SessionChain {
   /** Decodes the request body (and header) the first time a filter needs it. */
   #decodeRequest(flow: Flow, position: Position): boolean {
     if (flow.body !== undefined) return true;
-    const frame = flow.original!.frame;
+    const frame = flow.original.frame;
     try {
       const header = readRequestHeader(frame);
       chainProbes.onDecode?.('request', flow.apiKey);
