@@ -266,6 +266,11 @@ class SessionChain {
   readonly #outOfBand = new Set<(error: Error) => void>();
   #subject: Subject;
   #closed = false;
+  /**
+   * Topic names already resolved for this session. A topic id never names another topic (a
+   * recreated topic gets a new id), so entries stay true; unknown ids are asked again.
+   */
+  readonly #knownTopicNames = new Map<Uuid, string>();
 
   constructor(session: ClientSession, options: FilterChainOptions) {
     this.#session = session;
@@ -753,8 +758,13 @@ class SessionChain {
   }
 
   async #topicNames(index: number, ids: Iterable<Uuid>): Promise<ReadonlyMap<Uuid, string>> {
-    const topics = [...new Set(ids)].map((topicId) => ({ topicId, name: null }));
     const names = new Map<Uuid, string>();
+    const topics: { topicId: Uuid; name: null }[] = [];
+    for (const topicId of new Set(ids)) {
+      const known = this.#knownTopicNames.get(topicId);
+      if (known !== undefined) names.set(topicId, known);
+      else topics.push({ topicId, name: null });
+    }
     if (topics.length === 0) return names;
     const request: MetadataRequest = {
       topics,
@@ -770,7 +780,9 @@ class SessionChain {
     };
     const response = (await this.#sendRequest(index, header, request)) as MetadataResponse;
     for (const topic of response.topics) {
-      if (topic.errorCode === ErrorCode.NONE && topic.name !== null) names.set(topic.topicId, topic.name);
+      if (topic.errorCode !== ErrorCode.NONE || topic.name === null) continue;
+      names.set(topic.topicId, topic.name);
+      this.#knownTopicNames.set(topic.topicId, topic.name);
     }
     return names;
   }

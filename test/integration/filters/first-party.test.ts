@@ -6,6 +6,7 @@ import kafkajs from 'kafkajs';
 import { ErrorCode } from '../../../src/index.ts';
 import { decodeRecordBatch, type RecordBatchView, splitBatches } from '../../../src/protocol/records/index.ts';
 import { kafkajsClient, kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
+import { platformaticConsume, platformaticProduce } from '../../helpers/clients/platformatic.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { fetchFrame, fetchPartition, produceFrame, producePartition } from './frames.ts';
@@ -17,7 +18,7 @@ const { CompressionTypes } = kafkajs;
 const cluster = await useKafkaCluster({ brokers: 1, name: 'first-party-filters' });
 const direct = { bootstrapServers: cluster.bootstrapServers };
 // One at a time: kafkajs' wait for leaders gives up on many new topics of a just-started broker.
-for (const name of ['logged-t', 'secret-1', 'hidden-1', 'shout-1', 'quiet-1', 'mirror-1']) {
+for (const name of ['logged-t', 'secret-1', 'hidden-1', 'shout-1', 'quiet-1', 'mirror-1', 'mirror-2', 'shout-2']) {
   await kafkajsCreateTopics(direct, [{ name }]);
 }
 
@@ -175,5 +176,27 @@ test('RecordTransform applies a function from a module to fetched values: kafkaj
     stored?.records.map((r) => r.value?.toString()),
     ['abc', 'stressed'],
     'the broker keeps the original values',
+  );
+});
+
+test('@platformatic/kafka, which fetches by topic id, consumes transformed values (names resolved out of band)', async () => {
+  await kafkajsProduce(direct, 'mirror-2', [{ value: 'drawer' }, { value: 'stop' }]);
+  const consumed = await platformaticConsume(via('mirrored'), {
+    topic: 'mirror-2',
+    groupId: 'mirror-2-group',
+    count: 2,
+  });
+  assert.deepEqual(
+    consumed.map((r) => r.value),
+    ['reward', 'pots'],
+  );
+});
+
+test('@platformatic/kafka produces through RecordTransform: values are stored uppercased', async () => {
+  await platformaticProduce(via('shouting'), 'shout-2', [{ value: 'whisper' }]);
+  const [stored] = await storedBatches('shout-2');
+  assert.deepEqual(
+    stored?.records.map((r) => r.value?.toString()),
+    ['WHISPER'],
   );
 });

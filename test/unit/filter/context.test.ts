@@ -102,7 +102,7 @@ test('a SASL notification from one filter changes the subject every filter of th
   assert.equal(other[0]!.isAnonymous, true, 'another session stays anonymous');
 });
 
-test('topicNames asks the cluster with one METADATA request and maps ids to names', async () => {
+test('topicNames asks the cluster with one METADATA request, maps ids to names and remembers them', async () => {
   const known = 'AAAAAAAAAAAAAAAAAAAAAQ';
   const unknown = 'AAAAAAAAAAAAAAAAAAAAAg';
   let names: ReadonlyMap<string, string> | undefined;
@@ -113,7 +113,8 @@ test('topicNames asks the cluster with one METADATA request and maps ids to name
     },
   };
   const { chain, forwarded } = chainOf([() => filter]);
-  send(chain, fakeSession(), produceFrame(1, 't'));
+  const session = fakeSession();
+  send(chain, session, produceFrame(1, 't'));
   await until(() => forwarded.length === 1);
   const lookup = forwarded[0]!;
   assert.equal(lookup.request.apiKey, ApiKey.METADATA);
@@ -151,6 +152,13 @@ test('topicNames asks the cluster with one METADATA request and maps ids to name
   );
   await until(() => forwarded.length === 2);
   assert.deepEqual([...names!], [[known, 'orders']]);
+  // A second request of the session: the known name is remembered, the unknown id asked again.
+  send(chain, session, produceFrame(2, 't'));
+  await until(() => forwarded.length === 3);
+  assert.deepEqual(
+    (decodedRequest(forwarded[2]!.request) as unknown as MetadataRequest).topics?.map((t) => t.topicId),
+    [unknown],
+  );
 });
 
 test('createFilter() throwing closes that session and counts the failure', async () => {
