@@ -87,15 +87,22 @@ export const chainProbes: { onDecode?: (direction: 'request' | 'response', apiKe
 export class FilterChain implements SessionTarget {
   readonly #options: FilterChainOptions;
   readonly #sessions = new Map<ClientSession, SessionChain>();
+  /** close() calls of filter instances that have not settled yet. */
+  readonly #closing = new Set<Promise<void>>();
 
   constructor(options: FilterChainOptions) {
     this.#options = options;
   }
 
+  /** Resolves once the close() of every filter instance closed so far has settled. */
+  async instancesClosed(): Promise<void> {
+    while (this.#closing.size > 0) await Promise.allSettled([...this.#closing]);
+  }
+
   dispatch(session: ClientSession, request: ClientRequest, reply: Reply): void {
     let chain = this.#sessions.get(session);
     if (chain === undefined) {
-      chain = new SessionChain(session, this.#options);
+      chain = new SessionChain(session, this.#options, this.#closing);
       this.#sessions.set(session, chain);
     }
     chain.dispatch(request, reply);
@@ -271,10 +278,12 @@ class SessionChain {
    * recreated topic gets a new id), so entries stay true; unknown ids are asked again.
    */
   readonly #knownTopicNames = new Map<Uuid, string>();
+  readonly #closing: Set<Promise<void>>;
 
-  constructor(session: ClientSession, options: FilterChainOptions) {
+  constructor(session: ClientSession, options: FilterChainOptions, closing: Set<Promise<void>>) {
     this.#session = session;
     this.#options = options;
+    this.#closing = closing;
     this.#logger = session.logger;
     const clientTls = options.tlsOf(session);
     const certificate = clientTls?.peerCertificate;
@@ -689,7 +698,10 @@ class SessionChain {
       };
       try {
         const result = filter.close();
-        if (result instanceof Promise) result.catch(report);
+        if (result instanceof Promise) {
+          const settled = result.then(() => {}, report).finally(() => this.#closing.delete(settled));
+          this.#closing.add(settled);
+        }
       } catch (error) {
         report(error);
       }

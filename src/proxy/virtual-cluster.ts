@@ -68,8 +68,9 @@ class VirtualClusterService implements VirtualClusterRuntime {
   readonly #sessions = new Set<ClientSession>();
   readonly #addressBook = new AddressBook();
   readonly #proxyMetrics: ProxyMetrics;
-  /** The VC chain's initialized filter factories; undefined without filters. */
+  /** The VC chain's initialized filter factories and the chain; undefined without filters. */
   #filterFactories: FilterFactories | undefined;
+  #filterChain: FilterChain | undefined;
   /** What each session's gateway learned from its TLS handshake, for the filters. */
   readonly #clientTls = new WeakMap<ClientSession, ClientTls>();
   #gateways: Gateway[] = [];
@@ -143,6 +144,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
       onError: (filter, error) => filterErrors.inc({ virtual_cluster: this.name, filter, error }),
       tlsOf: (session) => this.#clientTls.get(session),
     });
+    this.#filterChain = chain;
     this.#target = new VersionGate(chain);
   }
 
@@ -215,9 +217,11 @@ class VirtualClusterService implements VirtualClusterRuntime {
   }
 
   async closePlugins(): Promise<void> {
-    // Sessions (and with them every filter instance) are closed by drain(); only factories remain.
+    // drain() closed every session and so called close() on every filter instance: wait for those
+    // calls, then close the factories.
     const factories = this.#filterFactories;
     this.#filterFactories = undefined;
+    await this.#filterChain?.instancesClosed();
     await factories?.close();
   }
 

@@ -340,3 +340,28 @@ test('a filter sees only the versions it declared', async () => {
   assert.equal(forwarded.length, 1, `PRODUCE v${PRODUCE_VERSION} passes untouched`);
   assert.deepEqual(decodes, []);
 });
+
+test('instancesClosed() waits for the async close() of the filter instances', async () => {
+  let finish: () => void = () => {};
+  const { chain } = chainOf([
+    () => ({
+      onProduceRequest: () => FilterResults.forward(),
+      close: () =>
+        new Promise<void>((resolve) => {
+          finish = resolve;
+        }),
+    }),
+  ]);
+  const session = fakeSession();
+  send(chain, session, produceFrame(1, 't'));
+  chain.sessionClosed(session);
+  let closed = false;
+  const waiting = chain.instancesClosed().then(() => {
+    closed = true;
+  });
+  await settle();
+  assert.equal(closed, false);
+  finish();
+  await waiting;
+  assert.equal(closed, true);
+});
