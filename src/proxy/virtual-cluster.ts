@@ -14,6 +14,7 @@ import type { AcceptedConnection, Gateway } from './gateway/gateway.ts';
 import { GatewayTlsContext } from './gateway/gateway-tls.ts';
 import { PortIdentifiesNodeGatewayRuntime } from './gateway/port-identifies-node.ts';
 import { SniListeners } from './gateway/sni-host-identifies-node.ts';
+import { FACTORY_CLOSE_TIMEOUT_MS, settleWithin } from './lifecycle/timeouts.ts';
 import type {
   DrainResult,
   GatewayStatus,
@@ -221,7 +222,13 @@ class VirtualClusterService implements VirtualClusterRuntime {
     // calls, then close the factories.
     const factories = this.#filterFactories;
     this.#filterFactories = undefined;
-    await this.#filterChain?.instancesClosed();
+    if (this.#filterChain !== undefined) {
+      await settleWithin(
+        this.#filterChain.instancesClosed(),
+        FACTORY_CLOSE_TIMEOUT_MS,
+        `filter instances of virtual cluster '${this.name}' did not finish close() within 10s; abandoned`,
+      ).catch((error: Error) => this.#logger.warn(error.message));
+    }
     await factories?.close();
   }
 
