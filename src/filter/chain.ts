@@ -565,7 +565,7 @@ class SessionChain {
     }
     if (flow.close !== undefined) {
       this.#logger.info('a filter closed the connection', { sessionId: this.#session.id, filter: flow.close });
-      flow.reply.respond(frame, 'filter_failed');
+      flow.reply.respond(frame, 'filter_closed');
     } else {
       flow.reply.respond(frame);
     }
@@ -581,7 +581,7 @@ class SessionChain {
     if (decision.kind === 'respond') return decision.response;
     if (decision.kind !== 'error') return undefined;
     const { error } = decision;
-    const code = error instanceof KafkaError ? error.errorCode : error;
+    const code = error instanceof KafkaError ? error.code : error;
     if (code === ErrorCode.NONE) {
       this.#fail(flow, position, `filter '${position.name}' answered with error code NONE`);
       return undefined;
@@ -616,7 +616,7 @@ class SessionChain {
   }
 
   #closeAsked(flow: Flow): void {
-    flow.reply.fail('filter_failed', `filter '${flow.close}' closed the connection`);
+    flow.reply.fail('filter_closed', `filter '${flow.close}' closed the connection`);
   }
 
   /**

@@ -1,15 +1,16 @@
-import { SwitchyardError } from '../errors.ts';
 import { type ErrorCode, errorCodeName } from '../protocol/generated/error-codes.ts';
 
 /**
- * A Kafka error: a code plus an optional message for responses that carry one. The code is
- * `errorCode` because `code` is SwitchyardError's machine-readable string.
+ * A Kafka error: a code plus an optional message for responses that carry one (routing.md §3.0).
+ * Unlike Switchyard's own errors it extends Error directly, because its `code` is Kafka's numeric
+ * error code, not a Switchyard error string.
  */
-export class KafkaError extends SwitchyardError {
-  readonly errorCode: ErrorCode;
+export class KafkaError extends Error {
+  override readonly name = 'KafkaError';
+  readonly code: ErrorCode;
 
-  constructor(errorCode: ErrorCode, message?: string) {
-    super('ERR_KAFKA', message ?? errorCodeName(errorCode) ?? `Kafka error ${errorCode}`);
-    this.errorCode = errorCode;
+  constructor(code: ErrorCode, message?: string) {
+    super(message ?? errorCodeName(code) ?? `Kafka error ${code}`);
+    this.code = code;
   }
 }

@@ -27,6 +27,7 @@ export const DISCONNECT_CAUSES = [
   'router_failed',
   'unknown_route',
   'filter_failed',
+  'filter_closed',
   'tls_failed',
   'authentication_failed',
   'idle_timeout',

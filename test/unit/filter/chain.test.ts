@@ -202,7 +202,7 @@ test('withCloseConnection delivers the response and then closes', async () => {
   forwarded[0]!.reply.respond(produceResponseFrame(1, 't'));
   await settle();
   assert.equal(record.frames.length, 1);
-  assert.equal(record.frames[0]!.closeWith, 'filter_failed');
+  assert.equal(record.frames[0]!.closeWith, 'filter_closed');
 });
 
 test('a hook pending longer than the time limit closes the connection with the reason', async (t) => {
