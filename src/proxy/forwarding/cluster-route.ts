@@ -25,7 +25,8 @@ export interface ResponsePipeline {
 
 /** Finds broker addresses the address book does not know yet (routing.md §6.4 step 3). */
 export interface AddressDiscovery {
-  discover(session: ClientSession, bootstrap: HostPort): Promise<void>;
+  /** Asks `bootstrap` (reached with the cluster's `tls` settings) for the cluster's brokers. */
+  discover(session: ClientSession, bootstrap: HostPort, tls: UpstreamTlsOptions | undefined): Promise<void>;
 }
 
 /** Reports upstream events to metrics. */
@@ -152,7 +153,7 @@ class SessionChannel {
       address = this.#options.addressBook.get(binding.nodeId);
       if (address === undefined) {
         try {
-          await this.#options.discovery.discover(this.#session, this.#route.nextBootstrapServer());
+          await this.#options.discovery.discover(this.#session, this.#route.nextBootstrapServer(), this.#options.tls);
         } catch (error) {
           this.#session.logger.warn('address discovery failed', {
             sessionId: this.#session.id,

@@ -5,6 +5,7 @@ import type { AddressDiscovery, ResponsePipeline } from '../forwarding/cluster-r
 import type { ClientRequest } from '../session/client-request.ts';
 import type { ClientSession } from '../session/client-session.ts';
 import { UpstreamConnection } from '../upstream/upstream-connection.ts';
+import type { UpstreamTlsOptions } from '../upstream/upstream-tls.ts';
 import { forEachBrokerAddress, responseCarriesBrokerAddresses } from './broker-addresses.ts';
 import {
   API_VERSIONS,
@@ -41,11 +42,11 @@ export class TopLevelResponses implements ResponsePipeline, AddressDiscovery {
     return this.#rewriteAddresses(session, request, frame);
   }
 
-  async discover(_session: ClientSession, bootstrap: HostPort): Promise<void> {
+  async discover(_session: ClientSession, bootstrap: HostPort, tls: UpstreamTlsOptions | undefined): Promise<void> {
     const frame = await new Promise<Buffer>((resolve, reject) => {
       const connection = new UpstreamConnection({
         address: bootstrap,
-        tls: undefined,
+        tls,
         maxFrameBytes: 100 * 1024 * 1024,
         connectTimeoutMs: DISCOVERY_TIMEOUT_MS,
         observer: { onWriteBackpressure: () => {}, onClosed: () => {} },

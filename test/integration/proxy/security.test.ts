@@ -26,6 +26,8 @@ const gatewayCertificate = issueCertificate(gatewayCa, certificates, 'gateway');
 
 const scramPorts = await freePortBlock(4);
 const tlsPorts = await freePortBlock(4);
+const discoveryPorts = await freePortBlock(4);
+const tlsBroker = tls.brokers[0]!.id;
 const running = await useProxy(`
 clusterDefinitions:
   - name: scram
@@ -52,6 +54,13 @@ virtualClusters:
           key:
             certificateFile: ${gatewayCertificate.certFile}
             privateKeyFile: ${gatewayCertificate.keyFile}
+  - name: tls-discovery
+    target: { cluster: tls }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${discoveryPorts}
+          nodeIdRanges: [{ name: brokers, start: ${tlsBroker}, end: ${tlsBroker} }]
 `);
 
 test('SASL/SCRAM pass-through: a client with the right credentials produces and consumes through the proxy', async () => {
@@ -93,4 +102,15 @@ test('TLS on both sides: a client trusting the gateway CA reaches a TLS-only clu
 test('TLS: a client that does not trust the gateway certificate cannot connect', async () => {
   const viaProxy = { bootstrapServers: running.bootstrap('tls', 'ports'), tls: { caFile: tls.tls!.caFile } };
   await assert.rejects(kcatMetadata(viaProxy, { timeoutMs: 4000 }));
+});
+
+test('a client that connects to a broker port before any metadata is served after address discovery over TLS', async () => {
+  // With declared ranges the node port listens from startup; nothing has told this process where
+  // the broker is until the session asks the cluster itself.
+  const brokerPort = { bootstrapServers: `127.0.0.1:${discoveryPorts + 1}` };
+  const metadata = await kcatMetadata(brokerPort);
+  assert.deepEqual(
+    metadata.brokers.map((broker) => `${broker.id}@${broker.port}`),
+    [`${tlsBroker}@${discoveryPorts + 1}`],
+  );
 });
