@@ -18,8 +18,4 @@ export class AddressBook {
     if (known?.host === address.host && known.port === address.port) return;
     this.#entries.set(nodeId, { host: address.host, port: address.port });
   }
-
-  get size(): number {
-    return this.#entries.size;
-  }
 }

@@ -114,10 +114,6 @@ export class ClientSession {
     return this.#slots.pending;
   }
 
-  get clientCongested(): boolean {
-    return this.#clientCongested;
-  }
-
   /** Subscribes to client-side congestion changes, so upstream reads can follow them. */
   onClientWritable(listener: (congested: boolean) => void): () => void {
     this.#clientWritableListeners.add(listener);

@@ -94,15 +94,6 @@ export class UpstreamConnection {
     this.#socket.on('close', () => this.#fail('connection closed by the broker'));
   }
 
-  get isClosed(): boolean {
-    return this.#state.kind === 'closed';
-  }
-
-  /** Number of requests written or queued that still wait for a response. */
-  get inFlight(): number {
-    return this.#pending.length;
-  }
-
   get congested(): boolean {
     return this.#congested;
   }
