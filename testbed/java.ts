@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { kafkaDistribution } from '../tools/kafka-dist.ts';
 import { trackChild } from './child-reaper.ts';
 import { classDataSharing } from './class-data-sharing.ts';
+import { type HostOverrides, withOwnHosts } from './own-hosts.ts';
 import { testbedDir } from './paths.ts';
 
 export const brokerLogConfig = join(testbedDir, 'kafka', 'log4j2-broker.properties');
@@ -55,6 +56,8 @@ export interface JavaToolOptions {
   /** The tool is killed after this long; the result then has signal SIGKILL. */
   readonly timeoutMs?: number;
   readonly heap?: string;
+  /** Host names the tool resolves to these addresses (see own-hosts.ts). */
+  readonly hosts?: HostOverrides;
 }
 
 /** Runs one of Kafka's command-line tools to completion and collects its output. */
@@ -65,7 +68,8 @@ export function runJavaTool(
 ): Promise<JavaToolResult> {
   const sharing = classDataSharing(true);
   const jvm = { heap: options.heap ?? '256m', logConfig: toolsLogConfig, jvmFlags: sharing.args };
-  const child = spawn('java', javaArgs(mainClass, args, jvm), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const run = withOwnHosts('java', javaArgs(mainClass, args, jvm), options.hosts);
+  const child = spawn(run.command, run.args, { stdio: ['pipe', 'pipe', 'pipe'] });
   trackChild(child);
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   let stdout = '';

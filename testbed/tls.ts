@@ -53,8 +53,16 @@ export function createCertificateAuthority(dir: string, commonName: string): Cer
   return { certFile, keyFile };
 }
 
-/** Issues a certificate for 127.0.0.1 and localhost, usable by servers and clients alike. */
-export function issueCertificate(ca: CertificateAuthority, dir: string, name: string): IssuedCertificate {
+/**
+ * Issues a certificate for 127.0.0.1 and localhost (plus `extraDnsNames`, e.g. `*.vc.example.test`
+ * for an SNI gateway), usable by servers and clients alike.
+ */
+export function issueCertificate(
+  ca: CertificateAuthority,
+  dir: string,
+  name: string,
+  extraDnsNames: readonly string[] = [],
+): IssuedCertificate {
   mkdirSync(dir, { recursive: true });
   const certFile = join(dir, `${name}.pem`);
   const keyFile = join(dir, `${name}-key.pem`);
@@ -64,7 +72,7 @@ export function issueCertificate(ca: CertificateAuthority, dir: string, name: st
   writeFileSync(
     extensionsFile,
     [
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...extraDnsNames.map((dns) => `DNS:${dns}`)].join(',')}`,
       'keyUsage=critical,digitalSignature',
       'extendedKeyUsage=serverAuth,clientAuth',
       '',

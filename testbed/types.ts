@@ -24,6 +24,11 @@ export interface KafkaConnection {
   readonly bootstrapServers: string;
   readonly tls?: TlsClientSettings;
   readonly sasl?: SaslCredentials & { readonly mechanism: SaslMechanism };
+  /**
+   * Host names the command-line clients (kcat, the Java tools) resolve to these addresses, in a
+   * private /etc/hosts of their own: for SNI tests whose names exist nowhere else.
+   */
+  readonly hosts?: Readonly<Record<string, string>>;
 }
 
 export interface BrokerAddress {

@@ -34,10 +34,7 @@ export async function useProxy(yaml: string, options: ProxyOptions = {}): Promis
   });
   const proxy = new KafkaProxy(
     config,
-    withInternalOptions(
-      { runtimeFactory: proxyRuntimeFactory(options) },
-      { logger },
-    ),
+    withInternalOptions({ runtimeFactory: proxyRuntimeFactory(options) }, { logger }),
   );
   const lifetime = proxy.startup();
   await proxy.whenStarted();

@@ -34,13 +34,11 @@ async function runAdminTool(
 ): Promise<string> {
   const config = writeJavaClientConfig(connection);
   try {
-    const result = await runJavaTool(mainClass, [
-      '--bootstrap-server',
-      connection.bootstrapServers,
-      '--command-config',
-      config.file,
-      ...args,
-    ]);
+    const result = await runJavaTool(
+      mainClass,
+      ['--bootstrap-server', connection.bootstrapServers, '--command-config', config.file, ...args],
+      { hosts: connection.hosts },
+    );
     if (result.exitCode !== 0) {
       throw new ClientError(tool, operation, firstErrorLine(result.stderr || result.stdout, result.exitCode), {
         output: result.stderr,

@@ -68,7 +68,7 @@ export async function javaConsoleProduce(
         String(Math.max(1000, timeoutMs - 10_000)),
         ...Object.entries(readerProperties).flatMap(([k, v]) => ['--reader-property', `${k}=${v}`]),
       ],
-      { input: `${input}\n`, timeoutMs },
+      { input: `${input}\n`, timeoutMs, hosts: connection.hosts },
     );
     // The producer logs failed sends and exits 0 anyway: its log lines are the verdict.
     if (result.exitCode !== 0 || /\bERROR\b/.test(result.stderr)) {
@@ -119,7 +119,7 @@ export async function javaConsoleConsume(
         ...(options.groupId ? ['--group', options.groupId] : []),
         ...Object.entries(formatter).flatMap(([k, v]) => ['--formatter-property', `${k}=${v}`]),
       ],
-      { timeoutMs },
+      { timeoutMs, hosts: connection.hosts },
     );
     const records = result.stdout
       .split(`${recordSeparator}\n`)

@@ -4,6 +4,7 @@
 // (fixed in librdkafka 2.6.1); PLAIN works.
 import { spawn } from 'node:child_process';
 import { trackChild } from '../../../testbed/child-reaper.ts';
+import { withOwnHosts } from '../../../testbed/own-hosts.ts';
 import {
   byOffset,
   ClientError,
@@ -58,9 +59,13 @@ interface KcatRun {
   readonly timedOut: boolean;
 }
 
-function runKcat(args: readonly string[], options: { input?: string; timeoutMs: number }): Promise<KcatRun> {
+function runKcat(
+  args: readonly string[],
+  options: { input?: string; timeoutMs: number; hosts?: KafkaConnection['hosts'] },
+): Promise<KcatRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const run = withOwnHosts('kcat', args, options.hosts);
+    const child = spawn(run.command, run.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     trackChild(child);
     let stdout = '';
     let stderr = '';
@@ -105,7 +110,7 @@ export async function kcatMetadata(
     String(Math.ceil(timeoutMs / 1000)),
   ];
   if (options.topic) args.push('-t', options.topic);
-  const run = await runKcat(args, { timeoutMs: timeoutMs + 5000 });
+  const run = await runKcat(args, { timeoutMs: timeoutMs + 5000, hosts: connection.hosts });
   if (run.exitCode !== 0) throw new ClientError(client, 'metadata', firstError(run), { output: run.stderr });
   const raw = JSON.parse(run.stdout) as {
     originating_broker: { id: number; name: string };
@@ -175,7 +180,7 @@ export async function kcatProduce(
           `${r.key === undefined || r.key === null ? '' : `${r.key}${keyDelimiter}`}${r.value ?? ''}${messageDelimiter}`,
       )
       .join('');
-    const result = await runKcat(args, { input, timeoutMs });
+    const result = await runKcat(args, { input, timeoutMs, hosts: connection.hosts });
     if (result.exitCode !== 0 || result.timedOut || /Delivery failed|ERROR:/.test(result.stderr)) {
       throw new ClientError(client, 'produce', firstError(result), { output: result.stderr });
     }
@@ -187,7 +192,7 @@ export async function kcatConsume(connection: KafkaConnection, options: ConsumeO
   const args = ['-b', connection.bootstrapServers, ...kcatConfig(connection), '-J', '-q', '-c', String(options.count)];
   if (options.groupId) args.push('-X', 'auto.offset.reset=earliest', '-G', options.groupId, options.topic);
   else args.push('-C', '-t', options.topic, '-o', 'beginning');
-  const result = await runKcat(args, { timeoutMs: options.timeoutMs ?? 30_000 });
+  const result = await runKcat(args, { timeoutMs: options.timeoutMs ?? 30_000, hosts: connection.hosts });
   const records = result.stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))

@@ -6,9 +6,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { connect as tlsConnect } from 'node:tls';
+import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
 import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
+import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
+import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 
@@ -16,7 +18,12 @@ const cluster = await useKafkaCluster({ brokers: 2, name: 'sni' });
 const other = await useKafkaCluster({ brokers: 1, name: 'sni-other' });
 const certificates = mkdtempSync(join(tmpdir(), 'switchyard-sni-'));
 const ca = createCertificateAuthority(certificates, 'switchyard-sni-ca');
-const certificate = issueCertificate(ca, certificates, 'sni-gateway');
+const certificate = issueCertificate(ca, certificates, 'sni-gateway', [
+  'orders.sni.test',
+  '*.orders.sni.test',
+  'audit.sni.test',
+  '*.audit.sni.test',
+]);
 const port = await freePortBlock(1);
 
 const tlsBlock = `
@@ -59,9 +66,15 @@ function sniClient(bootstrapHost: string, serverNames: string[]): Kafka {
     ssl: true,
     socketFactory: ({ host, port: targetPort, onConnect }) => {
       serverNames.push(host);
-      // The certificate names 127.0.0.1 only; the chain is still verified against the gateway CA.
+      // Dial loopback, but verify the certificate against the name asked for, as with real DNS.
       return tlsConnect(
-        { host: '127.0.0.1', port: targetPort, servername: host, ca: trusted, checkServerIdentity: () => undefined },
+        {
+          host: '127.0.0.1',
+          port: targetPort,
+          servername: host,
+          ca: trusted,
+          checkServerIdentity: (_address, certificate) => checkServerIdentity(host, certificate),
+        },
         onConnect,
       );
     },
@@ -112,4 +125,33 @@ test('two virtual clusters share one SNI port, each reaching its own cluster', a
     await admin.disconnect();
   }
   assert.equal(running.bootstrap('orders', 'sni'), running.bootstrap('audit', 'sni'));
+});
+
+/** How kcat and the Java tools reach the SNI port: their own /etc/hosts maps every name to loopback. */
+const ordersViaSni = {
+  bootstrapServers: `orders.sni.test:${port}`,
+  tls: { caFile: ca.certFile },
+  hosts: Object.fromEntries(
+    ['orders.sni.test', ...cluster.brokers.map((broker) => `broker-${broker.id}.orders.sni.test`)].map((name) => [
+      name,
+      '127.0.0.1',
+    ]),
+  ),
+};
+
+test('kcat produces and consumes through the SNI gateway, verifying the broker names', async () => {
+  const metadata = await kcatMetadata(ordersViaSni);
+  assert.deepEqual(
+    metadata.brokers.map((broker) => broker.host).sort(),
+    cluster.brokers.map((broker) => `broker-${broker.id}.orders.sni.test`).sort(),
+  );
+  await kcatProduce(ordersViaSni, 'sni-orders', [{ value: 'via-kcat', partition: 0 }]);
+  const consumed = await kcatConsume(ordersViaSni, { topic: 'sni-orders', count: 41 });
+  assert.ok(consumed.some((record) => record.value === 'via-kcat'));
+});
+
+test('the Java console tools produce and consume in a group through the SNI gateway', async () => {
+  await javaConsoleProduce(ordersViaSni, 'sni-orders', [{ key: 'j', value: 'via-java' }]);
+  const consumed = await javaConsoleConsume(ordersViaSni, { topic: 'sni-orders', groupId: 'sni-java', count: 42 });
+  assert.ok(consumed.some((record) => record.value === 'via-java'));
 });
