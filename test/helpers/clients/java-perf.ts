@@ -58,7 +58,16 @@ async function withConfig<T>(connection: KafkaConnection, action: (configFile: s
 /** `kafka-producer-perf-test`: sends `records` records of `recordSize` bytes as fast as allowed. */
 export function javaProducerPerformance(
   connection: KafkaConnection,
-  options: { topic: string; records: number; recordSize: number; throughput?: number; timeoutMs?: number },
+  options: {
+    topic: string;
+    records: number;
+    /** Bytes per record; or `'monotonic'`: record i carries the decimal string of i. */
+    recordSize: number | 'monotonic';
+    throughput?: number;
+    /** Producer properties beyond acks=all, e.g. `{ 'enable.idempotence': 'true' }`. */
+    producerProps?: Readonly<Record<string, string>>;
+    timeoutMs?: number;
+  },
 ): Promise<ProducerPerformanceResult> {
   return withConfig(connection, async (configFile) => {
     const result = await runJavaTool(
@@ -72,12 +81,14 @@ export function javaProducerPerformance(
         options.topic,
         '--num-records',
         String(options.records),
-        '--record-size',
-        String(options.recordSize),
+        ...(options.recordSize === 'monotonic'
+          ? ['--payload-monotonic']
+          : ['--record-size', String(options.recordSize)]),
         '--throughput',
         String(options.throughput ?? -1),
         '--producer-props',
         'acks=all',
+        ...Object.entries(options.producerProps ?? {}).map(([name, value]) => `${name}=${value}`),
       ],
       { timeoutMs: options.timeoutMs ?? 120_000 },
     );
