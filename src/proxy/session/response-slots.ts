@@ -1,3 +1,5 @@
+import { FifoQueue } from '../fifo-queue.ts';
+
 /**
  * The responses a session owes its client, in the client's request order. Each request that
  * expects a response reserves a slot when it is read; the slot is filled whenever its response is
@@ -16,11 +18,10 @@ export interface ResponseSlot {
 }
 
 export class ResponseSlots {
-  #slots: ResponseSlot[] = [];
-  #head = 0;
+  readonly #slots = new FifoQueue<ResponseSlot>();
 
   get pending(): number {
-    return this.#slots.length - this.#head;
+    return this.#slots.length;
   }
 
   reserve(correlationId: number, apiKey: number, apiVersion: number): ResponseSlot {
@@ -34,19 +35,10 @@ export class ResponseSlots {
    * asks to close. Returns true when the connection must close now.
    */
   release(write: (slot: ResponseSlot, frame: Buffer) => void): boolean {
-    while (this.#head < this.#slots.length) {
-      const slot = this.#slots[this.#head]!;
-      if (slot.frame === undefined) break;
-      this.#head++;
+    for (let slot = this.#slots.peek(); slot !== undefined && slot.frame !== undefined; slot = this.#slots.peek()) {
+      this.#slots.shift();
       if (slot.frame !== null) write(slot, slot.frame);
       if (slot.closeAfter) return true;
-    }
-    if (this.#head === this.#slots.length) {
-      this.#slots = [];
-      this.#head = 0;
-    } else if (this.#head > 1024) {
-      this.#slots = this.#slots.slice(this.#head);
-      this.#head = 0;
     }
     return false;
   }

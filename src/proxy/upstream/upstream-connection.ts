@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { FrameSplitter } from '../../protocol/frames/index.ts';
 import type { HostPort } from '../address/host-port.ts';
-import { FifoQueue } from './pending-queue.ts';
+import { FifoQueue } from '../fifo-queue.ts';
 import type { UpstreamTlsOptions } from './upstream-tls.ts';
 
 /** What the connection calls back with once the response to one request has arrived. */

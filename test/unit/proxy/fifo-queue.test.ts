@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FifoQueue } from '../../../src/proxy/upstream/pending-queue.ts';
+import { FifoQueue } from '../../../src/proxy/fifo-queue.ts';
 
 test('the queue returns items first in, first out across compactions', () => {
   const queue = new FifoQueue<number>();

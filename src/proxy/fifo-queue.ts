@@ -1,8 +1,7 @@
 /**
- * First-in, first-out queue of the requests an upstream connection is waiting for. Kafka answers
- * the requests of one connection in the order they were sent, so the response at hand always
- * belongs to the oldest entry; a plain array with a moving head avoids `shift()`'s O(n) copy on
- * every response.
+ * A first-in, first-out queue for the per-frame paths: the requests an upstream connection waits
+ * for (Kafka answers them in order) and the response slots a session owes its client. A plain array
+ * with a moving head avoids `Array.prototype.shift()`'s O(n) copy on every frame.
  */
 export class FifoQueue<T> {
   #items: (T | undefined)[] = [];
