@@ -13,13 +13,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Broker, startBroker } from './broker.ts';
-import { runJava } from './java.ts';
 import { cpuSeconds } from './proc.ts';
 import { startTargets, type Target } from './targets.ts';
+import { consumerPerformance, producerPerformance, recordSize } from './workloads.ts';
 
 const { values } = parseArgs({ options: { megabytes: { type: 'string', default: '200' } } });
 const megabytes = Number(values.megabytes);
-const recordSize = 1024;
 const records = Math.round((megabytes * 1024 * 1024) / recordSize);
 
 interface SyscallCount {
@@ -55,34 +54,12 @@ function countSyscalls(pid: number): { stop(): Promise<SyscallCount> } {
 }
 
 async function produce(bootstrap: string, topic: string): Promise<void> {
-  const result = await runJava(
-    'org.apache.kafka.tools.ProducerPerformance',
-    [
-      '--bootstrap-server',
-      bootstrap,
-      '--topic',
-      topic,
-      '--num-records',
-      String(records),
-      '--record-size',
-      String(recordSize),
-      '--throughput',
-      '-1',
-      '--producer-props',
-      'acks=all',
-      'linger.ms=5',
-    ],
-    { timeoutMs: 600_000 },
-  );
+  const result = await producerPerformance(bootstrap, topic, records, -1, 600_000);
   if (!result.ok) throw new Error(`produce through ${bootstrap} failed: ${result.stderr.slice(-500)}`);
 }
 
 async function consume(bootstrap: string, topic: string): Promise<void> {
-  const result = await runJava(
-    'org.apache.kafka.tools.ConsumerPerformance',
-    ['--bootstrap-server', bootstrap, '--topic', topic, '--messages', String(records), '--group', `profile-${topic}`],
-    { timeoutMs: 600_000 },
-  );
+  const result = await consumerPerformance(bootstrap, topic, records, `profile-${topic}`, 600_000);
   if (!result.ok) throw new Error(`consume through ${bootstrap} failed: ${result.stderr.slice(-500)}`);
 }
 

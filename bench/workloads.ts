@@ -142,7 +142,7 @@ function parseProducer(stdout: string): ProducerSummary {
   };
 }
 
-function producerPerformance(
+export function producerPerformance(
   bootstrap: string,
   topic: string,
   records: number,
@@ -196,7 +196,13 @@ function parseConsumer(stdout: string): ConsumerSummary {
   };
 }
 
-function consumerPerformance(bootstrap: string, topic: string, records: number, group: string, timeoutMs: number) {
+export function consumerPerformance(
+  bootstrap: string,
+  topic: string,
+  records: number,
+  group: string,
+  timeoutMs: number,
+) {
   return runJava(
     'org.apache.kafka.tools.ConsumerPerformance',
     [
