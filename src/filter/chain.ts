@@ -416,7 +416,7 @@ class SessionChain {
         this.#fail(flow, positions[positions.length - 1]!, `cannot encode the modified request: ${messageOf(error)}`);
         return;
       }
-      request = { ...request, frame, bodyOffset: readRequestHeader(frame).bodyOffset };
+      request = { ...request, frame };
     }
     const upper = positions.length;
     const needsResponse = this.#responseConcerns(flow, upper);
@@ -753,7 +753,6 @@ class SessionChain {
           apiKey,
           apiVersion: version,
           correlationId: header.correlationId,
-          bodyOffset: readRequestHeader(frame).bodyOffset,
           expectsResponse,
         },
         header,

@@ -5,6 +5,8 @@ import { readRequestHeader } from '../../protocol/headers.ts';
 export type SessionBinding = { readonly kind: 'bootstrap' } | { readonly kind: 'node'; readonly nodeId: number };
 
 const PRODUCE = 0;
+/** Size prefix, api key, api version and correlation id: the fixed start of every request. */
+const FIXED_HEADER_END = 12;
 
 /**
  * A request as the session read it: the frame (size prefix included) and the header fields the
@@ -16,22 +18,19 @@ export interface ClientRequest {
   readonly apiKey: number;
   readonly apiVersion: number;
   readonly correlationId: number;
-  /** Where the body starts in `frame`. */
-  readonly bodyOffset: number;
   readonly expectsResponse: boolean;
 }
 
-/** Reads the header of a client request frame; throws DecodeError for a malformed one. */
+/**
+ * Reads what the proxy needs from a client request frame, on every frame: the fixed header fields
+ * straight from their offsets, and the rest of the header (client id, tagged fields) only for
+ * PRODUCE, whose `acks` follows it. Throws DecodeError for a frame too short to be a request.
+ */
 export function parseClientRequest(frame: Buffer): ClientRequest {
-  const header = readRequestHeader(frame);
+  if (frame.length < FIXED_HEADER_END) readRequestHeader(frame); // throws the typed error
+  const apiKey = frame.readInt16BE(4);
+  const apiVersion = frame.readInt16BE(6);
   const expectsResponse =
-    header.apiKey !== PRODUCE || readProduceAcks(frame, header.bodyOffset, header.apiVersion) !== 0;
-  return {
-    frame,
-    apiKey: header.apiKey,
-    apiVersion: header.apiVersion,
-    correlationId: header.correlationId,
-    bodyOffset: header.bodyOffset,
-    expectsResponse,
-  };
+    apiKey !== PRODUCE || readProduceAcks(frame, readRequestHeader(frame).bodyOffset, apiVersion) !== 0;
+  return { frame, apiKey, apiVersion, correlationId: frame.readInt32BE(8), expectsResponse };
 }
