@@ -67,6 +67,17 @@ const defaultCredentials: ClusterCredentials = {
 
 const firstControllerId = 1001;
 
+/**
+ * A random cluster id as Kafka makes them: 16 random bytes in URL-safe base64, never starting with
+ * '-', which command-line parsers (kafka-storage format --cluster-id) would take for an option.
+ */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export async function startKafkaCluster(options: KafkaClusterOptions = {}): Promise<KafkaCluster> {
   requireJava();
   const brokerCount = options.brokers ?? 1;
@@ -112,7 +123,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
     reservations,
     listeners,
     saslMechanisms,
-    clusterId: randomBytes(16).toString('base64url'),
+    clusterId: newClusterId(),
   });
   try {
     await cluster.boot(options);
