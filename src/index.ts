@@ -19,14 +19,18 @@ export { SwitchyardError } from './errors.ts';
 // The Filter API (docs/filters.md), with the protocol values filters use.
 export * from './filter/index.ts';
 export type { LogFields, Logger, LogLevel } from './observability/logger.ts';
-// Plugin kinds and plugin errors (routing.md §3.0, §3.8).
-export {
-  type JsonSchema,
-  PluginConfigurationError,
-  type PluginKind,
-  PluginKinds,
-  UnknownPluginError,
-} from './plugins/index.ts';
+
+// Plugin kinds and plugin errors.
+import type { FilterFactory } from './filter/api.ts';
+import { PluginKinds as kinds, type PluginKind } from './plugins/index.ts';
+import type { RouterFactory } from './routing/api.ts';
+
+export { type JsonSchema, PluginConfigurationError, type PluginKind, UnknownPluginError } from './plugins/index.ts';
+/** Tokens naming the plugin kinds, for `pluginInstance()` and `pluginImplementationNames()`. */
+export const PluginKinds = kinds as {
+  readonly RouterFactory: PluginKind<RouterFactory>;
+  readonly FilterFactory: PluginKind<FilterFactory>;
+};
 export { ApiKey } from './protocol/generated/api-keys.ts';
 export { ErrorCode } from './protocol/generated/error-codes.ts';
 export type { Uuid } from './protocol/wire/uuid.ts';
@@ -39,3 +43,5 @@ export {
   ProxyStartupError,
 } from './proxy/lifecycle/errors.ts';
 export { KafkaProxy, type KafkaProxyOptions } from './proxy/lifecycle/kafka-proxy.ts';
+// The Router API (docs/routers.md).
+export * from './routing/index.ts';

@@ -3,41 +3,15 @@
 
 import type { PeerCertificate } from 'node:tls';
 import type { Logger } from '../observability/logger.ts';
+import type { KafkaError } from '../pipeline/kafka-error.ts';
+import type { ApiMessage, RequestHeader, ResponseHeader, Subject } from '../pipeline/types.ts';
 import type { JsonSchema, PluginKind } from '../plugins/kinds.ts';
 import type { ApiKey } from '../protocol/generated/api-keys.ts';
 import type { ErrorCode } from '../protocol/generated/error-codes.ts';
 import type { Uuid } from '../protocol/wire/uuid.ts';
 import type { TypedFilterHooks } from './generated/hooks.ts';
-import type { KafkaError } from './kafka-error.ts';
 
-/** Any generated request or response body (ProduceRequest, MetadataResponse, …). */
-export type ApiMessage = object;
-
-/** The request header as the client sent it. `clientId` may be changed by a filter that forwards. */
-export interface RequestHeader {
-  readonly requestApiKey: ApiKey;
-  readonly requestApiVersion: number;
-  readonly correlationId: number;
-  clientId: string | null;
-}
-
-/** The response header; the correlation id is always replaced by the client's. */
-export interface ResponseHeader {
-  readonly correlationId: number;
-}
-
-/** One identity established for a session (by mTLS or SASL). */
-export interface Principal {
-  readonly type: string;
-  readonly name: string;
-}
-
-/** Who the client is. */
-export interface Subject {
-  readonly principals: readonly Principal[];
-  /** True when no mTLS or SASL authentication has happened on the VC chain. */
-  readonly isAnonymous: boolean;
-}
+export type { ApiMessage, Principal, RequestHeader, ResponseHeader, Subject } from '../pipeline/types.ts';
 
 /** What the gateway learned from the client's TLS handshake. */
 export interface ClientTlsDetails {

@@ -1,8 +1,9 @@
-// The filter chain executor: a stage of the data path (SessionTarget) that runs a virtual
-// cluster's filters on each session's requests and responses.
+// The filter chain executor: a stage of the data path that runs a chain of filters (a virtual
+// cluster's, or a route's) on each session's requests and responses.
 //
 // - Bytes stay bytes: a frame is decoded only when a filter of the chain declared interest in its
-//   api key and version for that direction, and re-encoded only when a filter forwarded it modified.
+//   api key and version for that direction, and re-encoded only when a filter forwarded it modified
+//   (and then only where it leaves the proxy: a change reaches a router still decoded).
 // - Order: requests pass the chain one at a time in the client's order, and the responses that
 //   filters must see pass it in the same order, so async filters never reorder anything.
 // - Failure stays in the session: a hook that throws, rejects, returns something that is not a
@@ -10,22 +11,17 @@
 
 import type { Logger } from '../observability/logger.ts';
 import { withFields } from '../observability/logger.ts';
-import { type ApiKey, responseHeaderVersion } from '../protocol/generated/api-keys.ts';
+import { KafkaError } from '../pipeline/kafka-error.ts';
+import type { Reply, SessionCloseCause } from '../pipeline/reply.ts';
+import { RequestMessage } from '../pipeline/request-message.ts';
+import { ResponseMessage } from '../pipeline/response-message.ts';
+import { SessionClosedError } from '../pipeline/session-closed-error.ts';
+import type { SessionHandle, SessionStage, Stage } from '../pipeline/stage.ts';
+import type { ApiKey } from '../protocol/generated/api-keys.ts';
 import { ErrorCode } from '../protocol/generated/error-codes.ts';
 import type { MetadataRequest } from '../protocol/generated/messages/metadata-request.ts';
 import type { MetadataResponse } from '../protocol/generated/messages/metadata-response.ts';
-import {
-  decodeRequestBody,
-  decodeResponseBody,
-  encodeRequest,
-  encodeResponse,
-  readRequestHeader,
-  readResponseHeader,
-} from '../protocol/index.ts';
 import type { Uuid } from '../protocol/wire/uuid.ts';
-import type { ClientRequest } from '../proxy/session/client-request.ts';
-import type { ClientSession, SessionTarget } from '../proxy/session/client-session.ts';
-import type { Reply } from '../proxy/session/reply.ts';
 import type {
   ApiMessage,
   ClientTlsDetails,
@@ -36,26 +32,14 @@ import type {
   FilterMetrics,
   RequestHeader,
   ResponseHeader,
-  Subject,
 } from './api.ts';
 import { errorResponseFor } from './error-response.ts';
-import { SessionClosedError } from './errors.ts';
 import { REQUEST_HOOKS, RESPONSE_HOOKS } from './generated/hooks.ts';
-import { KafkaError } from './kafka-error.ts';
 import { type Decision, decisionOf } from './results.ts';
 
 /** METADATA version of topic-id lookups: v12 is the first that resolves ids, and every Kafka 3.x/4.x broker has it. */
 const TOPIC_NAMES_METADATA_VERSION = 12;
 const METADATA = 3;
-const ANONYMOUS: Subject = Object.freeze({ principals: Object.freeze([]), isAnonymous: true });
-
-/** What the gateway learned from a client's TLS handshake. */
-export interface ClientTls {
-  readonly serverName: string | undefined;
-  /** Node's `getPeerCertificate()`: an empty object when the client presented none. */
-  readonly peerCertificate: ClientTlsDetails['peerCertificate'];
-  readonly certificateVerified: boolean;
-}
 
 /** One position of the chain: an initialized filter definition. */
 export interface ChainMember {
@@ -68,25 +52,17 @@ export interface ChainMember {
 export interface FilterChainOptions {
   readonly virtualCluster: string;
   readonly members: readonly ChainMember[];
-  readonly next: SessionTarget;
+  /** What follows the chain: the route graph (VC chain) or the route's target (route chain). */
+  readonly next: Stage;
   /** How long a hook's promise may stay pending before the connection is closed. */
   readonly timeoutMs: number;
   /** Counts `switchyard_filter_errors_total`. */
   readonly onError: (filter: string, error: 'filter_failed' | 'close_failed') => void;
-  /**
-   * The client's TLS details of a session, when its gateway terminates TLS, and whether its
-   * certificate was verified against the gateway's trust store.
-   */
-  readonly tlsOf: (session: ClientSession) => ClientTls | undefined;
 }
 
-/** @internal Test seam: sees every body the chain decodes. */
-export const chainProbes: { onDecode?: (direction: 'request' | 'response', apiKey: number) => void } = {};
-
-/** The VC filter chain in front of the route graph. Only built for a non-empty chain. */
-export class FilterChain implements SessionTarget {
+/** A filter chain: the VC's, in front of the route graph, or a route's, in front of its target. Only built for a non-empty chain. */
+export class FilterChain implements Stage {
   readonly #options: FilterChainOptions;
-  readonly #sessions = new Map<ClientSession, SessionChain>();
   /** close() calls of filter instances that have not settled yet. */
   readonly #closing = new Set<Promise<void>>();
 
@@ -99,20 +75,8 @@ export class FilterChain implements SessionTarget {
     while (this.#closing.size > 0) await Promise.allSettled([...this.#closing]);
   }
 
-  dispatch(session: ClientSession, request: ClientRequest, reply: Reply): void {
-    let chain = this.#sessions.get(session);
-    if (chain === undefined) {
-      chain = new SessionChain(session, this.#options, this.#closing);
-      this.#sessions.set(session, chain);
-    }
-    chain.dispatch(request, reply);
-  }
-
-  sessionClosed(session: ClientSession): void {
-    const chain = this.#sessions.get(session);
-    this.#sessions.delete(session);
-    chain?.close();
-    this.#options.next.sessionClosed(session);
+  open(session: SessionHandle): SessionStage {
+    return new SessionChain(session, this.#options, this.#closing);
   }
 }
 
@@ -233,16 +197,16 @@ interface Flow {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly expectsResponse: boolean;
-  /** The request as read (or, out of band, as the filter's message encoded). */
-  readonly original: ClientRequest;
-  header: RequestHeader | undefined;
-  body: ApiMessage | undefined;
+  /** The request: as read, or (out of band) as the filter built it. */
+  readonly message: RequestMessage;
   readonly reply: Reply;
   /** The first position the flow passes: 0 for client requests, the sender's successor for its own. */
   readonly from: number;
   /** Client flows keep the client's order for responses; out-of-band ones answer their caller directly. */
   readonly ordered: boolean;
   close: string | undefined;
+  /** A close asked for by a later stage (a router's withCloseConnection()), carried to the client. */
+  closeWith?: SessionCloseCause;
 }
 
 /**
@@ -253,25 +217,24 @@ interface Flow {
 interface PendingResponse {
   readonly flow: Flow;
   readonly upper: number;
-  frame: Buffer | undefined;
-  body: ApiMessage | undefined;
+  response: ResponseMessage | undefined;
   state: 'waiting' | 'ready' | 'failed';
 }
 
 /** The chain of one session: its filter instances, its request queue and its response queue. */
-class SessionChain {
-  readonly #session: ClientSession;
+class SessionChain implements SessionStage {
+  readonly #session: SessionHandle;
   readonly #options: FilterChainOptions;
+  readonly #next: SessionStage;
   readonly #logger: Logger;
   /** Undefined when creating the filters failed: the session is closing. */
   readonly #positions: Position[] | undefined;
-  readonly #requests: { request: ClientRequest; reply: Reply }[] = [];
+  readonly #requests: { message: RequestMessage; reply: Reply }[] = [];
   #requestsBusy = false;
   readonly #responses: PendingResponse[] = [];
   #responsesBusy = false;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #outOfBand = new Set<(error: Error) => void>();
-  #subject: Subject;
   #closed = false;
   /**
    * Topic names already resolved for this session. A topic id never names another topic (a
@@ -280,20 +243,24 @@ class SessionChain {
   readonly #knownTopicNames = new Map<Uuid, string>();
   readonly #closing: Set<Promise<void>>;
 
-  constructor(session: ClientSession, options: FilterChainOptions, closing: Set<Promise<void>>) {
+  constructor(session: SessionHandle, options: FilterChainOptions, closing: Set<Promise<void>>) {
     this.#session = session;
     this.#options = options;
     this.#closing = closing;
     this.#logger = session.logger;
-    const clientTls = options.tlsOf(session);
-    const certificate = clientTls?.peerCertificate;
-    const presented = certificate !== undefined && Object.keys(certificate).length > 0;
+    this.#next = options.next.open(session);
+    const clientTls = session.clientTls;
     const tls: ClientTlsDetails | undefined =
       clientTls === undefined
         ? undefined
-        : Object.freeze({ serverName: clientTls.serverName, peerCertificate: presented ? certificate : undefined });
-    // Only a certificate the gateway verified establishes an identity (clientAuth REQUESTED lets others through).
-    this.#subject = presented && clientTls!.certificateVerified ? subjectFromCertificate(certificate) : ANONYMOUS;
+        : Object.freeze({
+            serverName: clientTls.serverName,
+            // Node reports "no certificate" as an empty object.
+            peerCertificate:
+              clientTls.peerCertificate !== undefined && Object.keys(clientTls.peerCertificate).length > 0
+                ? clientTls.peerCertificate
+                : undefined,
+          });
     const positions: Position[] = [];
     for (const [index, member] of options.members.entries()) {
       const context = this.#context(member, index, tls);
@@ -310,17 +277,17 @@ class SessionChain {
     this.#positions = positions;
   }
 
-  dispatch(request: ClientRequest, reply: Reply): void {
+  dispatch(message: RequestMessage, reply: Reply): void {
     const positions = this.#positions;
     if (positions === undefined) {
       reply.fail('filter_failed', 'the filters of this session could not be created; closing the connection');
       return;
     }
-    if (this.#requests.length === 0 && !this.#requestsBusy && !this.#concerns(request, positions)) {
-      this.#options.next.dispatch(this.#session, request, reply);
+    if (this.#requests.length === 0 && !this.#requestsBusy && !this.#concerns(message, positions)) {
+      this.#next.dispatch(message, reply);
       return;
     }
-    this.#requests.push({ request, reply });
+    this.#requests.push({ message, reply });
     if (!this.#requestsBusy) void this.#pumpRequests();
   }
 
@@ -334,10 +301,11 @@ class SessionChain {
     this.#requests.length = 0;
     this.#responses.length = 0;
     if (this.#positions !== undefined) this.#closeFilters(this.#positions);
+    this.#next.close();
   }
 
   /** Whether any filter must see this request or its response. */
-  #concerns(request: ClientRequest, positions: readonly Position[]): boolean {
+  #concerns(request: RequestMessage, positions: readonly Position[]): boolean {
     for (const position of positions) {
       if (position.requestHook(request.apiKey, request.apiVersion) !== undefined) return true;
       if (position.responseHook(request.apiKey, request.apiVersion) !== undefined) return true;
@@ -348,15 +316,13 @@ class SessionChain {
   async #pumpRequests(): Promise<void> {
     this.#requestsBusy = true;
     while (this.#requests.length > 0 && !this.#closed) {
-      const { request, reply } = this.#requests.shift()!;
+      const { message, reply } = this.#requests.shift()!;
       const flow: Flow = {
-        apiKey: request.apiKey,
-        apiVersion: request.apiVersion,
-        correlationId: request.correlationId,
-        expectsResponse: request.expectsResponse,
-        original: request,
-        header: undefined,
-        body: undefined,
+        apiKey: message.apiKey,
+        apiVersion: message.apiVersion,
+        correlationId: message.correlationId,
+        expectsResponse: message.expectsResponse,
+        message,
         reply,
         from: 0,
         ordered: true,
@@ -370,14 +336,14 @@ class SessionChain {
   /** Passes `flow` through the request hooks of its positions, then on to the route. */
   async #runRequest(flow: Flow): Promise<void> {
     const positions = this.#positions!;
-    let modified = false;
+    const message = flow.message;
     for (let index = flow.from; index < positions.length; index++) {
       const position = positions[index]!;
       const hook = position.requestHook(flow.apiKey, flow.apiVersion);
       if (hook === undefined) continue;
       if (!this.#decodeRequest(flow, position)) return;
       const outcome = await this.#call(position, hook.name, flow.reply, () =>
-        hook.call(flow.header!, flow.body!, position.context),
+        hook.call(message.header(), message.body(), position.context),
       );
       if (outcome === undefined) return;
       if (outcome.close) flow.close ??= position.name;
@@ -386,8 +352,7 @@ class SessionChain {
         case 'forward':
           continue;
         case 'forwardModified':
-          flow.body = decision.message;
-          modified = true;
+          message.bodyChanged(decision.message);
           continue;
         case 'drop':
           this.#dropped(flow, position, 'request');
@@ -396,54 +361,30 @@ class SessionChain {
         case 'error': {
           const response = this.#shortCircuit(flow, position, decision);
           if (response === undefined) return;
-          this.#deliver(this.#expectResponse(flow, index), undefined, response);
+          this.#deliver(
+            this.#expectResponse(flow, index),
+            ResponseMessage.fromBody(flow.apiKey, flow.apiVersion, response),
+          );
           return;
         }
       }
     }
-    let request = flow.original;
-    if (modified) {
-      let frame: Buffer;
-      try {
-        frame = encodeRequest(
-          flow.apiKey,
-          flow.apiVersion,
-          flow.correlationId,
-          flow.header!.clientId,
-          flow.body as never,
-        );
-      } catch (error) {
-        this.#fail(flow, positions[positions.length - 1]!, `cannot encode the modified request: ${messageOf(error)}`);
-        return;
-      }
-      request = { ...request, frame };
-    }
     const upper = positions.length;
     const needsResponse = this.#responseConcerns(flow, upper);
     if (!flow.expectsResponse) {
-      this.#options.next.dispatch(this.#session, request, flow.reply);
+      this.#next.dispatch(message, flow.reply);
       if (flow.close !== undefined) this.#closeAsked(flow);
       return;
     }
     const reply: Reply =
       needsResponse || flow.close !== undefined || !flow.ordered ? this.#responseReply(flow, upper) : flow.reply;
-    this.#options.next.dispatch(this.#session, request, reply);
+    this.#next.dispatch(message, reply);
   }
 
   /** Decodes the request body (and header) the first time a filter needs it. */
   #decodeRequest(flow: Flow, position: Position): boolean {
-    if (flow.body !== undefined) return true;
-    const frame = flow.original.frame;
     try {
-      const header = readRequestHeader(frame);
-      chainProbes.onDecode?.('request', flow.apiKey);
-      flow.body = decodeRequestBody(flow.apiKey, flow.apiVersion, frame, header.bodyOffset) as ApiMessage;
-      flow.header = {
-        requestApiKey: flow.apiKey as ApiKey,
-        requestApiVersion: flow.apiVersion,
-        correlationId: flow.correlationId,
-        clientId: header.clientId,
-      };
+      flow.message.body();
       return true;
     } catch (error) {
       this.#fail(flow, position, `cannot decode the request for filter '${position.name}': ${messageOf(error)}`);
@@ -464,10 +405,19 @@ class SessionChain {
     const pending = this.#expectResponse(flow, upper);
     return {
       expectsResponse: true,
-      respond: (frame) => this.#deliver(pending, frame, undefined),
-      fail: (cause, message) => {
+      respond: (response, closeWith) => {
+        if (response === undefined) {
+          pending.state = 'failed';
+          flow.reply.respond(undefined, closeWith);
+          this.#pumpResponses();
+          return;
+        }
+        if (closeWith !== undefined) flow.closeWith ??= closeWith;
+        this.#deliver(pending, response);
+      },
+      fail: (cause, message, error) => {
         pending.state = 'failed';
-        flow.reply.fail(cause, message);
+        flow.reply.fail(cause, message, error);
         this.#pumpResponses();
       },
     };
@@ -475,20 +425,19 @@ class SessionChain {
 
   /** Takes the place of `flow`'s response in the response order (client flows only). */
   #expectResponse(flow: Flow, upper: number): PendingResponse {
-    const pending: PendingResponse = { flow, upper, frame: undefined, body: undefined, state: 'waiting' };
+    const pending: PendingResponse = { flow, upper, response: undefined, state: 'waiting' };
     if (flow.ordered) this.#responses.push(pending);
     return pending;
   }
 
   /**
-   * The response of `pending` exists (from upstream as `frame`, or built by a filter as `body`):
-   * it passes the response hooks of positions `upper - 1` down to the flow's first, in its turn,
-   * then goes to the flow's reply.
+   * The response of `pending` exists (from upstream, or built by a filter): it passes the response
+   * hooks of positions `upper - 1` down to the flow's first, in its turn, then goes to the flow's
+   * reply.
    */
-  #deliver(pending: PendingResponse, frame: Buffer | undefined, body: ApiMessage | undefined): void {
+  #deliver(pending: PendingResponse, response: ResponseMessage): void {
     if (this.#closed) return;
-    pending.frame = frame;
-    pending.body = body;
+    pending.response = response;
     pending.state = 'ready';
     if (pending.flow.ordered) this.#pumpResponses();
     else void this.#runResponse(pending);
@@ -510,33 +459,28 @@ class SessionChain {
   async #runResponse(pending: PendingResponse): Promise<void> {
     const { flow } = pending;
     const positions = this.#positions!;
-    let modified = pending.frame === undefined;
+    const response = pending.response!;
     const header: ResponseHeader = { correlationId: flow.correlationId };
     for (let index = pending.upper - 1; index >= flow.from; index--) {
       const position = positions[index]!;
       const hook = position.responseHook(flow.apiKey, flow.apiVersion);
       if (hook === undefined) continue;
-      if (pending.body === undefined) {
-        try {
-          const frame = pending.frame!;
-          const read = readResponseHeader(frame, responseHeaderVersion(flow.apiKey, flow.apiVersion));
-          chainProbes.onDecode?.('response', flow.apiKey);
-          pending.body = decodeResponseBody(flow.apiKey, flow.apiVersion, frame, read.bodyOffset) as ApiMessage;
-        } catch (error) {
-          this.#fail(flow, position, `cannot decode the response for filter '${position.name}': ${messageOf(error)}`);
-          return;
-        }
+      let body: ApiMessage;
+      try {
+        body = response.body();
+      } catch (error) {
+        this.#fail(flow, position, `cannot decode the response for filter '${position.name}': ${messageOf(error)}`);
+        return;
       }
       const outcome = await this.#call(position, hook.name, flow.reply, () =>
-        hook.call(header, pending.body!, position.context),
+        hook.call(header, body, position.context),
       );
       if (outcome === undefined) return;
       if (outcome.close) flow.close ??= position.name;
       const decision = outcome.decision;
       if (decision.kind === 'forward') continue;
       if (decision.kind === 'forwardModified') {
-        pending.body = decision.message;
-        modified = true;
+        response.bodyChanged(decision.message);
         continue;
       }
       if (decision.kind === 'drop') {
@@ -551,23 +495,14 @@ class SessionChain {
       return;
     }
     if (!flow.ordered) {
-      this.#settleOutOfBand(flow, pending);
+      this.#settleOutOfBand(flow, response);
       return;
-    }
-    let frame = pending.frame;
-    if (modified || frame === undefined) {
-      try {
-        frame = encodeResponse(flow.apiKey, flow.apiVersion, flow.correlationId, pending.body as never);
-      } catch (error) {
-        this.#fail(flow, positions[flow.from]!, `cannot encode the filtered response: ${messageOf(error)}`);
-        return;
-      }
     }
     if (flow.close !== undefined) {
       this.#logger.info('a filter closed the connection', { sessionId: this.#session.id, filter: flow.close });
-      flow.reply.respond(frame, 'filter_closed');
+      flow.reply.respond(response, 'filter_closed');
     } else {
-      flow.reply.respond(frame);
+      flow.reply.respond(response, flow.closeWith);
     }
   }
 
@@ -590,7 +525,7 @@ class SessionChain {
       return errorResponseFor(
         flow.apiKey,
         flow.apiVersion,
-        flow.body!,
+        flow.message.body(),
         code,
         error instanceof KafkaError ? error.message : null,
       );
@@ -682,7 +617,7 @@ class SessionChain {
 
   #failed(filter: string, message: string): void {
     this.#options.onError(filter, 'filter_failed');
-    this.#session.failAfter(undefined, 'filter_failed', `${message}; closing the connection`);
+    this.#session.failAfter('filter_failed', `${message}; closing the connection`);
   }
 
   #closeFilters(positions: readonly { name: string; filter: Filter }[]): void {
@@ -710,20 +645,14 @@ class SessionChain {
 
   // ---- Out-of-band requests ----
 
-  #settleOutOfBand(flow: Flow, pending: PendingResponse | undefined): void {
+  #settleOutOfBand(flow: Flow, response: ResponseMessage | undefined): void {
     const reply = flow.reply as OutOfBandReply;
-    if (pending === undefined) {
+    if (response === undefined) {
       reply.settle(undefined);
       return;
     }
-    if (pending.body !== undefined) {
-      reply.settle(pending.body);
-      return;
-    }
     try {
-      const frame = pending.frame!;
-      const read = readResponseHeader(frame, responseHeaderVersion(flow.apiKey, flow.apiVersion));
-      reply.settle(decodeResponseBody(flow.apiKey, flow.apiVersion, frame, read.bodyOffset) as ApiMessage);
+      reply.settle(response.body());
     } catch (error) {
       reply.fail('filter_failed', `cannot decode the response to a filter's own request: ${messageOf(error)}`);
     }
@@ -732,31 +661,15 @@ class SessionChain {
   #sendRequest(index: number, header: RequestHeader, body: ApiMessage): Promise<ApiMessage | undefined> {
     if (this.#closed) return Promise.reject(new SessionClosedError(this.#session.id));
     return new Promise((resolve, reject) => {
-      const apiKey = header.requestApiKey;
-      const version = header.requestApiVersion;
-      let frame: Buffer;
-      try {
-        frame = encodeRequest(apiKey, version, header.correlationId, header.clientId, body as never);
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      const expectsResponse = apiKey !== 0 || (body as { acks?: number }).acks !== 0;
+      const message = RequestMessage.fromBody(header, body, { outOfBand: true });
+      const expectsResponse = message.expectsResponse;
       const reply = new OutOfBandReply(expectsResponse, resolve, reject, this.#outOfBand);
       const flow: Flow = {
-        apiKey,
-        apiVersion: version,
+        apiKey: message.apiKey,
+        apiVersion: message.apiVersion,
         correlationId: header.correlationId,
         expectsResponse,
-        original: {
-          frame,
-          apiKey,
-          apiVersion: version,
-          correlationId: header.correlationId,
-          expectsResponse,
-        },
-        header,
-        body,
+        message,
         reply,
         from: index + 1,
         ordered: false,
@@ -807,9 +720,9 @@ class SessionChain {
       logger: withFields(session.logger, { filter: member.name }),
       metrics: member.metrics,
       clientTls: tls,
-      authenticatedSubject: () => this.#subject,
+      authenticatedSubject: () => session.subject,
       saslAuthenticated: (mechanism, subject) => {
-        this.#subject = subject;
+        session.subject = subject;
         session.markAuthenticated();
         this.#logger.debug('client authenticated by SASL', { sessionId: session.id, filter: member.name, mechanism });
       },
@@ -849,9 +762,9 @@ class OutOfBandReply implements Reply {
     // Responses of out-of-band requests come back through the chain's response reply, never here.
   }
 
-  fail(_cause: string, message: string): void {
+  fail(_cause: SessionCloseCause, message: string, error?: Error): void {
     this.#pending.delete(this.#reject);
-    this.#reject(new Error(message));
+    this.#reject(error ?? new Error(message));
   }
 }
 
@@ -859,14 +772,4 @@ class HookTimeout extends Error {}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** The subject of a client with a verified certificate: its distinguished name, as Kafka's default mTLS principal. */
-function subjectFromCertificate(certificate: NonNullable<ClientTlsDetails['peerCertificate']>): Subject {
-  const subject = certificate.subject;
-  if (subject === undefined || Object.keys(subject).length === 0) return ANONYMOUS;
-  const name = Object.entries(subject)
-    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)
-    .join(',');
-  return Object.freeze({ principals: Object.freeze([{ type: 'User', name }]), isAnonymous: false });
 }

@@ -16,6 +16,8 @@ export interface FilterFactoriesOptions {
   readonly virtualCluster: string;
   /** The VC chain: filter definition names, in order. */
   readonly chain: readonly string[];
+  /** Further filter definitions the VC's routes use, initialized once each with the chain's. */
+  readonly others?: readonly string[];
   readonly config: ProxyConfigurationModel;
   readonly registry: MetricsRegistry;
   readonly logger: Logger;
@@ -23,18 +25,32 @@ export interface FilterFactoriesOptions {
 
 /** The initialized factories of a VC chain, and the chain members built from them. */
 export class FilterFactories {
+  /** The members of the chain named in the options, in order. */
   readonly members: readonly ChainMember[];
+  readonly #byName: ReadonlyMap<string, ChainMember>;
   readonly #virtualCluster: string;
   readonly #initialized: readonly { name: string; factory: FilterFactory; initData: unknown }[];
 
   private constructor(
     virtualCluster: string,
-    members: readonly ChainMember[],
+    byName: ReadonlyMap<string, ChainMember>,
+    chain: readonly string[],
     initialized: readonly { name: string; factory: FilterFactory; initData: unknown }[],
   ) {
     this.#virtualCluster = virtualCluster;
-    this.members = members;
+    this.#byName = byName;
+    this.members = chain.map((name) => byName.get(name)!);
     this.#initialized = initialized;
+  }
+
+  /** The members of another chain of the same VC (a route's), from the same initialized definitions. */
+  membersFor(names: readonly string[]): readonly ChainMember[] {
+    return names.map((name) => {
+      const member = this.#byName.get(name);
+      if (member === undefined)
+        throw new Error(`filter '${name}' was not initialized for virtual cluster '${this.#virtualCluster}'`);
+      return member;
+    });
   }
 
   /**
@@ -45,7 +61,7 @@ export class FilterFactories {
     const { virtualCluster, config } = options;
     const initialized: { name: string; factory: FilterFactory; initData: unknown }[] = [];
     const byName = new Map<string, ChainMember>();
-    for (const name of options.chain) {
+    for (const name of [...options.chain, ...(options.others ?? [])]) {
       if (byName.has(name)) continue;
       const definition = config.filters.get(name);
       if (definition === undefined)
@@ -65,17 +81,13 @@ export class FilterFactories {
       try {
         initData = await factory.initialize(context, definition.config as never);
       } catch (error) {
-        await new FilterFactories(virtualCluster, [], initialized).close().catch(() => {});
+        await new FilterFactories(virtualCluster, new Map(), [], initialized).close().catch(() => {});
         throw new Error(initializationFailure(virtualCluster, definition, config, error), { cause: error });
       }
       initialized.push({ name, factory, initData });
       byName.set(name, { name, factory, initData, metrics });
     }
-    return new FilterFactories(
-      virtualCluster,
-      options.chain.map((name) => byName.get(name)!),
-      initialized,
-    );
+    return new FilterFactories(virtualCluster, byName, options.chain, initialized);
   }
 
   /** Closes every factory in reverse initialization order; rejects with an AggregateError of the failures. */

@@ -1,4 +1,7 @@
 // Public surface of the Filter API (docs/filters.md).
+
+export { KafkaError } from '../pipeline/kafka-error.ts';
+export { SessionClosedError } from '../pipeline/session-closed-error.ts';
 export type {
   ApiMessage,
   ClientTlsDetails,
@@ -17,7 +20,5 @@ export type {
   ResponseHeader,
   Subject,
 } from './api.ts';
-export { SessionClosedError } from './errors.ts';
 export type * from './generated/hooks.ts';
-export { KafkaError } from './kafka-error.ts';
 export { FilterResults } from './results.ts';

@@ -28,6 +28,7 @@ export const DISCONNECT_CAUSES = [
   'unknown_route',
   'filter_failed',
   'filter_closed',
+  'router_closed',
   'tls_failed',
   'authentication_failed',
   'idle_timeout',

@@ -1,9 +1,9 @@
 import type { ProxyMetrics } from '../observability/metrics.ts';
 import type { BoundCounter } from '../observability/registry.ts';
+import type { RequestMessage } from '../pipeline/request-message.ts';
 import { apiKeyName } from '../protocol/index.ts';
-import type { UpstreamEvents } from './forwarding/cluster-route.ts';
-import type { ClientRequest } from './session/client-request.ts';
 import type { ClientSession, SessionCloseCause } from './session/client-session.ts';
+import type { UpstreamEvents } from './upstream/upstream-pool.ts';
 
 interface PerApiKey {
   readonly requests: BoundCounter;
@@ -37,7 +37,7 @@ export class VirtualClusterMetrics {
     this.#metrics.clientConnectionsActive.dec({ virtual_cluster: this.#virtualCluster, gateway });
   }
 
-  onRequest(request: ClientRequest, bytes: number): void {
+  onRequest(request: RequestMessage, bytes: number): void {
     const counters = this.#forApiKey(request.apiKey);
     counters.requests.inc();
     counters.requestBytes.inc(bytes);

@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import type { ClusterDefinition, ProxyConfigurationModel, VirtualClusterDefinition } from '../config/model.ts';
-import { type ClientTls, FilterChain } from '../filter/chain.ts';
+import { FilterChain } from '../filter/chain.ts';
 import { FilterFactories } from '../filter/factories.ts';
 import { type Logger, withFields } from '../observability/logger.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
+import type { ClientTls, SessionHandle, Stage } from '../pipeline/stage.ts';
+import { RouteGraph } from '../routing/graph.ts';
 import { AddressBook } from './address/address-book.ts';
 import { formatHostPort } from './address/host-port.ts';
-import { ClusterRoute } from './forwarding/cluster-route.ts';
+import { ClusterLeaf } from './forwarding/cluster-leaf.ts';
 import { VersionGate } from './forwarding/version-gate.ts';
 import type { AcceptedConnection, Gateway } from './gateway/gateway.ts';
 import { GatewayTlsContext } from './gateway/gateway-tls.ts';
@@ -23,8 +25,9 @@ import type {
   RuntimeDependencies,
   VirtualClusterRuntime,
 } from './lifecycle/virtual-cluster-runtime.ts';
-import { TopLevelResponses } from './response/top-level-responses.ts';
-import { ClientSession, type SessionTarget } from './session/client-session.ts';
+import { GraphExit } from './response/graph-exit.ts';
+import { ClientSession } from './session/client-session.ts';
+import { UpstreamPool } from './upstream/upstream-pool.ts';
 import type { UpstreamTlsOptions } from './upstream/upstream-tls.ts';
 import { VirtualClusterMetrics } from './virtual-cluster-metrics.ts';
 
@@ -54,9 +57,11 @@ export function proxyRuntimeFactory(probes: DataPathProbes = {}): ProxyRuntimeFa
 export const createProxyRuntime: ProxyRuntimeFactory = proxyRuntimeFactory();
 
 /**
- * One virtual cluster in one process: its gateways, its sessions, and the route graph they
- * dispatch to. A VC that targets a cluster is a one-route graph with identity node mapping and
- * every API key statically routed (routing.md §2.7).
+ * One virtual cluster in one process: its gateways, its sessions, and the stages they dispatch to:
+ * the version gate, the VC filter chain (when there is one), the graph exit (client-facing
+ * addresses), and the route graph down to the clusters. A VC that targets a cluster is a one-route
+ * graph with identity node mapping and every API key statically routed (routing.md §2.7): the same
+ * runtime, with nothing to decide.
  */
 class VirtualClusterService implements VirtualClusterRuntime {
   readonly name: string;
@@ -69,15 +74,16 @@ class VirtualClusterService implements VirtualClusterRuntime {
   readonly #sessions = new Set<ClientSession>();
   readonly #addressBook = new AddressBook();
   readonly #proxyMetrics: ProxyMetrics;
-  /** The VC chain's initialized filter factories and the chain; undefined without filters. */
+  /** The initialized filter factories (VC chain and route chains) and every chain built from them. */
   #filterFactories: FilterFactories | undefined;
-  #filterChain: FilterChain | undefined;
-  /** What each session's gateway learned from its TLS handshake, for the filters. */
-  readonly #clientTls = new WeakMap<ClientSession, ClientTls>();
+  readonly #filterChains: FilterChain[] = [];
+  #graph: RouteGraph | undefined;
+  /** Each session's upstream connections. */
+  readonly #pools = new WeakMap<SessionHandle, UpstreamPool>();
   #gateways: Gateway[] = [];
   #tlsContexts: GatewayTlsContext[] = [];
-  /** The route graph behind the core's version check; set by initialize(). */
-  #target: SessionTarget | undefined;
+  /** The head of the data path; set by initialize(). */
+  #head: Stage | undefined;
   #nextSessionNumber = 0;
 
   readonly #probes: DataPathProbes;
@@ -102,51 +108,75 @@ class VirtualClusterService implements VirtualClusterRuntime {
   }
 
   async initialize(): Promise<void> {
-    const { target, filters } = this.#definition;
-    if (target.kind !== 'cluster') {
-      throw new Error(
-        `virtual cluster '${this.name}' targets router '${target.router}', which this version cannot run yet`,
-      );
-    }
-    const cluster = this.#config.clusters.get(target.cluster);
-    if (cluster === undefined)
-      throw new Error(`virtual cluster '${this.name}' targets unknown cluster '${target.cluster}'`);
-    const responses = new TopLevelResponses({ addressBook: this.#addressBook, logger: this.#logger });
-    const route = new ClusterRoute({
-      virtualCluster: this.name,
-      cluster,
-      tls: upstreamTls(cluster),
-      limits: this.#config.network.session,
-      addressBook: this.#addressBook,
-      responses,
-      discovery: responses,
-      events: this.#metrics.upstreamEvents(cluster.name),
-      connectTimeoutMs: UPSTREAM_CONNECT_TIMEOUT_MS,
-    });
-    // A VC without filters has no filter stage at all: its frames pay nothing for the machinery.
-    if (filters.length === 0) {
-      this.#target = new VersionGate(route);
-      return;
-    }
-    const factories = await FilterFactories.initialize({
-      virtualCluster: this.name,
-      chain: filters,
-      config: this.#config,
-      registry: this.#proxyMetrics.registry,
-      logger: this.#logger,
-    });
-    this.#filterFactories = factories;
+    const definition = this.#definition;
+    const config = this.#config;
     const filterErrors = this.#proxyMetrics.filterErrors;
-    const chain = new FilterChain({
-      virtualCluster: this.name,
-      members: factories.members,
-      next: route,
-      timeoutMs: this.#config.network.session.filterTimeoutMs,
-      onError: (filter, error) => filterErrors.inc({ virtual_cluster: this.name, filter, error }),
-      tlsOf: (session) => this.#clientTls.get(session),
-    });
-    this.#filterChain = chain;
-    this.#target = new VersionGate(chain);
+    const routeFilters = routeFilterNames(definition, config);
+    if (definition.filters.length > 0 || routeFilters.length > 0) {
+      this.#filterFactories = await FilterFactories.initialize({
+        virtualCluster: this.name,
+        chain: definition.filters,
+        others: routeFilters,
+        config,
+        registry: this.#proxyMetrics.registry,
+        logger: this.#logger,
+      });
+    }
+    const chainOf = (names: readonly string[], next: Stage): Stage => {
+      const chain = new FilterChain({
+        virtualCluster: this.name,
+        members: this.#filterFactories!.membersFor(names),
+        next,
+        timeoutMs: config.network.session.filterTimeoutMs,
+        onError: (filter, error) => filterErrors.inc({ virtual_cluster: this.name, filter, error }),
+      });
+      this.#filterChains.push(chain);
+      return chain;
+    };
+    const upstreamTlsByCluster = new Map<string, UpstreamTlsOptions | undefined>();
+    try {
+      this.#graph = await RouteGraph.start({
+        virtualCluster: definition,
+        config,
+        metrics: this.#proxyMetrics,
+        logger: this.#logger,
+        stages: {
+          cluster: (cluster, routeKey, topLevelId) => {
+            if (!upstreamTlsByCluster.has(cluster.name)) upstreamTlsByCluster.set(cluster.name, upstreamTls(cluster));
+            return new ClusterLeaf({
+              cluster,
+              routeKey,
+              topLevelId,
+              tls: upstreamTlsByCluster.get(cluster.name),
+              addressBook: this.#addressBook,
+              events: this.#metrics.upstreamEvents(cluster.name),
+              poolOf: (session) => this.#poolOf(session),
+            });
+          },
+          filters: chainOf,
+          releaseSession: (session) => this.#pools.get(session)?.close(),
+        },
+      });
+    } catch (error) {
+      await this.#filterFactories?.close().catch(() => {});
+      this.#filterFactories = undefined;
+      throw error;
+    }
+    // A VC without filters has no filter stage at all: its frames pay nothing for the machinery.
+    const exit = new GraphExit(this.#graph, (session) => (session as ClientSession).gateway, this.#logger);
+    this.#head = new VersionGate(definition.filters.length === 0 ? exit : chainOf(definition.filters, exit));
+  }
+
+  #poolOf(session: SessionHandle): UpstreamPool {
+    let pool = this.#pools.get(session);
+    if (pool === undefined) {
+      pool = new UpstreamPool(session, {
+        maxFrameBytes: this.#config.network.session.maxFrameBytes,
+        connectTimeoutMs: UPSTREAM_CONNECT_TIMEOUT_MS,
+      });
+      this.#pools.set(session, pool);
+    }
+    return pool;
   }
 
   async bind(): Promise<void> {
@@ -218,23 +248,30 @@ class VirtualClusterService implements VirtualClusterRuntime {
   }
 
   async closePlugins(): Promise<void> {
-    // drain() closed every session and so called close() on every filter instance: wait for those
-    // calls, then close the factories.
+    // drain() closed every session and so called close() on every router and filter instance:
+    // wait for those calls, then close the router factories, then the filter factories.
     const factories = this.#filterFactories;
     this.#filterFactories = undefined;
-    if (this.#filterChain !== undefined) {
-      await settleWithin(
-        this.#filterChain.instancesClosed(),
-        FACTORY_CLOSE_TIMEOUT_MS,
-        `filter instances of virtual cluster '${this.name}' did not finish close() within 10s; abandoned`,
-      ).catch((error: Error) => this.#logger.warn(error.message));
+    const graph = this.#graph;
+    this.#graph = undefined;
+    await settleWithin(
+      Promise.all([graph?.instancesClosed(), ...this.#filterChains.map((chain) => chain.instancesClosed())]),
+      FACTORY_CLOSE_TIMEOUT_MS,
+      `router and filter instances of virtual cluster '${this.name}' did not finish close() within 10s; abandoned`,
+    ).catch((error: Error) => this.#logger.warn(error.message));
+    const errors: unknown[] = [];
+    await graph?.close().catch((error: unknown) => errors.push(error));
+    await factories?.close().catch((error: unknown) => errors.push(error));
+    // One AggregateError of individual factory failures, as the lifecycle expects.
+    if (errors.length > 0) {
+      const all = errors.flatMap((error) => (error instanceof AggregateError ? error.errors : [error]));
+      throw new AggregateError(all, `closing the plugins of virtual cluster '${this.name}' failed`);
     }
-    await factories?.close();
   }
 
   #accept(connection: AcceptedConnection, gateway: Gateway): void {
-    const target = this.#target;
-    if (target === undefined) {
+    const head = this.#head;
+    if (head === undefined) {
       connection.socket.destroy();
       return;
     }
@@ -243,17 +280,29 @@ class VirtualClusterService implements VirtualClusterRuntime {
     const inspect = this.#probes.inspectResponse;
     const inspectRequest = this.#probes.inspectRequest;
     metrics.onConnectionAccepted(gateway.name);
+    const tls = connection.tls;
+    const certificate = tls?.peerCertificate;
+    const clientTls: ClientTls | undefined =
+      tls === undefined
+        ? undefined
+        : {
+            serverName: tls.serverName,
+            // Node reports "no certificate" as an empty object.
+            peerCertificate: certificate !== undefined && Object.keys(certificate).length > 0 ? certificate : undefined,
+            certificateVerified: (connection.socket as TLSSocket).authorized === true,
+          };
     const session = new ClientSession({
       id,
       socket: connection.socket,
       binding: connection.binding,
       gateway,
+      clientTls,
       limits: this.#config.network.session,
-      target,
+      stage: head,
       observer: {
-        onRequest: (request, bytes) => {
+        onRequest: (request, bytes, frame) => {
           metrics.onRequest(request, bytes);
-          inspectRequest?.(request.frame);
+          inspectRequest?.(frame);
         },
         onResponse: (slot, frame) => {
           metrics.onResponse(slot.apiKey, frame.length);
@@ -268,13 +317,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
       },
       logger: withFields(this.#logger, { sessionId: id }),
     });
-    if (connection.tls !== undefined) {
-      this.#clientTls.set(session, {
-        ...connection.tls,
-        certificateVerified: (connection.socket as TLSSocket).authorized === true,
-      });
-    }
-    this.#sessions.add(session);
+    if (session.isOpen) this.#sessions.add(session);
   }
 }
 
@@ -289,4 +332,20 @@ function upstreamTls(cluster: ClusterDefinition): UpstreamTlsOptions | undefined
     passphrase: tls.key?.password,
     insecure: tls.trust?.insecure ?? false,
   };
+}
+
+/** The filter definitions used on routes of the routers a VC reaches (initialized once per VC). */
+function routeFilterNames(definition: VirtualClusterDefinition, config: ProxyConfigurationModel): string[] {
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (router: string): void => {
+    if (seen.has(router)) return;
+    seen.add(router);
+    for (const route of config.routers.get(router)?.routes ?? []) {
+      for (const filter of route.filters) names.add(filter);
+      if (route.target.kind === 'router') visit(route.target.router);
+    }
+  };
+  if (definition.target.kind === 'router') visit(definition.target.router);
+  return [...names];
 }

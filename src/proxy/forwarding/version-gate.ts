@@ -1,41 +1,44 @@
-import { API_VERSIONS, supportedVersionRange, unsupportedApiVersionsResponse } from '../response/codec.ts';
-import type { ClientRequest } from '../session/client-request.ts';
-import type { ClientSession, SessionTarget } from '../session/client-session.ts';
-import type { Reply } from '../session/reply.ts';
+import type { Reply } from '../../pipeline/reply.ts';
+import type { RequestMessage } from '../../pipeline/request-message.ts';
+import { ResponseMessage } from '../../pipeline/response-message.ts';
+import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
+import { API_VERSIONS, supportedVersionRange, unsupportedApiVersionsBody } from '../response/codec.ts';
 
 /**
- * The proxy core's check before routing: a request must be of an API key and version Switchyard
- * can handle, because every response may have to be decoded on its way back. API_VERSIONS newer
- * than Switchyard knows gets the KIP-511 answer (UNSUPPORTED_VERSION with Switchyard's own range),
- * so the client retries with a version both understand; anything else unsupported closes the
- * connection, as a broker does.
+ * The proxy core's check before anything else sees a request: it must be of an API key and version
+ * Switchyard can handle, because every response may have to be decoded on its way back.
+ * API_VERSIONS newer than Switchyard knows gets the KIP-511 answer (UNSUPPORTED_VERSION with
+ * Switchyard's own range, at v0), so the client retries with a version both understand; anything
+ * else unsupported closes the connection, as a broker does.
  */
-export class VersionGate implements SessionTarget {
-  readonly #next: SessionTarget;
+export class VersionGate implements Stage {
+  readonly #next: Stage;
 
-  constructor(next: SessionTarget) {
+  constructor(next: Stage) {
     this.#next = next;
   }
 
-  dispatch(session: ClientSession, request: ClientRequest, reply: Reply): void {
-    const range = supportedVersionRange(request.apiKey);
-    if (range !== undefined && request.apiVersion >= range.min && request.apiVersion <= range.max) {
-      this.#next.dispatch(session, request, reply);
-      return;
-    }
-    if (request.apiKey === API_VERSIONS && request.apiVersion > (range?.max ?? 0)) {
-      reply.respond(unsupportedApiVersionsResponse(request.correlationId));
-      return;
-    }
-    reply.fail(
-      'unsupported_request',
-      range === undefined
-        ? `client sent unknown api key ${request.apiKey}; closing the connection`
-        : `client sent api key ${request.apiKey} version ${request.apiVersion}, outside the supported ${range.min}-${range.max}; closing the connection`,
-    );
-  }
-
-  sessionClosed(session: ClientSession): void {
-    this.#next.sessionClosed(session);
+  open(session: SessionHandle): SessionStage {
+    const next = this.#next.open(session);
+    return {
+      dispatch(message: RequestMessage, reply: Reply): void {
+        const range = supportedVersionRange(message.apiKey);
+        if (range !== undefined && message.apiVersion >= range.min && message.apiVersion <= range.max) {
+          next.dispatch(message, reply);
+          return;
+        }
+        if (message.apiKey === API_VERSIONS && message.apiVersion > (range?.max ?? 0)) {
+          reply.respond(ResponseMessage.fromBody(API_VERSIONS, 0, unsupportedApiVersionsBody()));
+          return;
+        }
+        reply.fail(
+          'unsupported_request',
+          range === undefined
+            ? `client sent unknown api key ${message.apiKey}; closing the connection`
+            : `client sent api key ${message.apiKey} version ${message.apiVersion}, outside the supported ${range.min}-${range.max}; closing the connection`,
+        );
+      },
+      close: () => next.close(),
+    };
   }
 }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { PeerCertificate } from 'node:tls';
+import type { SessionBinding } from '../../pipeline/stage.ts';
 import type { HostPort } from '../address/host-port.ts';
-import type { SessionBinding } from '../session/client-request.ts';
 
 /** Details of the client's TLS connection, when the gateway terminates TLS. */
 export interface ClientTlsInfo {

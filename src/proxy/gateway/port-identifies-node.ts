@@ -2,9 +2,9 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import type { TLSSocket } from 'node:tls';
 import type { PortIdentifiesNodeGateway } from '../../config/model.ts';
 import type { Logger } from '../../observability/logger.ts';
+import type { SessionBinding } from '../../pipeline/stage.ts';
 import { formatHostPort, type HostPort } from '../address/host-port.ts';
 import { GatewayBindError } from '../lifecycle/virtual-cluster-runtime.ts';
-import type { SessionBinding } from '../session/client-request.ts';
 import type { AcceptedConnection, ConnectionHandler, Gateway } from './gateway.ts';
 import { substituteNodeId } from './gateway.ts';
 import type { GatewayTlsContext } from './gateway-tls.ts';

@@ -1,9 +1,9 @@
 import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls';
 import type { SniHostIdentifiesNodeGateway } from '../../config/model.ts';
 import type { Logger } from '../../observability/logger.ts';
+import type { SessionBinding } from '../../pipeline/stage.ts';
 import { formatHostPort, type HostPort } from '../address/host-port.ts';
 import { GatewayBindError } from '../lifecycle/virtual-cluster-runtime.ts';
-import type { SessionBinding } from '../session/client-request.ts';
 import { type ConnectionHandler, type Gateway, substituteNodeId } from './gateway.ts';
 import type { GatewayTlsContext } from './gateway-tls.ts';
 import { stopListening } from './stop-listening.ts';

@@ -6,13 +6,8 @@ import {
   type ApiVersionsResponse,
   apiInfo,
   codecsFor,
-  decodeResponseBody,
-  encodeRequest,
-  encodeResponse,
   type MessageSchema,
   type MetadataRequest,
-  readResponseHeader,
-  responseHeaderVersion,
 } from '../../protocol/index.ts';
 
 export const API_VERSIONS: number = ApiKey.API_VERSIONS;
@@ -20,27 +15,6 @@ export const METADATA: number = ApiKey.METADATA;
 
 /** METADATA version of the proxy's own address discovery: understood by every Kafka 3.x and 4.x broker. */
 export const DISCOVERY_METADATA_VERSION = 12;
-
-export interface DecodedResponse {
-  readonly header: { readonly correlationId: number };
-  readonly body: unknown;
-}
-
-/** Decodes a whole response frame (size prefix included) of `apiKey` at `apiVersion`. */
-export function decodeResponseFrame(apiKey: number, apiVersion: number, frame: Buffer): DecodedResponse {
-  const header = readResponseHeader(frame, responseHeaderVersion(apiKey, apiVersion));
-  return { header, body: decodeResponseBody(apiKey, apiVersion, frame, header.bodyOffset) };
-}
-
-/** Encodes a whole response frame; the correlation id is replaced on the way to the client anyway. */
-export function encodeResponseFrame(
-  apiKey: number,
-  apiVersion: number,
-  header: { readonly correlationId: number },
-  body: unknown,
-): Buffer {
-  return encodeResponse(apiKey, apiVersion, header.correlationId, body as never);
-}
 
 export function responseSchema(apiKey: number): MessageSchema | undefined {
   return codecsFor(apiKey)?.response.schema;
@@ -76,20 +50,19 @@ export function apiVersionsIntersection(body: unknown): ApiVersionsResponse {
  * UNSUPPORTED_VERSION and Switchyard's own API_VERSIONS range, from which the client picks a
  * version both understand and asks again.
  */
-export function unsupportedApiVersionsResponse(correlationId: number): Buffer {
+export function unsupportedApiVersionsBody(): ApiVersionsResponse {
   const range = supportedVersionRange(API_VERSIONS)!;
-  const body: ApiVersionsResponse = {
+  return {
     errorCode: ErrorCode.UNSUPPORTED_VERSION,
     apiKeys: [{ apiKey: API_VERSIONS, minVersion: range.min, maxVersion: range.max }],
     throttleTimeMs: 0,
   };
-  return encodeResponse(ApiKey.API_VERSIONS, 0, correlationId, body);
 }
 
 /** METADATA with an empty topic list: the broker list only, for address discovery. */
-export function encodeMetadataDiscoveryRequest(): Buffer {
+export function discoveryMetadataRequest(): MetadataRequest {
   const body = codecsFor(ApiKey.METADATA)!.request.defaults() as MetadataRequest;
   body.topics = [];
   body.allowAutoTopicCreation = false;
-  return encodeRequest(ApiKey.METADATA, DISCOVERY_METADATA_VERSION, 0, 'switchyard', body);
+  return body;
 }

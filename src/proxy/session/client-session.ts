@@ -1,36 +1,26 @@
 import type { Socket } from 'node:net';
 import type { SessionLimits } from '../../config/model.ts';
-import type { DisconnectCause } from '../../observability/catalogue.ts';
 import type { Logger } from '../../observability/logger.ts';
+import type { SessionCloseCause } from '../../pipeline/reply.ts';
+import type { RequestMessage } from '../../pipeline/request-message.ts';
+import type { ClientTls, SessionBinding, SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
+import { ANONYMOUS, type Subject } from '../../pipeline/types.ts';
 import { FrameSizeError, FrameSplitter } from '../../protocol/frames/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import type { ClientRequest, SessionBinding } from './client-request.ts';
-import { parseClientRequest } from './client-request.ts';
-import { NoReply, type Reply, SlotReply } from './reply.ts';
+import { readClientRequest } from './client-request.ts';
 import { type ResponseSlot, ResponseSlots } from './response-slots.ts';
+import { NoReply, type SlotOwner, SlotReply } from './slot-reply.ts';
 
-/**
- * Where a session's requests go: the virtual cluster's route graph, possibly behind stages such as
- * the version gate. The session hands over each request in the order it was read, with the Reply
- * through which its answer travels back.
- */
-export interface SessionTarget {
-  dispatch(session: ClientSession, request: ClientRequest, reply: Reply): void;
-  /** The session ended; release everything it holds upstream. */
-  sessionClosed(session: ClientSession): void;
-}
+export type { SessionCloseCause } from '../../pipeline/reply.ts';
 
 /** Counters the session reports to; implemented by the VC's metrics. */
 export interface SessionObserver {
-  onRequest(request: ClientRequest, bytes: number): void;
+  onRequest(request: RequestMessage, bytes: number, frame: Buffer): void;
   /** A response is about to be written to the client (correlation id already the client's). */
   onResponse(slot: ResponseSlot, frame: Buffer): void;
   onReadPaused(): void;
   onClosed(session: ClientSession, cause: SessionCloseCause): void;
 }
-
-/** Why a session ended: the counted disconnect causes, or the client's own close. */
-export type SessionCloseCause = DisconnectCause | 'client_closed';
 
 /** How long a graceful close may wait for the client to take the last responses. */
 const GRACEFUL_CLOSE_LIMIT_MS = 5_000;
@@ -40,38 +30,50 @@ type State =
   | { readonly kind: 'draining'; readonly onDrained: () => void }
   | { readonly kind: 'closed'; readonly cause: SessionCloseCause };
 
+/** The session's legal state changes; anything else is a bug and throws. */
+const EDGES: Readonly<Record<State['kind'], readonly State['kind'][]>> = {
+  open: ['draining', 'closed'],
+  draining: ['draining', 'closed'],
+  closed: [],
+};
+
 export interface ClientSessionOptions {
   readonly id: string;
   readonly socket: Socket;
   readonly binding: SessionBinding;
   readonly gateway: Gateway;
+  readonly clientTls: ClientTls | undefined;
   readonly limits: SessionLimits;
-  readonly target: SessionTarget;
+  /** The head of the VC's data path; the session opens it once. */
+  readonly stage: Stage;
   readonly observer: SessionObserver;
   readonly logger: Logger;
 }
 
 /**
  * One client connection, from accept to close. It splits the client's byte stream into frames,
- * reserves a response slot for each request that expects an answer, hands requests to the
- * target in order, and writes responses back strictly in request order.
+ * reserves a response slot for each request that expects an answer, hands requests to its opened
+ * stage in order, and writes responses back strictly in request order.
  *
  * Flow control: reading from the client pauses while the session has `maxInFlightRequests`
  * unanswered requests or while any upstream connection is congested; reading from upstreams
- * pauses (through the target) while the client socket is congested.
+ * pauses (through the stages) while the client socket is congested.
  */
-export class ClientSession {
+export class ClientSession implements SessionHandle, SlotOwner {
   readonly id: string;
   readonly binding: SessionBinding;
   /** The gateway the client came through: it decides the addresses this client is shown. */
   readonly gateway: Gateway;
   readonly logger: Logger;
+  readonly clientTls: ClientTls | undefined;
+  subject: Subject;
   readonly #socket: Socket;
   readonly #limits: SessionLimits;
-  readonly #target: SessionTarget;
   readonly #observer: SessionObserver;
   readonly #splitter: FrameSplitter;
   readonly #slots = new ResponseSlots();
+  readonly #boundNode: number | undefined;
+  #stage: SessionStage | undefined;
   #state: State = { kind: 'open' };
   /** Reasons reading from the client is paused; reading resumes when the set is empty. */
   readonly #pauseReasons = new Set<'in_flight' | 'upstream' | 'draining'>();
@@ -89,9 +91,11 @@ export class ClientSession {
     this.binding = options.binding;
     this.gateway = options.gateway;
     this.logger = options.logger;
+    this.clientTls = options.clientTls;
+    this.subject = subjectOf(options.clientTls);
+    this.#boundNode = options.binding.kind === 'node' ? options.binding.nodeId : undefined;
     this.#socket = options.socket;
     this.#limits = options.limits;
-    this.#target = options.target;
     this.#observer = options.observer;
     this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.limits.maxFrameBytes);
     const socket = this.#socket;
@@ -103,6 +107,9 @@ export class ClientSession {
       this.logger.debug('client socket error', { sessionId: this.id, error: error.message });
     });
     socket.on('close', () => this.close('client_closed'));
+    const stage = options.stage.open(this);
+    if (this.#state.kind === 'closed') stage.close();
+    else this.#stage = stage;
   }
 
   get isOpen(): boolean {
@@ -114,43 +121,28 @@ export class ClientSession {
     return this.#slots.pending;
   }
 
-  /** Subscribes to client-side congestion changes, so upstream reads can follow them. */
   onClientWritable(listener: (congested: boolean) => void): () => void {
     this.#clientWritableListeners.add(listener);
     return () => this.#clientWritableListeners.delete(listener);
   }
 
-  /** The session has authenticated (SASL completed, or the upstream accepted a regular request). */
   markAuthenticated(): void {
     if (this.#authenticated) return;
     this.#authenticated = true;
     this.#socket.setTimeout(this.#limits.authenticatedIdleTimeoutMs);
   }
 
-  /**
-   * Delivers the response for `slot`. `frame` is a whole response frame (size prefix included);
-   * its correlation id is replaced in place by the client's.
-   */
-  respond(slot: ResponseSlot, frame: Buffer, closeWith?: SessionCloseCause): void {
-    if (slot.frame !== undefined) return;
-    frame.writeInt32BE(slot.correlationId, 4);
+  /** Fills `slot` with a whole response frame already carrying the client's correlation id. */
+  fill(slot: ResponseSlot | undefined, frame: Buffer | null, closeWith?: SessionCloseCause): void {
+    if (slot === undefined || slot.frame !== undefined) return;
     slot.frame = frame;
     if (closeWith) {
       slot.closeAfter = true;
       this.#closeCause ??= closeWith;
     }
-    this.slotFilled();
+    this.#slotFilled();
   }
 
-  /** A slot was filled: write what can be written, once per turn of the event loop. */
-  slotFilled(): void {
-    if (this.#flushScheduled || this.#state.kind === 'closed') return;
-    this.#flushScheduled = true;
-    // Responses that complete in the same tick are written together: one writev, fewer syscalls.
-    queueMicrotask(() => this.#flush());
-  }
-
-  /** An upstream connection of this session became congested or drained. */
   upstreamCongestion(congested: boolean): void {
     this.#congestedUpstreams += congested ? 1 : -1;
     if (this.#congestedUpstreams < 0) this.#congestedUpstreams = 0;
@@ -158,10 +150,11 @@ export class ClientSession {
   }
 
   /**
-   * Fails the session after the responses already complete before `slot` have been written:
-   * used when an upstream or a plugin fails on the path of one request.
+   * Fails the session after the responses already complete before `slot` (or, without a slot,
+   * every response already complete) have been written: used when an upstream or a plugin fails
+   * on the path of one request.
    */
-  failAfter(slot: ResponseSlot | undefined, cause: SessionCloseCause, message: string): void {
+  failAfter(cause: SessionCloseCause, message: string, slot?: ResponseSlot): void {
     // Requests still pending when the session itself closed fail quietly: nobody waits for them.
     if (this.#state.kind === 'closed') return;
     this.logger.warn(message, { sessionId: this.id, cause });
@@ -169,7 +162,7 @@ export class ClientSession {
     if (slot && slot.frame === undefined) {
       slot.frame = null;
       slot.closeAfter = true;
-      this.slotFilled();
+      this.#slotFilled();
     } else {
       this.close(cause);
     }
@@ -180,21 +173,17 @@ export class ClientSession {
    * written, then closes. Resolves when the session is closed.
    */
   drain(): Promise<void> {
-    if (this.#state.kind === 'closed') return Promise.resolve();
-    if (this.#state.kind === 'draining') {
-      const { onDrained } = this.#state;
-      return new Promise((resolve) => {
-        this.#state = {
-          kind: 'draining',
-          onDrained: () => {
-            onDrained();
-            resolve();
-          },
-        };
-      });
-    }
+    const state = this.#state;
+    if (state.kind === 'closed') return Promise.resolve();
     return new Promise((resolve) => {
-      this.#state = { kind: 'draining', onDrained: resolve };
+      const previous = state.kind === 'draining' ? state.onDrained : undefined;
+      this.#transition({
+        kind: 'draining',
+        onDrained: () => {
+          previous?.();
+          resolve();
+        },
+      });
       this.#setPaused('draining', true);
       this.#closeIfDrained();
     });
@@ -212,7 +201,7 @@ export class ClientSession {
       if (!graceful) socket.destroy();
       return;
     }
-    this.#state = { kind: 'closed', cause };
+    this.#transition({ kind: 'closed', cause });
     if (graceful) {
       socket.end();
       // Read (and drop: the session is closed) whatever the client still sends, so its end of the
@@ -224,12 +213,19 @@ export class ClientSession {
     } else {
       socket.destroy();
     }
-    this.#target.sessionClosed(this);
+    this.#stage?.close();
     this.#observer.onClosed(this, cause);
     if (previous.kind === 'draining') {
       if (socket.closed) previous.onDrained();
       else socket.once('close', previous.onDrained);
     }
+  }
+
+  #transition(next: State): void {
+    if (!EDGES[this.#state.kind].includes(next.kind)) {
+      throw new Error(`illegal session transition ${this.#state.kind} -> ${next.kind}`);
+    }
+    this.#state = next;
   }
 
   #onData(chunk: Buffer): void {
@@ -247,13 +243,20 @@ export class ClientSession {
 
   #onFrame(frame: Buffer): void {
     if (this.#state.kind !== 'open') return;
-    const request = parseClientRequest(frame);
-    this.#observer.onRequest(request, frame.length);
+    const request = readClientRequest(frame, this.#boundNode);
+    this.#observer.onRequest(request, frame.length, frame);
     const slot = request.expectsResponse
       ? this.#slots.reserve(request.correlationId, request.apiKey, request.apiVersion)
       : undefined;
     if (this.#slots.pending >= this.#limits.maxInFlightRequests) this.#setPaused('in_flight', true);
-    this.#target.dispatch(this, request, slot ? new SlotReply(this, slot) : new NoReply(this));
+    this.#stage!.dispatch(request, slot ? new SlotReply(this, slot) : new NoReply(this));
+  }
+
+  #slotFilled(): void {
+    if (this.#flushScheduled || this.#state.kind === 'closed') return;
+    this.#flushScheduled = true;
+    // Responses that complete in the same tick are written together: one writev, fewer syscalls.
+    queueMicrotask(() => this.#flush());
   }
 
   #flush(): void {
@@ -302,4 +305,17 @@ export class ClientSession {
     this.#clientCongested = congested;
     for (const listener of this.#clientWritableListeners) listener(congested);
   }
+}
+
+/** Only a certificate the gateway verified establishes an identity (clientAuth REQUESTED lets others through). */
+export function subjectOf(tls: ClientTls | undefined): Subject {
+  const certificate = tls?.peerCertificate;
+  if (certificate === undefined || !tls!.certificateVerified) return ANONYMOUS;
+  const subject = certificate.subject;
+  if (subject === undefined || Object.keys(subject).length === 0) return ANONYMOUS;
+  // The distinguished name, as Kafka's default mTLS principal.
+  const name = Object.entries(subject)
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)
+    .join(',');
+  return Object.freeze({ principals: Object.freeze([{ type: 'User', name }]), isAnonymous: false });
 }

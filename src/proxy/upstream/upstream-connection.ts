@@ -1,5 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import type { RequestMessage } from '../../pipeline/request-message.ts';
 import { FrameSplitter } from '../../protocol/frames/index.ts';
 import type { HostPort } from '../address/host-port.ts';
 import { FifoQueue } from '../fifo-queue.ts';
@@ -94,16 +95,20 @@ export class UpstreamConnection {
     this.#socket.on('close', () => this.#fail('connection closed by the broker'));
   }
 
+  get isClosed(): boolean {
+    return this.#state.kind === 'closed';
+  }
+
   get congested(): boolean {
     return this.#congested;
   }
 
   /**
-   * Sends one request frame (size prefix included). Its correlation id is overwritten in place
-   * with this connection's next id. `handler` is undefined for requests that get no response
+   * Sends one request with this connection's next correlation id (written into the message's
+   * frame, see RequestMessage.frameFor). `handler` is undefined for requests that get no response
    * (PRODUCE with acks=0). A closed connection reports the failure to the handler asynchronously.
    */
-  send(frame: Buffer, handler: ResponseHandler | undefined): void {
+  send(message: RequestMessage, handler: ResponseHandler | undefined): void {
     if (this.#state.kind === 'closed') {
       const error = this.#state.error ?? new UpstreamConnectionError(this.#label(), 'connection already closed');
       if (handler) queueMicrotask(() => handler.onError(error));
@@ -111,7 +116,17 @@ export class UpstreamConnection {
     }
     const correlationId = this.#nextCorrelationId;
     this.#nextCorrelationId = correlationId === 0x7fffffff ? 1 : correlationId + 1;
-    frame.writeInt32BE(correlationId, 8);
+    let frame: Buffer;
+    try {
+      frame = message.frameFor(correlationId);
+    } catch (error) {
+      const failure = new UpstreamConnectionError(
+        this.#label(),
+        `cannot encode the request: ${(error as Error).message}`,
+      );
+      if (handler) queueMicrotask(() => handler.onError(failure));
+      return;
+    }
     if (handler) this.#pending.push({ correlationId, handler });
     if (this.#state.kind === 'connecting') {
       this.#state.queued.push(frame);

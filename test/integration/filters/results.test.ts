@@ -3,12 +3,13 @@
 // hooks under pipelining; out-of-band requests; the time limit; failures that stay in their
 // session; and frames no filter declared staying undecoded.
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chainProbes } from '../../../src/filter/chain.ts';
 import { ApiKey, ErrorCode } from '../../../src/index.ts';
+import type { DecodeEvent } from '../../../src/pipeline/diagnostics.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
 import { kafkajsClient, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
@@ -228,7 +229,11 @@ test('a filter that throws closes its own connection only', async () => {
 
 test('a chain interested only in CREATE_TOPICS leaves PRODUCE and FETCH undecoded', async () => {
   const decoded: string[] = [];
-  chainProbes.onDecode = (direction, apiKey) => decoded.push(`${direction} ${apiKey}`);
+  const onDecode = (event: unknown): void => {
+    const { direction, apiKey } = event as DecodeEvent;
+    decoded.push(`${direction} ${apiKey}`);
+  };
+  subscribe('switchyard:decode', onDecode);
   try {
     const address = running.bootstrap('probe', 'ports');
     await kafkajsCreateTopics({ bootstrapServers: address }, [{ name: 'probed' }]);
@@ -247,7 +252,7 @@ test('a chain interested only in CREATE_TOPICS leaves PRODUCE and FETCH undecode
       [],
     );
   } finally {
-    chainProbes.onDecode = undefined;
+    unsubscribe('switchyard:decode', onDecode);
   }
 });
 

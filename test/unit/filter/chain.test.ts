@@ -13,6 +13,7 @@ import {
   type ProduceResponse,
 } from '../../../src/index.ts';
 import {
+  answer,
   CREATE_TOPICS_VERSION,
   chainOf,
   createTopicsFrame,
@@ -80,7 +81,7 @@ test('filters run in chain order on requests and in reverse order on responses',
   const { chain, forwarded } = chainOf([filter('a'), filter('b')]);
   const record = send(chain, fakeSession(), produceFrame(1, 't'));
   await settle();
-  forwarded[0]!.reply.respond(produceResponseFrame(1, 't'));
+  answer(forwarded[0]!, produceResponseFrame(1, 't'));
   await settle();
   assert.deepEqual(seen, ['a request', 'b request', 'b response', 'a response']);
   assert.equal(record.frames.length, 1);
@@ -110,7 +111,7 @@ test('async filters keep the order of pipelined requests and of their responses'
     [0, 1, 2, 3, 4],
   );
   // The route answers in reverse order; the filter still sees the responses in request order.
-  for (let i = delays.length - 1; i >= 0; i--) forwarded[i]!.reply.respond(produceResponseFrame(i, `t${i}`));
+  for (let i = delays.length - 1; i >= 0; i--) answer(forwarded[i]!, produceResponseFrame(i, `t${i}`));
   await until(() => records.every((r) => r.frames.length === 1));
   assert.deepEqual(responsesSeen, [0, 1, 2, 3, 4]);
 });
@@ -199,7 +200,7 @@ test('withCloseConnection delivers the response and then closes', async () => {
   ]);
   const record = send(chain, fakeSession(), produceFrame(1, 't'));
   await settle();
-  forwarded[0]!.reply.respond(produceResponseFrame(1, 't'));
+  answer(forwarded[0]!, produceResponseFrame(1, 't'));
   await settle();
   assert.equal(record.frames.length, 1);
   assert.equal(record.frames[0]!.closeWith, 'filter_closed');
@@ -254,12 +255,12 @@ test('a hook that returns something else than a result fails the session', async
 
 test('an out-of-band request passes only the later filters and answers its sender alone', async () => {
   const seen: string[] = [];
-  let answer: Promise<unknown> | undefined;
+  let outOfBand: Promise<unknown> | undefined;
   const { chain, forwarded } = chainOf([
     () => ({
       onCreateTopicsRequest: (header, request: CreateTopicsRequest, context) => {
         seen.push('sender request');
-        answer = context.sendRequest(
+        outOfBand = context.sendRequest(
           { requestApiKey: ApiKey.PRODUCE, requestApiVersion: PRODUCE_VERSION, correlationId: 0, clientId: 'oob' },
           {
             transactionalId: null,
@@ -292,8 +293,8 @@ test('an out-of-band request passes only the later filters and answers its sende
   await settle();
   const oob = forwarded.find((f) => f.request.apiKey === ApiKey.PRODUCE)!;
   assert.ok(oob, 'the out-of-band request reached the route');
-  oob.reply.respond(produceResponseFrame(0, 'side', 9n));
-  const response = (await answer) as ProduceResponse;
+  answer(oob, produceResponseFrame(0, 'side', 9n));
+  const response = (await outOfBand) as ProduceResponse;
   assert.equal(response.responses[0]!.partitionResponses[0]!.baseOffset, 9n);
   assert.deepEqual(seen, ['sender request', 'later request', 'later response']);
   assert.deepEqual(record.frames, [], 'the client got nothing for the out-of-band request');

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PeerCertificate } from 'node:tls';
-import type { ClientTls } from '../../../src/filter/chain.ts';
 import {
   ApiKey,
   type Filter,
@@ -13,8 +12,9 @@ import {
   type MetadataRequest,
   type Subject,
 } from '../../../src/index.ts';
+import type { ClientTls } from '../../../src/pipeline/stage.ts';
 import { encodeResponse } from '../../../src/protocol/index.ts';
-import { chainOf, decodedRequest, fakeSession, produceFrame, send, settle, until } from './harness.ts';
+import { answer, chainOf, decodedRequest, fakeSession, produceFrame, send, settle, until } from './harness.ts';
 
 const certificate = { subject: { CN: 'alice', O: 'Acme' } } as unknown as PeerCertificate;
 
@@ -122,7 +122,8 @@ test('topicNames asks the cluster with one METADATA request, maps ids to names a
     (decodedRequest(lookup.request) as unknown as MetadataRequest).topics?.map((t) => t.topicId),
     [known, unknown],
   );
-  lookup.reply.respond(
+  answer(
+    lookup,
     encodeResponse(ApiKey.METADATA, 12, 0, {
       throttleTimeMs: 0,
       brokers: [],

@@ -1,8 +1,14 @@
 // A filter chain in front of a fake route, driven without sockets: tests hand it request frames,
 // answer from the fake route, and read what reached the route and the client's replies.
-import { type ChainMember, type ClientTls, chainProbes, FilterChain } from '../../../src/filter/chain.ts';
+import { subscribe } from 'node:diagnostics_channel';
+import { type ChainMember, FilterChain } from '../../../src/filter/chain.ts';
 import type { Filter, FilterFactory, FilterMetrics } from '../../../src/filter/index.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
+import type { DecodeEvent } from '../../../src/pipeline/diagnostics.ts';
+import type { Reply, SessionCloseCause } from '../../../src/pipeline/reply.ts';
+import type { RequestMessage } from '../../../src/pipeline/request-message.ts';
+import { ResponseMessage } from '../../../src/pipeline/response-message.ts';
+import type { ClientTls, SessionHandle, SessionStage } from '../../../src/pipeline/stage.ts';
 import {
   ApiKey,
   decodeRequestBody,
@@ -13,9 +19,8 @@ import {
   readResponseHeader,
   responseHeaderVersion,
 } from '../../../src/protocol/index.ts';
-import { type ClientRequest, parseClientRequest } from '../../../src/proxy/session/client-request.ts';
-import type { ClientSession, SessionCloseCause } from '../../../src/proxy/session/client-session.ts';
-import type { Reply } from '../../../src/proxy/session/reply.ts';
+import { readClientRequest } from '../../../src/proxy/session/client-request.ts';
+import { subjectOf } from '../../../src/proxy/session/client-session.ts';
 
 export const PRODUCE_VERSION = 9;
 export const CREATE_TOPICS_VERSION = 7;
@@ -41,20 +46,76 @@ export interface ReplyRecord {
   failures: { cause: SessionCloseCause; message: string }[];
 }
 
+/** A request as it reached the fake route: its bytes (encoded again when a filter changed it). */
+export interface ForwardedRequest {
+  readonly message: RequestMessage;
+  readonly frame: Buffer;
+  readonly correlationId: number;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+}
+
 export interface Forwarded {
-  readonly request: ClientRequest;
+  readonly request: ForwardedRequest;
   readonly reply: Reply;
 }
 
-export function fakeSession(id = 'session-1'): ClientSession & { failed: string[] } {
+export type FakeSession = SessionHandle & { failed: string[] };
+
+export function fakeSession(id = 'session-1'): FakeSession {
   const failed: string[] = [];
   return {
     id,
+    binding: { kind: 'bootstrap' },
     logger: silent,
+    clientTls: undefined,
+    isOpen: true,
+    subject: subjectOf(undefined),
     failed,
-    failAfter: (_slot: unknown, _cause: SessionCloseCause, message: string) => failed.push(message),
+    failAfter: (_cause: SessionCloseCause, message: string) => failed.push(message),
     markAuthenticated: () => {},
-  } as unknown as ClientSession & { failed: string[] };
+    onClientWritable: () => () => {},
+    upstreamCongestion: () => {},
+  };
+}
+
+/** The fake route answers a forwarded request with a response frame. */
+export function answer(forwarded: Forwarded, frame: Buffer): void {
+  const { apiKey, apiVersion } = forwarded.request;
+  forwarded.reply.respond(ResponseMessage.fromFrame(apiKey, apiVersion, frame));
+}
+
+/** A chain under test: the stage opened once per session, as a client session does. */
+export class ChainUnderTest {
+  readonly stage: FilterChain;
+  readonly #tls: ClientTls | undefined;
+  readonly #opened = new Map<SessionHandle, SessionStage>();
+
+  constructor(stage: FilterChain, tls: ClientTls | undefined) {
+    this.stage = stage;
+    this.#tls = tls;
+  }
+
+  dispatch(session: SessionHandle, message: RequestMessage, reply: Reply): void {
+    let opened = this.#opened.get(session);
+    if (opened === undefined) {
+      if (this.#tls !== undefined) {
+        Object.assign(session, { clientTls: this.#tls, subject: subjectOf(this.#tls) });
+      }
+      opened = this.stage.open(session);
+      this.#opened.set(session, opened);
+    }
+    opened.dispatch(message, reply);
+  }
+
+  sessionClosed(session: SessionHandle): void {
+    this.#opened.get(session)?.close();
+    this.#opened.delete(session);
+  }
+
+  instancesClosed(): Promise<void> {
+    return this.stage.instancesClosed();
+  }
 }
 
 /** A chain of `filters` (one factory per filter, created per session) in front of a recording route. */
@@ -62,31 +123,51 @@ export function chainOf(filters: (() => Filter)[], timeoutMs = 20_000, tls?: Cli
   const forwarded: Forwarded[] = [];
   const errors: string[] = [];
   const decodes: string[] = [];
-  chainProbes.onDecode = (direction, apiKey) => decodes.push(`${direction}:${apiKey}`);
+  const onDecode = (event: unknown): void => {
+    const { direction, apiKey } = event as DecodeEvent;
+    decodes.push(`${direction}:${apiKey}`);
+  };
+  // Each chain records into its own list; tests of one file run one at a time.
+  subscribe('switchyard:decode', onDecode);
   const members: ChainMember[] = filters.map((create, index) => {
     const factory: FilterFactory = { initialize: () => undefined, createFilter: () => create() };
     return { name: `f${index}`, factory, initData: undefined, metrics: noMetrics };
   });
-  const chain = new FilterChain({
+  const stage = new FilterChain({
     virtualCluster: 'vc',
     members,
     next: {
-      dispatch: (_session, request, reply) => forwarded.push({ request, reply }),
-      sessionClosed: () => {},
+      open: () => ({
+        dispatch: (message, reply) =>
+          forwarded.push({
+            request: {
+              message,
+              get frame() {
+                return message.originalFrame ?? message.frameFor(message.correlationId);
+              },
+              correlationId: message.correlationId,
+              apiKey: message.apiKey,
+              apiVersion: message.apiVersion,
+            },
+            reply,
+          }),
+        close: () => {},
+      }),
     },
     timeoutMs,
     onError: (filter, error) => errors.push(`${filter}:${error}`),
-    tlsOf: () => tls,
   });
-  return { chain, forwarded, errors, decodes };
+  return { chain: new ChainUnderTest(stage, tls), forwarded, errors, decodes };
 }
 
-export function send(chain: FilterChain, session: ClientSession, frame: Buffer): ReplyRecord {
-  const request = parseClientRequest(frame);
+export function send(chain: ChainUnderTest, session: SessionHandle, frame: Buffer): ReplyRecord {
+  const request = readClientRequest(frame, undefined);
   const record: ReplyRecord = {
     reply: {
       expectsResponse: request.expectsResponse,
-      respond: (f, closeWith) => record.frames.push({ frame: f, closeWith }),
+      respond: (response, closeWith) => {
+        if (response !== undefined) record.frames.push({ frame: response.frameFor(request.correlationId), closeWith });
+      },
       fail: (cause, message) => record.failures.push({ cause, message }),
     },
     frames: [],
@@ -136,7 +217,7 @@ export function produceResponseFrame(correlationId: number, topic: string, baseO
   });
 }
 
-export function decodedRequest(request: ClientRequest): Record<string, unknown> {
+export function decodedRequest(request: ForwardedRequest): Record<string, unknown> {
   return decodeRequestBody(
     request.apiKey,
     request.apiVersion,

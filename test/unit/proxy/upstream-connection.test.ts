@@ -4,18 +4,19 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { RequestMessage } from '../../../src/pipeline/request-message.ts';
 import { FrameSplitter } from '../../../src/protocol/frames/index.ts';
 import { UpstreamConnection, type UpstreamConnectionError } from '../../../src/proxy/upstream/upstream-connection.ts';
 
-/** A request frame: size, api key 18, version 0, correlation id, and a one-byte tag. */
-function requestFrame(tag: number): Buffer {
+/** A request: size, api key 18, version 0, correlation id, and a one-byte tag. */
+function requestFrame(tag: number): RequestMessage {
   const frame = Buffer.alloc(13);
   frame.writeInt32BE(9, 0);
   frame.writeInt16BE(18, 4);
   frame.writeInt16BE(0, 6);
   frame.writeInt32BE(-1, 8);
   frame.writeUInt8(tag, 12);
-  return frame;
+  return RequestMessage.fromFrame(frame, 18, 0, -1, true, undefined);
 }
 
 /** A fake broker answering each request with (correlation id, tag), optionally tampering with it. */

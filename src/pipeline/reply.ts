@@ -1,0 +1,28 @@
+import type { DisconnectCause } from '../observability/catalogue.ts';
+import type { ResponseMessage } from './response-message.ts';
+
+/** Why a session ends: the counted disconnect causes, or the client's own close. */
+export type SessionCloseCause = DisconnectCause | 'client_closed';
+
+/**
+ * How the answer to one request travels back. Whatever handles a request answers through its
+ * Reply; a stage that must see the response wraps the Reply it was given, so every stage uses the
+ * same path back, whether the request came from the client (its response slot) or from a plugin
+ * (a promise).
+ */
+export interface Reply {
+  /** False for requests that get no response (PRODUCE with acks=0). */
+  readonly expectsResponse: boolean;
+  /**
+   * Delivers the response; `undefined` says "no response" (a router's respondWithoutReply()).
+   * With `closeWith`, the connection closes once this response and every earlier one have been
+   * written.
+   */
+  respond(response: ResponseMessage | undefined, closeWith?: SessionCloseCause): void;
+  /**
+   * The request failed on its path. For a client request: the connection closes after the
+   * responses to earlier requests have been written. For a plugin's request: its promise rejects
+   * with `error` (or an Error carrying `message`).
+   */
+  fail(cause: SessionCloseCause, message: string, error?: Error): void;
+}

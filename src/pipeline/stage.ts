@@ -1,0 +1,56 @@
+import type { PeerCertificate } from 'node:tls';
+import type { Logger } from '../observability/logger.ts';
+import type { Reply, SessionCloseCause } from './reply.ts';
+import type { RequestMessage } from './request-message.ts';
+import type { Subject } from './types.ts';
+
+/** What a session is bound to: the VC's bootstrap endpoint, or one top-level virtual node. */
+export type SessionBinding = { readonly kind: 'bootstrap' } | { readonly kind: 'node'; readonly nodeId: number };
+
+/** What the gateway learned from a client's TLS handshake. */
+export interface ClientTls {
+  readonly serverName: string | undefined;
+  /** The certificate the client presented, if any. */
+  readonly peerCertificate: PeerCertificate | undefined;
+  /** Whether the gateway verified that certificate against its trust store. */
+  readonly certificateVerified: boolean;
+}
+
+/**
+ * The narrow view of a client session that stages get: identity, logging, flow control and
+ * failure. Stages never see sockets.
+ */
+export interface SessionHandle {
+  readonly id: string;
+  readonly binding: SessionBinding;
+  readonly logger: Logger;
+  readonly clientTls: ClientTls | undefined;
+  readonly isOpen: boolean;
+  /** The client's identity from mTLS or VC-chain SASL; anonymous otherwise. */
+  subject: Subject;
+  /** The session has authenticated (SASL completed, or the upstream accepted a regular request). */
+  markAuthenticated(): void;
+  /** Closes the connection after the responses already owed have been written. */
+  failAfter(cause: SessionCloseCause, message: string): void;
+  /** Subscribes to client-side congestion changes, so upstream reads can follow them. */
+  onClientWritable(listener: (congested: boolean) => void): () => void;
+  /** An upstream connection of this session became congested (true) or drained (false). */
+  upstreamCongestion(congested: boolean): void;
+}
+
+/**
+ * One stage of a virtual cluster's data path (the version gate, a filter chain, a router level, a
+ * cluster). A session opens each stage once, when it starts using it, and talks to the opened
+ * per-session stage from then on; closing the session closes its stages in order.
+ */
+export interface Stage {
+  open(session: SessionHandle): SessionStage;
+}
+
+/** A stage opened for one session. */
+export interface SessionStage {
+  /** Handles one request; its answer goes to `reply`. Requests arrive in the order to keep. */
+  dispatch(message: RequestMessage, reply: Reply): void;
+  /** The session ended: release what this stage holds for it, then close the stages after it. */
+  close(): void;
+}

@@ -1,0 +1,202 @@
+import type { ClusterDefinition } from '../../config/model.ts';
+import type { Reply } from '../../pipeline/reply.ts';
+import type { BootstrapRef, NodeRef, RequestMessage } from '../../pipeline/request-message.ts';
+import { RequestMessage as Request } from '../../pipeline/request-message.ts';
+import { ResponseMessage } from '../../pipeline/response-message.ts';
+import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
+import type { ApiKey } from '../../protocol/generated/api-keys.ts';
+import type { AddressBook } from '../address/address-book.ts';
+import type { HostPort } from '../address/host-port.ts';
+import { forEachBrokerAddress, responseCarriesBrokerAddresses } from '../response/broker-addresses.ts';
+import { DISCOVERY_METADATA_VERSION, discoveryMetadataRequest, METADATA } from '../response/codec.ts';
+import type { ResponseHandler, UpstreamConnectionError } from '../upstream/upstream-connection.ts';
+import type { UpstreamEvents, UpstreamPool, UpstreamRoute } from '../upstream/upstream-pool.ts';
+import type { UpstreamTlsOptions } from '../upstream/upstream-tls.ts';
+
+/** SASL_HANDSHAKE, API_VERSIONS and SASL_AUTHENTICATE: the requests allowed before authentication. */
+const UNAUTHENTICATED_APIS = new Set([17, 18, 36]);
+
+export interface ClusterLeafOptions {
+  readonly cluster: ClusterDefinition;
+  /** The cluster-targeting route path, e.g. "union/b/b-split/main" ("" for a VC targeting a cluster). */
+  readonly routeKey: string;
+  /**
+   * The top-level virtual id of broker `t` of this cluster (routing.md §5.3), or an Error when the
+   * id would overflow. Identity for a VC that targets the cluster.
+   */
+  readonly topLevelId: (brokerId: number) => number | Error;
+  readonly tls: UpstreamTlsOptions | undefined;
+  readonly addressBook: AddressBook;
+  readonly events: UpstreamEvents;
+  /** The session's upstream connections. */
+  readonly poolOf: (session: SessionHandle) => UpstreamPool;
+}
+
+/**
+ * The end of every path through a route graph: one cluster. It sends each request to the broker
+ * it is addressed to (a broker id of the cluster, or one of its bootstrap servers) over the
+ * session's connection for (this route, that address), and records the broker addresses of every
+ * response in the VC's address book under their top-level ids before anything else sees it
+ * (routing.md §5.9). Frames travel undecoded unless a response carries broker addresses.
+ */
+export class ClusterLeaf implements Stage {
+  readonly options: ClusterLeafOptions;
+  readonly #upstream: UpstreamRoute;
+
+  constructor(options: ClusterLeafOptions) {
+    this.options = options;
+    this.#upstream = { key: options.routeKey, tls: options.tls, events: options.events };
+  }
+
+  open(session: SessionHandle): SessionStage {
+    return new LeafSession(this.options, this.#upstream, session);
+  }
+}
+
+type Queued = { readonly message: RequestMessage; readonly reply: Reply };
+
+class LeafSession implements SessionStage {
+  readonly #options: ClusterLeafOptions;
+  readonly #upstream: UpstreamRoute;
+  readonly #session: SessionHandle;
+  readonly #pool: UpstreamPool;
+  /** Requests waiting, in order, for an address discovery (so nothing overtakes them). */
+  #waiting: Queued[] = [];
+  #discovering = false;
+  /** The bootstrap server used when a request names none: picked at random once per session. */
+  #defaultBootstrap: number | undefined;
+  #closed = false;
+
+  constructor(options: ClusterLeafOptions, upstream: UpstreamRoute, session: SessionHandle) {
+    this.#options = options;
+    this.#upstream = upstream;
+    this.#session = session;
+    this.#pool = options.poolOf(session);
+  }
+
+  dispatch(message: RequestMessage, reply: Reply): void {
+    if (this.#closed) return;
+    if (this.#waiting.length > 0) {
+      this.#waiting.push({ message, reply });
+      return;
+    }
+    const address = this.#addressOf(message.node);
+    if (address !== undefined) {
+      this.#send(address, message, reply);
+      return;
+    }
+    this.#waiting.push({ message, reply });
+    void this.#discover();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#waiting = [];
+  }
+
+  #addressOf(node: NodeRef): HostPort | undefined {
+    const servers = this.#options.cluster.bootstrapServers;
+    if (node === undefined) {
+      this.#defaultBootstrap ??= Math.floor(Math.random() * servers.length);
+      return servers[this.#defaultBootstrap];
+    }
+    if (typeof node !== 'number') return servers[(node as BootstrapRef).bootstrapIndex % servers.length];
+    const top = this.#options.topLevelId(node);
+    return typeof top === 'number' ? this.#options.addressBook.get(top) : undefined;
+  }
+
+  /**
+   * Address discovery (routing.md §6.4 step 3): the broker list from the session's default
+   * bootstrap server, on the session's own connection to it, so it carries the client's
+   * credentials when that connection has authenticated.
+   */
+  async #discover(): Promise<void> {
+    if (this.#discovering) return;
+    this.#discovering = true;
+    try {
+      await new Promise<void>((resolve) => {
+        const request = Request.fromBody(
+          {
+            requestApiKey: METADATA as ApiKey,
+            requestApiVersion: DISCOVERY_METADATA_VERSION,
+            correlationId: 0,
+            clientId: 'switchyard',
+          },
+          discoveryMetadataRequest(),
+          { outOfBand: true },
+        );
+        this.#send(this.#addressOf(undefined)!, request, {
+          expectsResponse: true,
+          respond: () => resolve(),
+          fail: (_cause, message) => {
+            this.#session.logger.warn('address discovery failed', { sessionId: this.#session.id, error: message });
+            resolve();
+          },
+        });
+      });
+    } finally {
+      this.#discovering = false;
+    }
+    if (this.#closed) return;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const [index, { message, reply }] of waiting.entries()) {
+      const address = this.#addressOf(message.node);
+      if (address === undefined) {
+        const broker = message.node as number;
+        reply.fail(
+          'upstream_failed',
+          `upstream address of node ${this.#options.topLevelId(broker)} is not known: cluster '${this.#options.cluster.name}' does not list broker ${broker}`,
+        );
+        // Later requests must not overtake the failed one: they wait for the session to close.
+        for (const later of waiting.slice(index + 1)) later.reply.fail('upstream_failed', 'an earlier request failed');
+        return;
+      }
+      this.#send(address, message, reply);
+    }
+  }
+
+  #send(address: HostPort, message: RequestMessage, reply: Reply): void {
+    const connection = this.#pool.connection(this.#upstream, address);
+    connection.send(message, message.expectsResponse ? this.#handlerFor(message, reply) : undefined);
+  }
+
+  #handlerFor(message: RequestMessage, reply: Reply): ResponseHandler {
+    const { apiKey, apiVersion } = message;
+    const session = this.#session;
+    return {
+      onResponse: (frame) => {
+        // A regular request answered means the broker accepted the connection as authenticated.
+        if (!UNAUTHENTICATED_APIS.has(apiKey)) session.markAuthenticated();
+        const response = ResponseMessage.fromFrame(apiKey, apiVersion, frame);
+        if (responseCarriesBrokerAddresses(apiKey, apiVersion)) {
+          const failure = this.#capture(response);
+          if (failure !== undefined) {
+            reply.fail('upstream_failed', failure.message, failure);
+            return;
+          }
+        }
+        reply.respond(response);
+      },
+      onError: (error: UpstreamConnectionError) => reply.fail('upstream_failed', error.message, error),
+    };
+  }
+
+  /** Records the response's broker addresses under top-level ids; returns an error when it cannot. */
+  #capture(response: ResponseMessage): Error | undefined {
+    let body: object;
+    try {
+      body = response.body();
+    } catch (error) {
+      return new Error(`cannot decode the ${response.apiKey} response: ${(error as Error).message}`);
+    }
+    let failure: Error | undefined;
+    forEachBrokerAddress(response.apiKey, response.apiVersion, body, (brokerId, host, port) => {
+      const top = this.#options.topLevelId(brokerId);
+      if (typeof top === 'number') this.#options.addressBook.record(top, { host, port });
+      else failure ??= top;
+      return undefined;
+    });
+    return failure;
+  }
+}

@@ -1,0 +1,96 @@
+import type { SessionHandle } from '../../pipeline/stage.ts';
+import { formatHostPort, type HostPort } from '../address/host-port.ts';
+import { UpstreamConnection } from './upstream-connection.ts';
+import type { UpstreamTlsOptions } from './upstream-tls.ts';
+
+/** Reports upstream events to metrics. */
+export interface UpstreamEvents {
+  onConnectionOpened(): void;
+  onConnectionClosed(failed: boolean): void;
+  onReadPaused(): void;
+}
+
+/** How to reach the brokers of one cluster route. */
+export interface UpstreamRoute {
+  /** The cluster-targeting route path: connections of two routes are never shared. */
+  readonly key: string;
+  readonly tls: UpstreamTlsOptions | undefined;
+  readonly events: UpstreamEvents;
+}
+
+export interface UpstreamPoolOptions {
+  readonly maxFrameBytes: number;
+  readonly connectTimeoutMs: number;
+}
+
+/**
+ * The upstream connections of one client session, keyed by (cluster route, broker address),
+ * opened on demand and closed with the session. Each connection numbers its own requests. The
+ * pool pauses every connection's reads while the client socket is congested, and tells the
+ * session when any connection's writes back up.
+ */
+export class UpstreamPool {
+  readonly #session: SessionHandle;
+  readonly #options: UpstreamPoolOptions;
+  readonly #connections = new Map<string, { connection: UpstreamConnection; route: UpstreamRoute }>();
+  readonly #unsubscribe: () => void;
+  #readsPaused = false;
+  #closed = false;
+
+  constructor(session: SessionHandle, options: UpstreamPoolOptions) {
+    this.#session = session;
+    this.#options = options;
+    this.#unsubscribe = session.onClientWritable((congested) => {
+      this.#readsPaused = congested;
+      for (const { connection, route } of this.#connections.values()) {
+        if (congested) {
+          connection.pauseReading();
+          route.events.onReadPaused();
+        } else {
+          connection.resumeReading();
+        }
+      }
+    });
+  }
+
+  /** The connection to `address` for `route`, opened if there is none (or the last one closed). */
+  connection(route: UpstreamRoute, address: HostPort): UpstreamConnection {
+    const key = `${route.key}|${formatHostPort(address)}`;
+    const known = this.#connections.get(key);
+    if (known !== undefined && !known.connection.isClosed) return known.connection;
+    const session = this.#session;
+    const connection = new UpstreamConnection({
+      address,
+      tls: route.tls,
+      maxFrameBytes: this.#options.maxFrameBytes,
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      observer: {
+        onWriteBackpressure: (_connection, congested) => session.upstreamCongestion(congested),
+        onClosed: (closed, error) => {
+          route.events.onConnectionClosed(error !== undefined);
+          if (closed.congested) session.upstreamCongestion(false);
+          if (this.#connections.get(key)?.connection === closed) this.#connections.delete(key);
+          // An upstream that fails under the client closes the client too: it is the client's
+          // connection to that broker as far as the client knows (requests in flight fail through
+          // their own handlers first).
+          if (error !== undefined && !this.#closed) {
+            session.failAfter('upstream_failed', `upstream ${formatHostPort(address)} failed: ${error.message}`);
+          }
+        },
+      },
+    });
+    route.events.onConnectionOpened();
+    if (this.#readsPaused) connection.pauseReading();
+    this.#connections.set(key, { connection, route });
+    return connection;
+  }
+
+  /** Closes every connection; requests still waiting on them fail. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    for (const { connection } of this.#connections.values()) connection.close('client session closed');
+    this.#connections.clear();
+  }
+}

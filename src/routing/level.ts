@@ -1,0 +1,647 @@
+// The runtime of one router level (routing.md §2.2, §6): its routes, node-id mapping, interned
+// nodes, topology cache and metrics, and per session the Router instance, its static map, the
+// first-in first-out dispatch queue with its concurrency limit, and the route sessions. A virtual
+// cluster that targets a cluster runs the same code as a level with one route, identity mapping,
+// every key static and no Router instance.
+
+import type { ClusterDefinition } from '../config/model.ts';
+import { errorResponseFor } from '../filter/error-response.ts';
+import type { Logger } from '../observability/logger.ts';
+import { withFields } from '../observability/logger.ts';
+import type { Reply, SessionCloseCause } from '../pipeline/reply.ts';
+import { type NodeRef, RequestMessage } from '../pipeline/request-message.ts';
+import type { ResponseMessage } from '../pipeline/response-message.ts';
+import { ResponseMessage as Response } from '../pipeline/response-message.ts';
+import { SessionClosedError } from '../pipeline/session-closed-error.ts';
+import type { SessionHandle, SessionStage, Stage } from '../pipeline/stage.ts';
+import type { ApiMessage, RequestHeader } from '../pipeline/types.ts';
+import { ErrorCode } from '../protocol/generated/error-codes.ts';
+import { FifoQueue } from '../proxy/fifo-queue.ts';
+import type { Router } from './api.ts';
+import {
+  BrokerIdRouteMismatchError,
+  NestedRouterCloseError,
+  NestedRouterError,
+  NodeIdOverflowError,
+  UpstreamAddressUnknownError,
+  UpstreamConnectionError,
+} from './errors.ts';
+import type { RoutingMetrics } from './metrics.ts';
+import { carriesNodeIds, nodeIdFields, rewriteNodeIds } from './node-id-fields.ts';
+import type { NodeIdMapping } from './node-id-mapping.ts';
+import { RouterCall, RouterResponseImpl } from './router-context.ts';
+import { FIND_COORDINATOR, METADATA, type TopologyCache } from './topology.ts';
+import type { LevelNode, NodeInterner } from './virtual-nodes.ts';
+
+/** One route of a level, as the runtime runs it. */
+export interface RouteRuntime {
+  readonly name: string;
+  readonly id: number;
+  /** The route filter chain in front of the target, or the target itself. */
+  readonly stage: Stage;
+  /** The cluster, when the route targets one (bootstrap nodes); undefined for a router target. */
+  readonly cluster: ClusterDefinition | undefined;
+  /** The nested level's router path, when the route targets a router. */
+  readonly nestedPath: string | undefined;
+}
+
+/** What a level needs from the factory side to serve a session. */
+export interface LevelPlugin {
+  /** Creates the session's Router; throws what createRouter() threw. */
+  createRouter(session: SessionHandle): Router;
+}
+
+export interface RouterLevelOptions {
+  readonly virtualCluster: string;
+  readonly routerName: string;
+  readonly routerPath: string;
+  readonly routes: readonly RouteRuntime[];
+  readonly mapping: NodeIdMapping;
+  readonly nodes: NodeInterner;
+  /** Undefined for the level of a VC that targets a cluster: every key is static on its one route. */
+  readonly plugin: LevelPlugin | undefined;
+  /** Undefined for a VC that targets a cluster (routing metrics exist for router targets only). */
+  readonly metrics: RoutingMetrics | undefined;
+  readonly logger: Logger;
+}
+
+/** Per session: what every level of the session shares (slots of pending sends, Router instances). */
+export class SessionRouting {
+  readonly session: SessionHandle;
+  closed = false;
+  /** Promises of sendRequest() still pending: rejected with SessionClosedError when the session closes. */
+  readonly pending = new Set<PromiseReply>();
+  /** Bodies already handed to sendRequest(): passing one again is a TypeError. */
+  readonly sentBodies = new WeakSet<object>();
+  /** Router instances in creation order, with their level, for closing in reverse order. */
+  readonly routers: { router: Router; level: RouterLevel }[] = [];
+  readonly #levels = new Map<RouterLevel, LevelSession>();
+
+  constructor(session: SessionHandle) {
+    this.session = session;
+  }
+
+  /** The session of `level`, opened on first use (one Router per session per level). */
+  levelSession(level: RouterLevel): LevelSession {
+    let opened = this.#levels.get(level);
+    if (opened === undefined) {
+      opened = new LevelSession(level, this);
+      this.#levels.set(level, opened);
+    }
+    return opened;
+  }
+}
+
+export class RouterLevel {
+  readonly options: RouterLevelOptions;
+  readonly logger: Logger;
+  readonly routesByName: ReadonlyMap<string, RouteRuntime>;
+  readonly routeNames: readonly string[];
+  /** Set once some context of the level asked for the topology service. */
+  topology: TopologyCache | undefined;
+
+  constructor(options: RouterLevelOptions) {
+    this.options = options;
+    this.logger = options.logger;
+    this.routesByName = new Map(options.routes.map((route) => [route.name, route]));
+    this.routeNames = options.routes.map((route) => route.name);
+  }
+
+  get routerPath(): string {
+    return this.options.routerPath;
+  }
+
+  get mapping(): NodeIdMapping {
+    return this.options.mapping;
+  }
+
+  get nodes(): NodeInterner {
+    return this.options.nodes;
+  }
+
+  routeById(id: number): RouteRuntime {
+    return this.options.routes[id]!;
+  }
+}
+
+interface Queued {
+  readonly message: RequestMessage;
+  readonly reply: Reply;
+}
+
+/** One level of one session. */
+export class LevelSession implements SessionStage {
+  readonly level: RouterLevel;
+  readonly routing: SessionRouting;
+  readonly logger: Logger;
+  readonly #router: Router | undefined;
+  /** Route of each statically routed api key; for a VC targeting a cluster, every key's route. */
+  readonly #static: (RouteRuntime | undefined)[] = [];
+  readonly #allStatic: RouteRuntime | undefined;
+  readonly #maxConcurrent: number = 1;
+  #outstanding = 0;
+  readonly #queue = new FifoQueue<Queued>();
+  readonly #routeSessions: (SessionStage | undefined)[] = [];
+  /** Per cluster route: the session's sticky bootstrap pick and the next round-robin index. */
+  readonly #bootstrapPicks: ({ first: number; next: number } | undefined)[] = [];
+  /** Why this session cannot dispatch (its Router could not be created). */
+  #broken = false;
+
+  constructor(level: RouterLevel, routing: SessionRouting) {
+    this.level = level;
+    this.routing = routing;
+    const session = routing.session;
+    this.logger = withFields(level.logger, { sessionId: session.id });
+    const plugin = level.options.plugin;
+    if (plugin === undefined) {
+      this.#allStatic = level.options.routes[0];
+      return;
+    }
+    try {
+      this.#router = plugin.createRouter(session);
+      routing.routers.push({ router: this.#router, level });
+    } catch (error) {
+      this.#brokenBy(
+        'router_failed',
+        `createRouter() of router '${level.routerPath}' failed: ${messageOf(error)}`,
+        error,
+      );
+      return;
+    }
+    const router = this.#router;
+    try {
+      const max = router.maxConcurrentRequests ?? 1;
+      if (!Number.isInteger(max) || max < 1 || max > 1000) {
+        this.#brokenBy(
+          'router_failed',
+          `router '${level.routerPath}' has maxConcurrentRequests ${max}: it must be an integer from 1 to 1000`,
+        );
+        return;
+      }
+      this.#maxConcurrent = max;
+      const routes = router.staticRoutes?.();
+      for (const [apiKey, name] of routes ?? []) {
+        const route = level.routesByName.get(name);
+        if (route === undefined) {
+          this.#brokenBy(
+            'unknown_route',
+            `staticRoutes() of router '${level.routerPath}' names unknown route '${name}'; routes are: ${level.routeNames.join(', ')}`,
+          );
+          return;
+        }
+        this.#static[apiKey as number] = route;
+      }
+    } catch (error) {
+      this.#brokenBy(
+        'router_failed',
+        `router '${level.routerPath}' failed while reading staticRoutes(): ${messageOf(error)}`,
+        error,
+      );
+    }
+  }
+
+  dispatch(message: RequestMessage, reply: Reply): void {
+    const allStatic = this.#allStatic;
+    if (allStatic !== undefined) {
+      this.forward(allStatic, message, reply);
+      return;
+    }
+    if (this.#broken) {
+      reply.fail('router_failed', 'the router of this session could not be created');
+      return;
+    }
+    // Out-of-band requests never wait behind the client request a filter is processing (§6.10).
+    if (message.outOfBand || (this.#queue.length === 0 && this.#ready(message))) {
+      this.#dispatchNow(message, reply);
+      return;
+    }
+    this.#queue.push({ message, reply });
+  }
+
+  close(): void {
+    for (const stage of this.#routeSessions) stage?.close();
+    this.#routeSessions.length = 0;
+    this.#queue.drainAll();
+  }
+
+  /** A bootstrap server of a cluster route: the first pick is random, later ones go round-robin (§6.3). */
+  pickBootstrap(route: RouteRuntime): number {
+    const cluster = route.cluster!;
+    const count = cluster.bootstrapServers.length;
+    let picks = this.#bootstrapPicks[route.id];
+    if (picks === undefined) {
+      const first = Math.floor(Math.random() * count);
+      picks = { first, next: (first + 1) % count };
+      this.#bootstrapPicks[route.id] = picks;
+      return first;
+    }
+    if (cluster.selection === 'random') return Math.floor(Math.random() * count);
+    const index = picks.next;
+    picks.next = (index + 1) % count;
+    return index;
+  }
+
+  /** The session's sticky bootstrap server of a cluster route: its first pick, made on demand. */
+  defaultBootstrap(route: RouteRuntime): number {
+    const picks = this.#bootstrapPicks[route.id];
+    return picks === undefined ? this.pickBootstrap(route) : picks.first;
+  }
+
+  #ready(message: RequestMessage): boolean {
+    return this.#static[message.apiKey] !== undefined || this.#outstanding < this.#maxConcurrent;
+  }
+
+  #pump(): void {
+    for (let head = this.#queue.peek(); head !== undefined && this.#ready(head.message); head = this.#queue.peek()) {
+      this.#queue.shift();
+      this.#dispatchNow(head.message, head.reply);
+    }
+  }
+
+  #dispatchNow(message: RequestMessage, reply: Reply): void {
+    const route = this.#static[message.apiKey];
+    if (route !== undefined) this.forward(route, message, reply);
+    else this.#callRouter(message, reply);
+  }
+
+  /**
+   * Static forwarding along `route` (§6.3): to the node the request is addressed to when it is on
+   * that route, otherwise to the route's session default node (or entry).
+   */
+  forward(route: RouteRuntime, message: RequestMessage, reply: Reply): void {
+    const mapping = this.level.mapping;
+    const node = message.node;
+    if (typeof node === 'number' && node >= 0 && mapping.routeIdOf(node) === route.id) {
+      message.node = mapping.targetIdOf(node);
+    } else {
+      message.node = route.cluster === undefined ? undefined : { bootstrapIndex: this.defaultBootstrap(route) };
+    }
+    if (mapping.routeCount > 1 && carriesNodeIds('request', message.apiKey, message.apiVersion)) {
+      const mismatch = this.#translateRequest(route, message);
+      if (mismatch !== undefined) {
+        if (!reply.expectsResponse) return;
+        let body: object;
+        try {
+          body = errorResponseFor(
+            message.apiKey,
+            message.apiVersion,
+            message.body(),
+            ErrorCode.INVALID_REQUEST,
+            `broker id ${mismatch.value} does not belong to route '${route.name}'`,
+          );
+        } catch (error) {
+          reply.fail('internal_error', `cannot build the error response: ${messageOf(error)}`);
+          return;
+        }
+        reply.respond(Response.fromBody(message.apiKey, message.apiVersion, body));
+        return;
+      }
+    }
+    this.level.options.metrics?.request(route.name, message.apiKey, 'static');
+    this.#routeSession(route).dispatch(message, this.#boundary(route, message, reply));
+  }
+
+  /**
+   * Sends a request of this level's router (or of the topology service) to `node` (§6.4).
+   * Validation of the node and body happens in the caller.
+   */
+  send(node: LevelNode, header: RequestHeader, body: ApiMessage): Promise<ApiMessage | undefined> {
+    const level = this.level;
+    let route: RouteRuntime;
+    let ref: NodeRef;
+    if (node.kind === 'broker') {
+      route = level.routeById(level.mapping.routeIdOf(node.id));
+      ref = level.mapping.targetIdOf(node.id);
+    } else {
+      route = level.routesByName.get(node.route)!;
+      ref = node.kind === 'bootstrap' ? { bootstrapIndex: node.index } : undefined;
+    }
+    const message = RequestMessage.fromBody(header, body, { outOfBand: true, node: ref });
+    if (level.mapping.routeCount > 1 && carriesNodeIds('request', message.apiKey, message.apiVersion)) {
+      const mismatch = this.#translateRequest(route, message);
+      if (mismatch !== undefined) {
+        return Promise.reject(
+          new BrokerIdRouteMismatchError(mismatch.field, mismatch.value, route.name, mismatch.route),
+        );
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const reply = new PromiseReply(this, route, message.expectsResponse, resolve, reject);
+      this.routing.pending.add(reply);
+      level.options.metrics?.request(route.name, message.apiKey, 'dynamic');
+      this.#routeSession(route).dispatch(message, this.#boundary(route, message, reply));
+      if (!message.expectsResponse) reply.respond(undefined);
+    });
+  }
+
+  /** Translates the request's broker ids into the route's space; returns the first that is on another route. */
+  #translateRequest(
+    route: RouteRuntime,
+    message: RequestMessage,
+  ): { field: string; value: number; route: string } | undefined {
+    const mapping = this.level.mapping;
+    let mismatch: { field: string; value: number; route: string } | undefined;
+    const body = message.body();
+    rewriteNodeIds(nodeIdFields('request', message.apiKey, message.apiVersion), body, (v, field) => {
+      const routeId = mapping.routeIdOf(v);
+      if (routeId !== route.id) {
+        mismatch ??= { field, value: v, route: this.level.routeById(routeId).name };
+        return undefined;
+      }
+      return mapping.targetIdOf(v);
+    });
+    if (mismatch === undefined) message.bodyChanged();
+    return mismatch;
+  }
+
+  /** The reply a response crosses on its way from `route` back into this level, when it must be looked at. */
+  #boundary(route: RouteRuntime, message: RequestMessage, reply: Reply): Reply {
+    if (!reply.expectsResponse && !message.expectsResponse) return reply;
+    const level = this.level;
+    const translate = level.mapping.routeCount > 1 && carriesNodeIds('response', message.apiKey, message.apiVersion);
+    const cache = level.topology !== undefined && (message.apiKey === METADATA || message.apiKey === FIND_COORDINATOR);
+    const metrics = level.options.metrics;
+    if (!translate && !cache && metrics === undefined) return reply;
+    const request = cache && message.apiKey === FIND_COORDINATOR ? message.body() : undefined;
+    return new BoundaryReply(this, route, message.apiKey, reply, translate, cache, request);
+  }
+
+  #routeSession(route: RouteRuntime): SessionStage {
+    let stage = this.#routeSessions[route.id];
+    if (stage === undefined) {
+      stage = route.stage.open(this.routing.session);
+      this.#routeSessions[route.id] = stage;
+    }
+    return stage;
+  }
+
+  #callRouter(message: RequestMessage, reply: Reply): void {
+    let body: ApiMessage;
+    let header: RequestHeader;
+    try {
+      body = message.body();
+      header = message.header();
+    } catch (error) {
+      reply.fail(
+        'malformed_frame',
+        `cannot decode the request for router '${this.level.routerPath}': ${messageOf(error)}`,
+      );
+      return;
+    }
+    this.#outstanding++;
+    const call = new RouterCall(this, message);
+    let result: unknown;
+    try {
+      result = this.#router!.onRequest(message.apiKey as never, message.apiVersion, header, body, call.context);
+    } catch (error) {
+      this.#settle(call, message, reply, undefined, error ?? new Error('onRequest() threw'));
+      return;
+    }
+    if (
+      result instanceof Promise ||
+      (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')
+    ) {
+      (result as PromiseLike<unknown>).then(
+        (value) => this.#settle(call, message, reply, value, undefined),
+        (error: unknown) => this.#settle(call, message, reply, undefined, error ?? new Error('onRequest() rejected')),
+      );
+    } else {
+      this.#settle(call, message, reply, result, undefined);
+    }
+  }
+
+  #settle(call: RouterCall, message: RequestMessage, reply: Reply, result: unknown, error: unknown): void {
+    this.#outstanding--;
+    call.settle();
+    if (this.routing.closed) return;
+    try {
+      this.#deliver(call, message, reply, result, error);
+    } finally {
+      this.#pump();
+    }
+  }
+
+  #deliver(call: RouterCall, message: RequestMessage, reply: Reply, result: unknown, error: unknown): void {
+    const path = this.level.routerPath;
+    if (error !== undefined) {
+      this.routerFailed(reply, `router '${path}' failed in onRequest(): ${messageOf(error)}`, error, message.apiKey);
+      return;
+    }
+    if (!(result instanceof RouterResponseImpl) || result.call !== call) {
+      this.routerFailed(
+        reply,
+        `router '${path}' returned something that is not a response built by this call's context`,
+        undefined,
+        message.apiKey,
+      );
+      return;
+    }
+    const toOuterRouter = reply instanceof PromiseReply;
+    if (result.body === undefined) {
+      if (reply.expectsResponse && !toOuterRouter) {
+        this.routerFailed(
+          reply,
+          `router '${path}' answered with respondWithoutReply() a request that expects a response`,
+          undefined,
+          message.apiKey,
+        );
+        return;
+      }
+      reply.respond(undefined, result.close ? 'router_closed' : undefined);
+      return;
+    }
+    const response = Response.fromBody(message.apiKey, message.apiVersion, result.body);
+    try {
+      // Encoding now proves the body is a response of this API at the client's version; the
+      // encoding is kept for the way out unless a filter changes the body.
+      response.frameFor(message.correlationId);
+    } catch (failure) {
+      this.routerFailed(
+        reply,
+        `router '${path}' produced a response that cannot be encoded as api key ${message.apiKey} v${message.apiVersion}: ${messageOf(failure)}`,
+        failure,
+        message.apiKey,
+      );
+      return;
+    }
+    if (!reply.expectsResponse && !toOuterRouter) {
+      this.logger.warn('router responded to a request that expects no response (acks=0); the response is discarded', {
+        router: path,
+        apiKey: message.apiKey,
+      });
+      if (result.close) reply.respond(undefined, 'router_closed');
+      return;
+    }
+    if (result.close && toOuterRouter) this.level.options.metrics?.error('router_failed');
+    reply.respond(response, result.close ? 'router_closed' : undefined);
+  }
+
+  /** A router failure on the path of one request (§6.9): logged once, counted, and the request failed. */
+  routerFailed(reply: Reply, message: string, error: unknown, apiKey?: number): void {
+    this.level.options.metrics?.error('router_failed');
+    this.logger.warn(message, { router: this.level.routerPath, apiKey });
+    if (error instanceof Error && this.logger.isLevelEnabled('debug'))
+      this.logger.debug('router failure stack', { stack: error.stack });
+    reply.fail('router_failed', message, error instanceof Error ? error : new Error(message));
+  }
+
+  #brokenBy(error: 'router_failed' | 'unknown_route', message: string, cause?: unknown): void {
+    this.#broken = true;
+    this.level.options.metrics?.error(error);
+    this.logger.warn(message, { router: this.level.routerPath });
+    if (cause instanceof Error && this.logger.isLevelEnabled('debug'))
+      this.logger.debug('router failure stack', { stack: cause.stack });
+    this.routing.session.failAfter(error, `${message}; closing the connection`);
+  }
+}
+
+/** A response crossing the router–route boundary into the level: node ids, topology cache, metrics. */
+class BoundaryReply implements Reply {
+  readonly expectsResponse: boolean;
+  readonly #level: LevelSession;
+  readonly #route: RouteRuntime;
+  readonly #apiKey: number;
+  readonly #reply: Reply;
+  readonly #translate: boolean;
+  readonly #cache: boolean;
+  readonly #request: ApiMessage | undefined;
+  readonly #started = performance.now();
+
+  constructor(
+    level: LevelSession,
+    route: RouteRuntime,
+    apiKey: number,
+    reply: Reply,
+    translate: boolean,
+    cache: boolean,
+    request: ApiMessage | undefined,
+  ) {
+    this.expectsResponse = reply.expectsResponse;
+    this.#level = level;
+    this.#route = route;
+    this.#apiKey = apiKey;
+    this.#reply = reply;
+    this.#translate = translate;
+    this.#cache = cache;
+    this.#request = request;
+  }
+
+  respond(response: ResponseMessage | undefined, closeWith?: SessionCloseCause): void {
+    const level = this.#level.level;
+    const route = this.#route;
+    if (response !== undefined) {
+      try {
+        if (this.#translate) {
+          const mapping = level.mapping;
+          let overflow: number | undefined;
+          const body = response.body();
+          const ok = rewriteNodeIds(nodeIdFields('response', response.apiKey, response.apiVersion), body, (t) => {
+            const v = mapping.toVirtual(route.id, t);
+            if (v === undefined) overflow ??= t;
+            return v;
+          });
+          if (!ok) {
+            const error = new NodeIdOverflowError(route.name, overflow!, mapping.routeCount);
+            level.options.metrics?.error('node_forward_failed');
+            this.#level.logger.warn(error.message, { router: level.routerPath, route: route.name });
+            this.#reply.fail('upstream_failed', error.message, error);
+            return;
+          }
+          response.bodyChanged();
+        }
+        if (this.#cache)
+          level.topology?.update(route.name, response.apiKey, response.apiVersion, this.#request, response.body());
+      } catch (error) {
+        this.#reply.fail(
+          'internal_error',
+          `cannot translate the response of route '${route.name}': ${messageOf(error)}`,
+        );
+        return;
+      }
+      level.options.metrics?.duration(route.name, this.#apiKey, (performance.now() - this.#started) / 1000);
+    }
+    this.#reply.respond(response, closeWith);
+  }
+
+  fail(cause: SessionCloseCause, message: string, error?: Error): void {
+    if (cause === 'upstream_failed') this.#level.level.options.metrics?.error('node_forward_failed');
+    this.#reply.fail(cause, message, error);
+  }
+}
+
+/** The reply of a request a router sent: it settles the router's sendRequest() promise (§6.4, §6.6). */
+export class PromiseReply implements Reply {
+  readonly expectsResponse: boolean;
+  readonly #level: LevelSession;
+  readonly #route: RouteRuntime;
+  readonly #resolve: (body: ApiMessage | undefined) => void;
+  readonly #reject: (error: Error) => void;
+  #settled = false;
+
+  constructor(
+    level: LevelSession,
+    route: RouteRuntime,
+    expectsResponse: boolean,
+    resolve: (body: ApiMessage | undefined) => void,
+    reject: (error: Error) => void,
+  ) {
+    this.expectsResponse = expectsResponse;
+    this.#level = level;
+    this.#route = route;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  respond(response: ResponseMessage | undefined, closeWith?: SessionCloseCause): void {
+    if (closeWith === 'router_closed') {
+      this.#fail(new NestedRouterCloseError(this.#route.nestedPath ?? this.#route.name));
+      return;
+    }
+    if (!this.#begin()) return;
+    if (response === undefined) {
+      this.#resolve(undefined);
+      return;
+    }
+    try {
+      this.#resolve(response.body());
+    } catch (error) {
+      this.#reject(error as Error);
+    }
+  }
+
+  fail(cause: SessionCloseCause, message: string, error?: Error): void {
+    if (cause === 'router_failed' && this.#route.nestedPath !== undefined) {
+      this.#fail(new NestedRouterError(this.#route.nestedPath, error ?? new Error(message)));
+    } else if (
+      error instanceof UpstreamAddressUnknownError ||
+      error instanceof NodeIdOverflowError ||
+      error instanceof NestedRouterError
+    ) {
+      this.#fail(error);
+    } else if (cause === 'upstream_failed') {
+      this.#fail(new UpstreamConnectionError(message, { cause: error }));
+    } else {
+      this.#fail(error ?? new Error(message));
+    }
+  }
+
+  /** The session closed while the send was pending. */
+  sessionClosed(): void {
+    this.#fail(new SessionClosedError(this.#level.routing.session.id));
+  }
+
+  #fail(error: Error): void {
+    if (this.#begin()) this.#reject(error);
+  }
+
+  #begin(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    this.#level.routing.pending.delete(this);
+    return true;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
