@@ -231,7 +231,7 @@ class GraphBuilder {
       topologyService: (() => {
         let service: TopologyService | undefined;
         return () => {
-          service ??= new LevelTopologyService(cache(), nodes, level!.routeNames, undefined);
+          service ??= new LevelTopologyService(cache(), nodes, [...routeNames], undefined);
           return service;
         };
       })(),
@@ -261,7 +261,7 @@ class GraphBuilder {
         ...initContext,
         logger: withFields(logger, { sessionId: session.id }),
         topologyService: () => {
-          service ??= new LevelTopologyService(cache(), nodes, level!.routeNames, (routeName, header, body) => {
+          service ??= new LevelTopologyService(cache(), nodes, [...routeNames], (routeName, header, body) => {
             const levelSession = this.graph!.nestedSession(level!, session);
             const route = level!.routesByName.get(routeName)!;
             const node =

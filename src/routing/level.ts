@@ -95,16 +95,25 @@ export class SessionRouting {
 export class RouterLevel {
   readonly options: RouterLevelOptions;
   readonly logger: Logger;
-  readonly routesByName: ReadonlyMap<string, RouteRuntime>;
-  readonly routeNames: readonly string[];
   /** Set once some context of the level asked for the topology service. */
   topology: TopologyCache | undefined;
+  #routesByName: ReadonlyMap<string, RouteRuntime> | undefined;
 
   constructor(options: RouterLevelOptions) {
     this.options = options;
     this.logger = options.logger;
-    this.routesByName = new Map(options.routes.map((route) => [route.name, route]));
-    this.routeNames = options.routes.map((route) => route.name);
+  }
+
+  /** The routes by name; read once the graph is built (the routes are added after the factory initialized). */
+  get routesByName(): ReadonlyMap<string, RouteRuntime> {
+    if (this.#routesByName !== undefined) return this.#routesByName;
+    const byName = new Map(this.options.routes.map((route) => [route.name, route]));
+    if (byName.size > 0) this.#routesByName = byName;
+    return byName;
+  }
+
+  get routeNames(): readonly string[] {
+    return [...this.routesByName.keys()];
   }
 
   get routerPath(): string {

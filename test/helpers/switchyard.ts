@@ -2,7 +2,7 @@
 // calling file's tests are done. Optionally hands every response frame written to a client to an
 // inspector, so tests can check what clients really receive.
 import { createServer } from 'node:net';
-import { after } from 'node:test';
+import { after, afterEach, type TestContext } from 'node:test';
 import { parseConfiguration } from '../../src/config/index.ts';
 import { StructuredLogger } from '../../src/observability/logger.ts';
 import { KafkaProxy, withInternalOptions } from '../../src/proxy/lifecycle/kafka-proxy.ts';
@@ -44,6 +44,15 @@ export async function useProxy(yaml: string, options: ProxyOptions = {}): Promis
     return stopped;
   };
   after(stop);
+  afterEach((t) => {
+    // As with broker logs: when a test fails, the proxy's warnings usually explain it.
+    if ((t as TestContext & { passed?: boolean }).passed === false) {
+      const lines = logs.filter((line) => line.level === 'warn' || line.level === 'error').slice(-40);
+      process.stderr.write(
+        `\nProxy warnings after the failure of "${t.name}":\n${lines.map((l) => JSON.stringify(l)).join('\n')}\n`,
+      );
+    }
+  });
   return { proxy, bootstrap: (vc, gateway) => proxy.bootstrapAddress(vc, gateway), logs, stop };
 }
 

@@ -1,7 +1,7 @@
 // kafkajs (pure JavaScript, classic protocol versions) against any bootstrap address: produce,
 // consume as a group member, and admin calls, returning the shapes of common.ts.
 import { readFileSync } from 'node:fs';
-import { Kafka, type Kafka as KafkaClient, logLevel, type SASLOptions } from 'kafkajs';
+import { type Admin, Kafka, type Kafka as KafkaClient, logLevel, type SASLOptions } from 'kafkajs';
 import {
   byOffset,
   ClientError,
@@ -151,18 +151,43 @@ export function kafkajsCreateTopics(connection: KafkaConnection, topics: readonl
     });
     await admin.connect();
     try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: topics.map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions ?? 1,
-          replicationFactor: t.replicationFactor ?? 1,
-        })),
-      });
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: topics.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions ?? 1,
+            replicationFactor: t.replicationFactor ?? 1,
+          })),
+        });
+      } catch (error) {
+        // kafkajs gives up when the broker it asks for the new topics' leaders has not yet applied
+        // the controller's records (a KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION for a moment
+        // after CreateTopics succeeded). The topics exist: wait for their leaders ourselves.
+        if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+        await waitForLeaders(
+          admin,
+          topics.map((t) => t.name),
+        );
+      }
     } finally {
       await admin.disconnect();
     }
   });
+}
+
+async function waitForLeaders(admin: Admin, names: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+      if (topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`the leaders of ${names.join(', ')} were not elected within 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** The committed offset of each partition of `topic` for `groupId` (-1 when none). */

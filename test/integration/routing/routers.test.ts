@@ -1,0 +1,173 @@
+// Routers against two real Kafka clusters: a pass-through router, a static API-key splitter, a
+// dynamic router merging both clusters behind one bootstrap address, and nested routers composing
+// virtual node ids. Every router is written against the package entry point (fixtures/routers.ts).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
+import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
+import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
+import { platformaticConsume, platformaticProduce } from '../../helpers/clients/platformatic.ts';
+import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+
+const ROUTERS = './test/integration/routing/fixtures/routers.ts';
+
+const [clusterA, clusterB] = await Promise.all([
+  useKafkaCluster({ name: 'routing-a' }),
+  useKafkaCluster({ name: 'routing-b' }),
+]);
+const ports = {
+  plain: await freePortBlock(8),
+  pass: await freePortBlock(8),
+  split: await freePortBlock(8),
+  merged: await freePortBlock(8),
+  nested: await freePortBlock(16),
+};
+const gateway = (port: number) => `
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${port}`;
+
+const running = await useProxy(`
+clusterDefinitions:
+  - name: a
+    bootstrapServers: ${clusterA.bootstrapServers}
+  - name: b
+    bootstrapServers: ${clusterB.bootstrapServers}
+routerDefinitions:
+  - name: pass
+    type: ${ROUTERS}#PassThrough
+    routes:
+      - { name: only, id: 0, target: { cluster: a } }
+  - name: split
+    type: ${ROUTERS}#ApiKeySplit
+    config: { data: [PRODUCE, FETCH, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH] }
+    routes:
+      - { name: control, id: 0, target: { cluster: a } }
+      - { name: data, id: 1, target: { cluster: b } }
+  - name: merged
+    type: ${ROUTERS}#MergingRouter
+    config: { defaultRoute: a, topicPrefixes: { "b.": b } }
+    routes:
+      - { name: a, id: 0, target: { cluster: a } }
+      - { name: b, id: 1, target: { cluster: b } }
+  - name: outer
+    type: ${ROUTERS}#StaticTo
+    config: { route: bar }
+    routes:
+      - { name: foo, id: 0, target: { cluster: a } }
+      - { name: bar, id: 1, target: { router: inner } }
+  - name: inner
+    type: ${ROUTERS}#StaticTo
+    config: { route: c }
+    routes:
+      - { name: x, id: 0, target: { cluster: b } }
+      - { name: y, id: 1, target: { cluster: b } }
+      - { name: c, id: 2, target: { cluster: b } }
+virtualClusters:
+  - name: plain
+    target: { cluster: a }${gateway(ports.plain)}
+  - name: pass
+    target: { router: pass }${gateway(ports.pass)}
+  - name: split
+    target: { router: split }${gateway(ports.split)}
+  - name: merged
+    target: { router: merged }${gateway(ports.merged)}
+  - name: nested
+    target: { router: outer }${gateway(ports.nested)}
+`);
+const via = (vc: string) => ({ bootstrapServers: running.bootstrap(vc, 'ports') });
+const direct = {
+  a: { bootstrapServers: clusterA.bootstrapServers },
+  b: { bootstrapServers: clusterB.bootstrapServers },
+};
+
+test('R96: a pass-through router presents broker ids unchanged and carries produce and consume', async () => {
+  const metadata = await kcatMetadata(via('pass'));
+  assert.deepEqual(
+    metadata.brokers.map((b) => b.id),
+    [1],
+  );
+  await kcatProduce(via('pass'), 'pass-through', [{ value: 'one' }, { value: 'two' }]);
+  const records = await kcatConsume(via('pass'), { topic: 'pass-through', count: 2 });
+  assert.deepEqual(records.map((r) => r.value).sort(), ['one', 'two']);
+  const onA = await kcatConsume(direct.a, { topic: 'pass-through', count: 2 });
+  assert.equal(onA.length, 2, 'the records are on the route’s cluster');
+});
+
+test('R94: with two routes, broker 1 of the route with id 0 is 2 and of the route with id 1 is 3', async () => {
+  const metadata = await kcatMetadata(via('merged'));
+  assert.deepEqual(metadata.brokers.map((b) => b.id).sort(), [2, 3]);
+  for (const broker of metadata.brokers) {
+    assert.equal(broker.host, '127.0.0.1');
+    assert.equal(broker.port, ports.merged + 1 + broker.id, 'advertised at the port of the virtual id');
+  }
+});
+
+test('an API-key splitter sends topic administration to one cluster and produce and fetch to the other (kcat, Java tools)', async () => {
+  await kafkajsCreateTopics(via('split'), [{ name: 'split-topic', partitions: 1, replicationFactor: 1 }]);
+  assert.ok(
+    (await kcatMetadata(direct.a)).topics.some((t) => t.name === 'split-topic'),
+    'created on the control cluster',
+  );
+  assert.ok(!(await kcatMetadata(direct.b)).topics.some((t) => t.name === 'split-topic'), 'not on the data cluster');
+  await kafkajsCreateTopics(direct.b, [{ name: 'split-topic', partitions: 1, replicationFactor: 1 }]);
+  await kcatProduce(via('split'), 'split-topic', [{ value: 'kcat' }]);
+  await javaConsoleProduce(via('split'), 'split-topic', [{ value: 'java' }]);
+  const onB = await kcatConsume(direct.b, { topic: 'split-topic', count: 2 });
+  assert.deepEqual(onB.map((r) => r.value).sort(), ['java', 'kcat']);
+  const throughProxy = await javaConsoleConsume(via('split'), { topic: 'split-topic', count: 2 });
+  assert.deepEqual(throughProxy.map((r) => r.value).sort(), ['java', 'kcat']);
+});
+
+test('a dynamic router merges two clusters behind one bootstrap: every client produces to and consumes from topics of both', async () => {
+  const bootstrap = via('merged');
+  await kafkajsCreateTopics(bootstrap, [
+    { name: 'a.orders', partitions: 2, replicationFactor: 1 },
+    { name: 'b.payments', partitions: 2, replicationFactor: 1 },
+  ]);
+  assert.ok((await kcatMetadata(direct.a)).topics.some((t) => t.name === 'a.orders'));
+  assert.ok((await kcatMetadata(direct.b)).topics.some((t) => t.name === 'b.payments'));
+  const metadata = await kcatMetadata(bootstrap);
+  const names = metadata.topics.map((t) => t.name);
+  assert.ok(
+    names.includes('a.orders') && names.includes('b.payments'),
+    `topics of both clusters (${names.join(', ')})`,
+  );
+  for (const topic of ['a.orders', 'b.payments']) {
+    await kcatProduce(bootstrap, topic, [{ value: `kcat ${topic}` }]);
+    await kafkajsProduce(bootstrap, topic, [{ key: 'k', value: `kafkajs ${topic}` }]);
+    await platformaticProduce(bootstrap, topic, [{ key: 'k', value: `platformatic ${topic}` }]);
+    await javaConsoleProduce(bootstrap, topic, [{ value: `java ${topic}` }]);
+  }
+  const expected = (topic: string) => ['java', 'kafkajs', 'kcat', 'platformatic'].map((c) => `${c} ${topic}`);
+  for (const topic of ['a.orders', 'b.payments']) {
+    const kcat = await kcatConsume(bootstrap, { topic, groupId: `${topic}-kcat`, count: 4 });
+    assert.deepEqual(kcat.map((r) => r.value).sort(), expected(topic));
+    const kafkajs = await kafkajsConsume(bootstrap, { topic, groupId: `${topic}-kafkajs`, count: 4 });
+    assert.deepEqual(kafkajs.map((r) => r.value).sort(), expected(topic));
+    const platformatic = await platformaticConsume(bootstrap, { topic, groupId: `${topic}-platformatic`, count: 4 });
+    assert.deepEqual(platformatic.map((r) => r.value).sort(), expected(topic));
+    const java = await javaConsoleConsume(bootstrap, { topic, groupId: `${topic}-java`, count: 4 });
+    assert.deepEqual(java.map((r) => r.value).sort(), expected(topic));
+  }
+  const onB = await kcatConsume(direct.b, { topic: 'b.payments', count: 4 });
+  assert.equal(onB.length, 4, 'b.payments records live on cluster b');
+});
+
+test('R99, R140: nested routers compose ids (outer S=2 route id 1, inner S=3 route id 2, broker 1 → 11) and a session bound to 11 reaches that broker', async () => {
+  const metadata = await kcatMetadata(via('nested'));
+  assert.deepEqual(
+    metadata.brokers.map((b) => b.id),
+    [1 + 2 * (2 + 3 * 1)],
+  );
+  await kcatProduce(via('nested'), 'nested-topic', [{ value: 'deep' }]);
+  const records = await kcatConsume(via('nested'), { topic: 'nested-topic', count: 1 });
+  assert.deepEqual(
+    records.map((r) => r.value),
+    ['deep'],
+  );
+  const onB = await kcatConsume(direct.b, { topic: 'nested-topic', count: 1 });
+  assert.equal(onB.length, 1, 'the record is on the cluster behind the nested route');
+});
