@@ -91,8 +91,40 @@ function mirroredArray(
       bestScore = score;
     }
   }
-  const entries = best === undefined ? undefined : request[best.name];
-  return Array.isArray(entries) ? { schema: best!.struct!, entries: entries as Message[] } : undefined;
+  if (best === undefined) return mirroredNames(field, roles, requestSchema, request, version);
+  const entries = request[best.name];
+  return Array.isArray(entries) ? { schema: best.struct!, entries: entries as Message[] } : undefined;
+}
+
+/** Roles of the entity types that requests list as bare names (DESCRIBE_GROUPS' `groups`, …). */
+const ENTITY_ROLES: ReadonlyMap<string, string> = new Map([
+  ['groupId', 'group'],
+  ['topicName', 'topic'],
+  ['transactionalId', 'transactionalId'],
+]);
+
+/**
+ * A request array of bare names answered by a response array of entries keyed by that name: each
+ * name becomes an entry holding only its key, so the answer names every entry the request named.
+ */
+function mirroredNames(
+  field: FieldSchema,
+  roles: ReadonlySet<string>,
+  requestSchema: StructSchema,
+  request: Message,
+  version: number,
+): { schema: StructSchema; entries: Message[] } | undefined {
+  for (const candidate of requestSchema.fields) {
+    if (!candidate.isArray || candidate.primitive !== 'string' || !versionIn(candidate.versions, version)) continue;
+    const role = candidate.entityType === undefined ? undefined : ENTITY_ROLES.get(candidate.entityType);
+    if (role === undefined || !roles.has(role)) continue;
+    const key = field.struct!.fields.find((f) => KEY_ROLES.get(f.name) === role && !f.isArray);
+    const names = request[candidate.name];
+    if (key === undefined || !Array.isArray(names)) continue;
+    const schema: StructSchema = { name: `${candidate.name}Names`, fields: [{ ...key }] };
+    return { schema, entries: (names as string[]).map((name) => ({ [key.name]: name })) };
+  }
+  return undefined;
 }
 
 function keyRoles(struct: StructSchema, version: number): Set<string> {

@@ -573,7 +573,9 @@ class BoundaryReply implements Reply {
   }
 
   fail(cause: SessionCloseCause, message: string, error?: Error): void {
-    if (cause === 'upstream_failed') this.#level.level.options.metrics?.error('node_forward_failed');
+    // Requests torn down because the client left are not forwarding failures (§6.9).
+    if (cause === 'upstream_failed' && !this.#level.routing.closed)
+      this.#level.level.options.metrics?.error('node_forward_failed');
     this.#reply.fail(cause, message, error);
   }
 }

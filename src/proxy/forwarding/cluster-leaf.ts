@@ -5,6 +5,7 @@ import { RequestMessage as Request } from '../../pipeline/request-message.ts';
 import { ResponseMessage } from '../../pipeline/response-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
 import type { ApiKey } from '../../protocol/generated/api-keys.ts';
+import { UpstreamAddressUnknownError } from '../../routing/errors.ts';
 import type { AddressBook } from '../address/address-book.ts';
 import type { HostPort } from '../address/host-port.ts';
 import { forEachBrokerAddress, responseCarriesBrokerAddresses } from '../response/broker-addresses.ts';
@@ -144,10 +145,14 @@ class LeafSession implements SessionStage {
       const address = this.#addressOf(message.node);
       if (address === undefined) {
         const broker = message.node as number;
-        reply.fail(
-          'upstream_failed',
-          `upstream address of node ${this.#options.topLevelId(broker)} is not known: cluster '${this.#options.cluster.name}' does not list broker ${broker}`,
+        const top = this.#options.topLevelId(broker);
+        const error = new UpstreamAddressUnknownError(
+          typeof top === 'number' ? top : -1,
+          this.#options.routeKey,
+          broker,
+          this.#options.cluster.name,
         );
+        reply.fail('upstream_failed', error.message, error);
         // Later requests must not overtake the failed one: they wait for the session to close.
         for (const later of waiting.slice(index + 1)) later.reply.fail('upstream_failed', 'an earlier request failed');
         return;

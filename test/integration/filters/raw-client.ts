@@ -12,6 +12,8 @@ export interface RawConnection {
   pipeline(frames: readonly Buffer[]): Promise<Buffer>[];
   /** Resolves when the proxy closed the connection. */
   readonly closed: Promise<void>;
+  /** Correlation ids of the responses received, in arrival order. */
+  readonly arrivals: readonly number[];
   close(): void;
 }
 
@@ -20,9 +22,11 @@ export async function rawConnection(address: string): Promise<RawConnection> {
   const socket: Socket = connect(Number(port), host);
   await once(socket, 'connect');
   const waiting = new Map<number, (frame: Buffer) => void>();
+  const arrivals: number[] = [];
   const splitter = new FrameSplitter(
     (frame) => {
       const correlationId = readResponseCorrelationId(frame);
+      arrivals.push(correlationId);
       waiting.get(correlationId)?.(Buffer.from(frame));
       waiting.delete(correlationId);
     },
@@ -45,6 +49,7 @@ export async function rawConnection(address: string): Promise<RawConnection> {
       return responses;
     },
     closed,
+    arrivals,
     close: () => socket.destroy(),
   };
 }
