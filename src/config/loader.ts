@@ -36,6 +36,7 @@ import {
   parseSource,
   pointerSegments,
 } from './source.ts';
+import { checkTlsFiles } from './tls-rules.ts';
 
 export interface ParseOptions {
   /** Shown in messages in place of a file name. Default `<inline>`. */
@@ -48,7 +49,8 @@ export interface ParseOptions {
  * Reads, parses and validates a configuration file, loading the plugin modules it names so that
  * their config schemas can be applied. Never binds or connects anything and never calls plugin
  * `initialize()`. Rejects with ConfigurationError listing every error (not only the first).
- * Relative plugin paths and TLS files resolve against the file's directory.
+ * Relative plugin paths and TLS files resolve against the file's directory; TLS files are read
+ * and checked (certificates parse, keys decrypt and match their certificate).
  */
 export async function loadConfiguration(file: string | URL): Promise<ProxyConfiguration> {
   const path = typeof file === 'string' ? file : fileURLToPath(file);
@@ -101,15 +103,12 @@ export async function parseConfiguration(yamlText: string, options: ParseOptions
 
   const plugins = await resolvePlugins(raw, baseDir);
   const configs = { filters: [] as unknown[], routers: [] as unknown[] };
-  checkRules(
-    {
-      report: (severity, message, path) => add(severity, message, path, source.locate(path)),
-      lineOf: (path) => source.locate(path).line,
-    },
-    raw,
-    plugins,
-    configs,
-  );
+  const rules = {
+    report: (severity: Severity, message: string, path: Path) => add(severity, message, path, source.locate(path)),
+    lineOf: (path: Path) => source.locate(path).line,
+  };
+  checkRules(rules, raw, plugins, configs);
+  checkTlsFiles(rules, raw, (name) => resolve(baseDir, name));
 
   // File order; issues found at one place keep the order in which the rules found them.
   issues.sort((a, b) => a.line - b.line || a.column - b.column);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PluginKinds, registerPlugin } from '../../../src/plugins/index.ts';
-import { assertHas, load } from './helpers.ts';
+import { assertHas, load, tlsFiles } from './helpers.ts';
 
 // First-party names used by the examples, registered as stubs (the tests never initialize them).
 registerPlugin(PluginKinds.FilterFactory, 'ProtocolLogger', {
@@ -239,7 +239,7 @@ virtualClusters:
           bootstrapAddress: split.proxy.example.com:9092
           advertisedBrokerAddressPattern: broker-$(nodeId).split.proxy.example.com
         tls:
-          key: { certificateFile: certs/proxy.crt, privateKeyFile: certs/proxy.key }
+          key: { certificateFile: ${tlsFiles()}/certs/proxy.pem, privateKeyFile: ${tlsFiles()}/certs/proxy-key.pem }
 `);
   assert.deepEqual(model.virtualClusters[0]?.gateways[0], {
     kind: 'sniHostIdentifiesNode',
@@ -250,8 +250,8 @@ virtualClusters:
     advertisedPort: 9092,
     tls: {
       key: {
-        certificateFile: `${model.source.baseDir}/certs/proxy.crt`,
-        privateKeyFile: `${model.source.baseDir}/certs/proxy.key`,
+        certificateFile: `${tlsFiles()}/certs/proxy.pem`,
+        privateKeyFile: `${tlsFiles()}/certs/proxy-key.pem`,
       },
     },
   });

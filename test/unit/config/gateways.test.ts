@@ -1,14 +1,15 @@
 // Gateways of virtual clusters: port-per-broker and SNI, TLS, and shared bind addresses.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertHas, load, rejected } from './helpers.ts';
+import { assertHas, load, rejected, tlsFiles } from './helpers.ts';
 
 const BASE = `
 clusterDefinitions:
   - { name: main, bootstrapServers: "kafka:9092" }
 virtualClusters:`;
 
-const TLS = '{ key: { certificateFile: certs/proxy.crt, privateKeyFile: certs/proxy.key } }';
+// TLS files are read when the configuration loads: tests that name some load against tlsFiles().
+const TLS = '{ key: { certificateFile: certs/proxy.pem, privateKeyFile: certs/proxy-key.pem } }';
 
 function vcWith(name: string, gateways: string): string {
   return `
@@ -78,9 +79,10 @@ test('an SNI gateway advertises the bootstrap port by default and carries TLS wi
           bootstrapAddress: demo.example.com:9092
           advertisedBrokerAddressPattern: broker-$(nodeId).demo.example.com
         tls:
-          key: { certificateFile: certs/proxy.crt, privateKeyFile: /etc/proxy.key, password: secret }
-          trust: { storeFile: certs/clients.pem, clientAuth: REQUIRED }`,
+          key: { certificateFile: certs/proxy.pem, privateKeyFile: ${tlsFiles()}/certs/proxy-key-encrypted.pem, password: secret }
+          trust: { storeFile: ca.pem, clientAuth: REQUIRED }`,
     )}`,
+    tlsFiles(),
   );
   const dir = model.source.baseDir;
   assert.deepEqual(model.virtualClusters[0]?.gateways[0], {
@@ -91,8 +93,12 @@ test('an SNI gateway advertises the bootstrap port by default and carries TLS wi
     advertisedHostPattern: 'broker-$(nodeId).demo.example.com',
     advertisedPort: 9092,
     tls: {
-      key: { certificateFile: `${dir}/certs/proxy.crt`, privateKeyFile: '/etc/proxy.key', password: 'secret' },
-      trust: { storeFile: `${dir}/certs/clients.pem`, clientAuth: 'REQUIRED' },
+      key: {
+        certificateFile: `${dir}/certs/proxy.pem`,
+        privateKeyFile: `${tlsFiles()}/certs/proxy-key-encrypted.pem`,
+        password: 'secret',
+      },
+      trust: { storeFile: `${dir}/ca.pem`, clientAuth: 'REQUIRED' },
     },
   });
 });
@@ -103,8 +109,9 @@ test('gateway TLS client authentication defaults to NONE', async () => {
       'demo',
       `      - name: ports
         portIdentifiesNode: { bootstrapAddress: "localhost:9192" }
-        tls: { key: { certificateFile: a.crt, privateKeyFile: a.key }, trust: { storeFile: ca.pem } }`,
+        tls: { key: { certificateFile: client.pem, privateKeyFile: client-key.pem }, trust: { storeFile: ca.pem } }`,
     )}`,
+    tlsFiles(),
   );
   const [gateway] = model.virtualClusters[0]?.gateways ?? [];
   assert.equal(gateway?.tls?.trust?.clientAuth, 'NONE');
@@ -120,6 +127,7 @@ test('a gateway must specify exactly one of portIdentifiesNode or sniHostIdentif
         sniHostIdentifiesNode: { bootstrapAddress: "localhost:9193", advertisedBrokerAddressPattern: "b-$(nodeId).x" }
         tls: ${TLS}`,
     )}`,
+    tlsFiles(),
   );
   assert.deepEqual(lines, [
     "test.yaml:8:9: error: Gateway 'neither' of virtual cluster 'demo' must specify exactly one of 'portIdentifiesNode' or 'sniHostIdentifiesNode', but neither was provided (at virtualClusters[0].gateways[0])",
@@ -218,9 +226,10 @@ test('SNI gateways may share a bind address; an SNI gateway may not share one wi
     `      - name: sni
         sniHostIdentifiesNode: { bootstrapAddress: "0.0.0.0:9092", advertisedBrokerAddressPattern: "b-$(nodeId).${host}" }
         tls: ${TLS}`;
-  await load(`${BASE}${vcWith('a', sni('a.example.com'))}${vcWith('b', sni('b.example.com'))}`);
+  await load(`${BASE}${vcWith('a', sni('a.example.com'))}${vcWith('b', sni('b.example.com'))}`, tlsFiles());
   const lines = await rejected(
     `${BASE}${vcWith('a', sni('a.example.com'))}${vcWith('b', '      - { name: ports, portIdentifiesNode: { bootstrapAddress: "localhost:9092" } }')}`,
+    tlsFiles(),
   );
   assertHas(
     lines,
@@ -229,18 +238,21 @@ test('SNI gateways may share a bind address; an SNI gateway may not share one wi
 });
 
 test('upstream TLS accepts a CA file and a client certificate; insecure: true loads with a loud warning', async () => {
-  const { model, warnings } = await load(`
+  const { model, warnings } = await load(
+    `
 clusterDefinitions:
   - name: main
     bootstrapServers: kafka:9093
     tls:
       trust: { storeFile: ca.pem, insecure: true }
-      key: { certificateFile: client.crt, privateKeyFile: client.key }
-virtualClusters:${vcWith('demo', '      - { name: ports, portIdentifiesNode: { bootstrapAddress: "localhost:9192" } }')}`);
+      key: { certificateFile: client.pem, privateKeyFile: client-key.pem }
+virtualClusters:${vcWith('demo', '      - { name: ports, portIdentifiesNode: { bootstrapAddress: "localhost:9192" } }')}`,
+    tlsFiles(),
+  );
   const dir = model.source.baseDir;
   assert.deepEqual(model.clusters.get('main')?.tls, {
     trust: { storeFile: `${dir}/ca.pem`, insecure: true },
-    key: { certificateFile: `${dir}/client.crt`, privateKeyFile: `${dir}/client.key` },
+    key: { certificateFile: `${dir}/client.pem`, privateKeyFile: `${dir}/client-key.pem` },
   });
   assert.deepEqual(warnings, [
     "test.yaml:6:45: warning: Cluster definition 'main' disables TLS certificate verification of the upstream cluster (tls.trust.insecure: true); connections are open to man-in-the-middle attacks, use this only for testing (at clusterDefinitions[0].tls.trust.insecure)",

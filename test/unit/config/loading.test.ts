@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ConfigurationError, loadConfiguration, parseConfiguration } from '../../../src/config/index.ts';
 import { configurationModel } from '../../../src/config/model.ts';
-import { FIXTURES, load, rejected, rejectedIssues, vc } from './helpers.ts';
+import { FIXTURES, load, rejected, rejectedIssues, tlsFiles, vc } from './helpers.ts';
 
 const BASE = `
 clusterDefinitions:
@@ -200,12 +200,15 @@ test('warnings do not prevent loading and are returned in file order', async () 
 });
 
 test('YAML anchors and aliases are resolved', async () => {
-  const { model } = await load(`
+  const { model } = await load(
+    `
 clusterDefinitions:
   - { name: a, bootstrapServers: &servers "kafka:9092", tls: &tls { trust: { storeFile: ca.pem } } }
   - { name: b, bootstrapServers: *servers, tls: *tls }
 virtualClusters:${vc('{ cluster: a }')}${vc('{ cluster: b }', 'other', 9292)}
-`);
+`,
+    tlsFiles(),
+  );
   assert.deepEqual(model.clusters.get('b')?.bootstrapServers, [{ host: 'kafka', port: 9092 }]);
   assert.deepEqual(model.clusters.get('b')?.tls, model.clusters.get('a')?.tls);
 });
