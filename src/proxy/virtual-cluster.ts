@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import type { ClusterDefinition, ProxyConfigurationModel, VirtualClusterDefinition } from '../config/model.ts';
 import { FilterChain } from '../filter/chain.ts';
@@ -28,7 +27,7 @@ import type {
 import { GraphExit } from './response/graph-exit.ts';
 import { ClientSession } from './session/client-session.ts';
 import { UpstreamPool } from './upstream/upstream-pool.ts';
-import type { UpstreamTlsOptions } from './upstream/upstream-tls.ts';
+import { UpstreamTlsMaterial } from './upstream/upstream-tls.ts';
 import { VirtualClusterMetrics } from './virtual-cluster-metrics.ts';
 
 /** Connecting to a broker that neither accepts nor refuses must not hold a session forever. */
@@ -82,6 +81,8 @@ class VirtualClusterService implements VirtualClusterRuntime {
   readonly #pools = new WeakMap<SessionHandle, UpstreamPool>();
   #gateways: Gateway[] = [];
   #tlsContexts: GatewayTlsContext[] = [];
+  /** The TLS material of each cluster this VC reaches, loaded once for all its connections. */
+  readonly #upstreamTls = new Map<string, UpstreamTlsMaterial>();
   /** The head of the data path; set by initialize(). */
   #head: Stage | undefined;
   #nextSessionNumber = 0;
@@ -133,7 +134,6 @@ class VirtualClusterService implements VirtualClusterRuntime {
       this.#filterChains.push(chain);
       return chain;
     };
-    const upstreamTlsByCluster = new Map<string, UpstreamTlsOptions | undefined>();
     try {
       this.#graph = await RouteGraph.start({
         virtualCluster: definition,
@@ -142,12 +142,11 @@ class VirtualClusterService implements VirtualClusterRuntime {
         logger: this.#logger,
         stages: {
           cluster: (cluster, routeKey, topLevelId) => {
-            if (!upstreamTlsByCluster.has(cluster.name)) upstreamTlsByCluster.set(cluster.name, upstreamTls(cluster));
             return new ClusterLeaf({
               cluster,
               routeKey,
               topLevelId,
-              tls: upstreamTlsByCluster.get(cluster.name),
+              tls: this.#upstreamTlsOf(cluster),
               addressBook: this.#addressBook,
               events: this.#metrics.upstreamEvents(cluster.name),
               poolOf: (session) => this.#poolOf(session),
@@ -165,6 +164,17 @@ class VirtualClusterService implements VirtualClusterRuntime {
     // A VC without filters has no filter stage at all: its frames pay nothing for the machinery.
     const exit = new GraphExit(this.#graph, (session) => (session as ClientSession).gateway, this.#logger);
     this.#head = new VersionGate(definition.filters.length === 0 ? exit : chainOf(definition.filters, exit));
+  }
+
+  /** A cluster's TLS material, loaded on first use; unusable material fails this VC's start. */
+  #upstreamTlsOf(cluster: ClusterDefinition): UpstreamTlsMaterial | undefined {
+    if (cluster.tls === undefined) return undefined;
+    let material = this.#upstreamTls.get(cluster.name);
+    if (material === undefined) {
+      material = UpstreamTlsMaterial.load(cluster.name, cluster.tls, this.#logger);
+      this.#upstreamTls.set(cluster.name, material);
+    }
+    return material;
   }
 
   #poolOf(session: SessionHandle): UpstreamPool {
@@ -207,6 +217,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
       throw failure.reason;
     }
     for (const tls of this.#tlsContexts) tls.watchFiles();
+    for (const material of this.#upstreamTls.values()) material.watchFiles();
   }
 
   gateways(): readonly GatewayStatus[] {
@@ -225,6 +236,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
   async stopAccepting(): Promise<void> {
     await Promise.all(this.#gateways.map((gateway) => gateway.stopAccepting()));
     for (const tls of this.#tlsContexts) tls.close();
+    for (const material of this.#upstreamTls.values()) material.close();
   }
 
   async drain(deadline: AbortSignal): Promise<DrainResult> {
@@ -319,19 +331,6 @@ class VirtualClusterService implements VirtualClusterRuntime {
     });
     if (session.isOpen) this.#sessions.add(session);
   }
-}
-
-/** Reads the PEM material of a cluster's upstream TLS settings. */
-function upstreamTls(cluster: ClusterDefinition): UpstreamTlsOptions | undefined {
-  const { tls } = cluster;
-  if (tls === undefined) return undefined;
-  return {
-    ca: tls.trust?.storeFile ? readFileSync(tls.trust.storeFile, 'utf8') : undefined,
-    cert: tls.key ? readFileSync(tls.key.certificateFile, 'utf8') : undefined,
-    key: tls.key ? readFileSync(tls.key.privateKeyFile, 'utf8') : undefined,
-    passphrase: tls.key?.password,
-    insecure: tls.trust?.insecure ?? false,
-  };
 }
 
 /** The filter definitions used on routes of the routers a VC reaches (initialized once per VC). */

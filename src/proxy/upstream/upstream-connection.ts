@@ -70,20 +70,7 @@ export class UpstreamConnection {
     this.address = options.address;
     this.#observer = options.observer;
     this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.maxFrameBytes);
-    const { host, port } = options.address;
-    this.#socket = options.tls
-      ? tlsConnect({
-          host,
-          port,
-          ca: options.tls.ca,
-          cert: options.tls.cert,
-          key: options.tls.key,
-          passphrase: options.tls.passphrase,
-          rejectUnauthorized: !options.tls.insecure,
-          // SNI and certificate checks use the host name; an IP literal sends no SNI.
-          servername: /^[\d.]+$|:/.test(host) ? undefined : host,
-        })
-      : netConnect({ host, port });
+    this.#socket = openSocket(options.address, options.tls);
     this.#socket.setNoDelay(true);
     this.#socket.setTimeout(options.connectTimeoutMs, () => {
       if (this.#state.kind === 'connecting') this.#fail(`connection timed out after ${options.connectTimeoutMs} ms`);
@@ -225,4 +212,16 @@ export class UpstreamConnection {
     for (const pending of this.#pending.drainAll()) pending.handler.onError(failure);
     this.#observer.onClosed(this, error);
   }
+}
+
+function openSocket({ host, port }: HostPort, tls: UpstreamTlsOptions | undefined): Socket {
+  if (tls === undefined) return netConnect({ host, port });
+  return tlsConnect({
+    host,
+    port,
+    secureContext: tls.secureContext,
+    rejectUnauthorized: !tls.insecure,
+    // SNI and certificate checks use the host name; an IP literal sends no SNI.
+    servername: /^[\d.]+$|:/.test(host) ? undefined : host,
+  });
 }

@@ -1,11 +1,126 @@
-/** TLS settings for connections to one upstream cluster, with PEM material already read. */
+import { type FSWatcher, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import type { UpstreamTls } from '../../config/model.ts';
+import { describeTlsProblems, readTlsMaterial, type TlsFiles } from '../../config/tls-material.ts';
+import type { Logger } from '../../observability/logger.ts';
+
+/** What an upstream connection needs for TLS: a secure context built already, and whether to verify. */
 export interface UpstreamTlsOptions {
-  /** Trusted CA certificates (PEM); undefined means the platform's trust store. */
-  readonly ca: string | undefined;
-  /** Client certificate chain and key (PEM) when the cluster requires mutual TLS. */
-  readonly cert: string | undefined;
-  readonly key: string | undefined;
-  readonly passphrase: string | undefined;
+  /** Read when a connection starts: connections opened after a rotation use the new material. */
+  readonly secureContext: SecureContext;
   /** Skip certificate verification. For tests only; the configuration loader warns about it. */
   readonly insecure: boolean;
+}
+
+/** Files change in several writes (editors, certificate managers): reload once they settle. */
+const RELOAD_DELAY_MS = 200;
+
+/**
+ * The TLS material of one upstream cluster, loaded once and shared by every connection to it
+ * rather than read and parsed per connection. When a certificate, key or trust file changes on
+ * disk it is reloaded; material that is not usable (a key that does not decrypt or does not match
+ * its certificate, a half-written file) is logged and the last good material stays in use, so a
+ * bad rotation never fails a connection that the previous material could make.
+ */
+export class UpstreamTlsMaterial implements UpstreamTlsOptions {
+  readonly insecure: boolean;
+  readonly #cluster: string;
+  readonly #files: TlsFiles;
+  readonly #logger: Logger;
+  #secureContext: SecureContext;
+  /** What the current secure context was built from, to tell a real change from a touch. */
+  #loaded: SecureContextOptions;
+  #watchers: FSWatcher[] = [];
+  #reloadTimer: NodeJS.Timeout | undefined;
+
+  /** Loads the material of a cluster's `tls` settings; throws, with every reason, if it is not usable. */
+  static load(cluster: string, settings: UpstreamTls, logger: Logger): UpstreamTlsMaterial {
+    return new UpstreamTlsMaterial(cluster, settings, logger);
+  }
+
+  private constructor(cluster: string, settings: UpstreamTls, logger: Logger) {
+    this.#cluster = cluster;
+    this.#logger = logger;
+    this.insecure = settings.trust?.insecure ?? false;
+    const { key, trust } = settings;
+    this.#files = {
+      ...(key !== undefined ? { certificateFile: key.certificateFile, privateKeyFile: key.privateKeyFile } : {}),
+      ...(key?.password !== undefined ? { password: key.password } : {}),
+      ...(trust?.storeFile !== undefined ? { trustFile: trust.storeFile } : {}),
+    };
+    const result = readTlsMaterial(this.#files);
+    if (!result.ok) {
+      throw new Error(
+        `the TLS material of cluster '${cluster}' is not usable: ${describeTlsProblems(result.problems)}`,
+      );
+    }
+    this.#loaded = result.options;
+    this.#secureContext = createSecureContext(result.options);
+  }
+
+  get secureContext(): SecureContext {
+    return this.#secureContext;
+  }
+
+  /**
+   * Starts watching the certificate, key and trust files for changes. It watches their folders:
+   * a file replaced by a rename (an atomic write, a Kubernetes secret update) is a new file that a
+   * watch on the old one would never report.
+   */
+  watchFiles(): void {
+    const { certificateFile, privateKeyFile, trustFile } = this.#files;
+    const files = [certificateFile, privateKeyFile, trustFile].filter((file) => file !== undefined);
+    for (const folder of new Set(files.map((file) => dirname(file)))) {
+      try {
+        const watcher = watch(folder, () => this.#scheduleReload());
+        watcher.on('error', (error) =>
+          this.#logger.warn('stopped watching upstream TLS files', { folder, error: error.message }),
+        );
+        watcher.unref();
+        this.#watchers.push(watcher);
+      } catch (error) {
+        const names = files.filter((file) => dirname(file) === folder).map((file) => basename(file));
+        this.#logger.warn('cannot watch upstream TLS files for changes', {
+          folder,
+          files: names,
+          error: (error as Error).message,
+        });
+      }
+    }
+  }
+
+  /** Stops watching; the current secure context stays usable for connections still opening. */
+  close(): void {
+    for (const watcher of this.#watchers) watcher.close();
+    this.#watchers = [];
+    clearTimeout(this.#reloadTimer);
+  }
+
+  #scheduleReload(): void {
+    clearTimeout(this.#reloadTimer);
+    this.#reloadTimer = setTimeout(() => this.#reload(), RELOAD_DELAY_MS);
+    this.#reloadTimer.unref();
+  }
+
+  #reload(): void {
+    const result = readTlsMaterial(this.#files);
+    if (!result.ok) {
+      this.#logger.warn('cannot reload upstream TLS material; keeping the previous material', {
+        cluster: this.#cluster,
+        reason: describeTlsProblems(result.problems),
+      });
+      return;
+    }
+    if (sameMaterial(result.options, this.#loaded)) return;
+    this.#secureContext = createSecureContext(result.options);
+    this.#loaded = result.options;
+    this.#logger.info('reloaded upstream TLS material', { cluster: this.#cluster });
+  }
+}
+
+function sameMaterial(a: SecureContextOptions, b: SecureContextOptions): boolean {
+  const same = (x: unknown, y: unknown): boolean =>
+    x === y || (Buffer.isBuffer(x) && Buffer.isBuffer(y) && x.equals(y));
+  return same(a.cert, b.cert) && same(a.key, b.key) && same(a.ca, b.ca) && a.passphrase === b.passphrase;
 }
