@@ -22,10 +22,13 @@ export interface ProxyOptions {
   readonly inspectRequest?: (frame: Buffer) => void;
   /** Every response frame as written to a client. */
   readonly inspectResponse?: (apiKey: number, apiVersion: number, frame: Buffer) => void;
+  /** Runs after the configuration loaded and before the proxy starts: to spoil a file it checked. */
+  readonly beforeStartup?: () => void;
 }
 
 export async function useProxy(yaml: string, options: ProxyOptions = {}): Promise<RunningProxy> {
   const config = await parseConfiguration(yaml, { sourceName: 'test.yaml' });
+  options.beforeStartup?.();
   const logs: Record<string, unknown>[] = [];
   const logger = new StructuredLogger({
     level: 'debug',

@@ -87,7 +87,10 @@ class LeafSession implements SessionStage {
       return;
     }
     this.#waiting.push({ message, reply });
-    void this.#discover();
+    // Whatever goes wrong while reaching the broker fails this session, never the process.
+    this.#discover().catch((error: unknown) =>
+      this.#session.failAfter('upstream_failed', `address discovery failed: ${(error as Error).message}`),
+    );
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { RequestMessage } from '../../pipeline/request-message.ts';
 import { FrameSplitter } from '../../protocol/frames/index.ts';
@@ -70,7 +70,15 @@ export class UpstreamConnection {
     this.address = options.address;
     this.#observer = options.observer;
     this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.maxFrameBytes);
-    this.#socket = openSocket(options.address, options.tls);
+    try {
+      this.#socket = openSocket(options.address, options.tls);
+    } catch (error) {
+      // Setting up one connection must never throw into the session (or, from an event handler,
+      // out of the process): the connection fails like any other, after the caller holds it.
+      this.#socket = new Socket();
+      process.nextTick(() => this.#fail(`cannot open the connection: ${(error as Error).message}`, error));
+      return;
+    }
     this.#socket.setNoDelay(true);
     this.#socket.setTimeout(options.connectTimeoutMs, () => {
       if (this.#state.kind === 'connecting') this.#fail(`connection timed out after ${options.connectTimeoutMs} ms`);

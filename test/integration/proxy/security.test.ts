@@ -1,6 +1,6 @@
 // TLS on both sides of the proxy, and SASL pass-through, against real Kafka listeners.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -112,5 +112,58 @@ test('a client that connects to a broker port before any metadata is served afte
   assert.deepEqual(
     metadata.brokers.map((broker) => `${broker.id}@${broker.port}`),
     [`${tlsBroker}@${discoveryPorts + 1}`],
+  );
+});
+
+test('issue 12 fault 1: a cluster whose key became unusable fails only its virtual cluster; the proxy and the others keep serving', async () => {
+  // The loader checks keys, so the key is spoiled after loading: the state a bad rotation or a
+  // race with a deployment leaves. Before the fix the first client of that virtual cluster made
+  // the secure-context creation throw inside the data path and took the whole process down.
+  const files = mkdtempSync(join(tmpdir(), 'switchyard-spoiled-key-'));
+  const certificateFile = join(files, 'client.pem');
+  const privateKeyFile = join(files, 'client-key.pem');
+  copyFileSync(tls.tls!.clientCertFile, certificateFile);
+  copyFileSync(tls.tls!.clientKeyFile, privateKeyFile);
+  const healthyPorts = await freePortBlock(4);
+  const spoiledPorts = await freePortBlock(2);
+  const spoiledProxy = await useProxy(
+    `
+network:
+  onVirtualClusterFailure: serveOthers
+clusterDefinitions:
+  - name: spoiled
+    bootstrapServers: ${tls.bootstrapServers}
+    tls:
+      trust: { storeFile: ${tls.tls!.caFile} }
+      key: { certificateFile: ${certificateFile}, privateKeyFile: ${privateKeyFile} }
+  - name: healthy
+    bootstrapServers: ${tls.bootstrapServers}
+    tls:
+      trust: { storeFile: ${tls.tls!.caFile} }
+virtualClusters:
+  - name: spoiled
+    target: { cluster: spoiled }
+    gateways:
+      - name: ports
+        portIdentifiesNode: { bootstrapAddress: "127.0.0.1:${spoiledPorts}" }
+  - name: healthy
+    target: { cluster: healthy }
+    gateways:
+      - name: ports
+        portIdentifiesNode: { bootstrapAddress: "127.0.0.1:${healthyPorts}" }
+`,
+    { beforeStartup: () => copyFileSync(gatewayCertificate.keyFile, privateKeyFile) },
+  );
+  await assert.rejects(kcatMetadata({ bootstrapServers: `127.0.0.1:${spoiledPorts}` }, { timeoutMs: 3000 }));
+  const metadata = await kcatMetadata({ bootstrapServers: spoiledProxy.bootstrap('healthy', 'ports') });
+  assert.deepEqual(
+    metadata.brokers.map((broker) => broker.port),
+    [healthyPorts + 1 + tlsBroker],
+  );
+  assert.ok(
+    spoiledProxy.logs.some((line) =>
+      /cluster 'spoiled' is not usable: .*does not match the certificate/.test(JSON.stringify(line)),
+    ),
+    'the reason the virtual cluster failed is logged',
   );
 });

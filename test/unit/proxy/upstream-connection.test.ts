@@ -118,3 +118,27 @@ test('an unreachable broker fails queued requests with an UpstreamConnectionErro
   );
   assert.match(error.message, /ECONNREFUSED/);
 });
+
+test('issue 12 fault 1: a connection whose set-up throws fails like any other instead of throwing', async () => {
+  // A port out of range makes the socket library throw at once; an address learned from a broker
+  // could be as bad. The caller must get a failed connection, not an exception.
+  let closedWith: UpstreamConnectionError | undefined;
+  const closed = new Promise<void>((resolve) => {
+    const connection = new UpstreamConnection({
+      address: { host: '127.0.0.1', port: 70_000 },
+      tls: undefined,
+      maxFrameBytes: 1024,
+      connectTimeoutMs: 5000,
+      observer: {
+        onWriteBackpressure: () => {},
+        onClosed: (_c, error) => {
+          closedWith = error;
+          resolve();
+        },
+      },
+    });
+    connection.send(requestFrame(1), { onResponse: () => {}, onError: () => {} });
+  });
+  await closed;
+  assert.match(closedWith?.message ?? '', /^upstream 127\.0\.0\.1:70000: cannot open the connection: .*70000/);
+});
