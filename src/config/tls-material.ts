@@ -158,3 +158,10 @@ function parsePrivateKey(
     return undefined;
   }
 }
+
+/** Whether two results of readTlsMaterial() hold the same bytes: a touched file is no rotation. */
+export function sameTlsMaterial(a: SecureContextOptions, b: SecureContextOptions): boolean {
+  const same = (x: unknown, y: unknown): boolean =>
+    x === y || (Buffer.isBuffer(x) && Buffer.isBuffer(y) && x.equals(y));
+  return same(a.cert, b.cert) && same(a.key, b.key) && same(a.ca, b.ca) && a.passphrase === b.passphrase;
+}

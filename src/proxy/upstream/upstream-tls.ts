@@ -1,9 +1,8 @@
-import { type FSWatcher, watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import type { UpstreamTls } from '../../config/model.ts';
-import { describeTlsProblems, readTlsMaterial, type TlsFiles } from '../../config/tls-material.ts';
+import { describeTlsProblems, readTlsMaterial, sameTlsMaterial, type TlsFiles } from '../../config/tls-material.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { TlsFileWatcher } from '../tls-file-watcher.ts';
 
 /** What an upstream connection needs for TLS: a secure context built already, and whether to verify. */
 export interface UpstreamTlsOptions {
@@ -12,9 +11,6 @@ export interface UpstreamTlsOptions {
   /** Skip certificate verification. For tests only; the configuration loader warns about it. */
   readonly insecure: boolean;
 }
-
-/** Files change in several writes (editors, certificate managers): reload once they settle. */
-const RELOAD_DELAY_MS = 200;
 
 /**
  * The TLS material of one upstream cluster, loaded once and shared by every connection to it
@@ -28,11 +24,10 @@ export class UpstreamTlsMaterial implements UpstreamTlsOptions {
   readonly #cluster: string;
   readonly #files: TlsFiles;
   readonly #logger: Logger;
+  readonly #watcher: TlsFileWatcher;
   #secureContext: SecureContext;
   /** What the current secure context was built from, to tell a real change from a touch. */
   #loaded: SecureContextOptions;
-  #watchers: FSWatcher[] = [];
-  #reloadTimer: NodeJS.Timeout | undefined;
 
   /** Loads the material of a cluster's `tls` settings; throws, with every reason, if it is not usable. */
   static load(cluster: string, settings: UpstreamTls, logger: Logger): UpstreamTlsMaterial {
@@ -57,50 +52,23 @@ export class UpstreamTlsMaterial implements UpstreamTlsOptions {
     }
     this.#loaded = result.options;
     this.#secureContext = createSecureContext(result.options);
+    const { certificateFile, privateKeyFile, trustFile } = this.#files;
+    const files = [certificateFile, privateKeyFile, trustFile].filter((file) => file !== undefined);
+    this.#watcher = new TlsFileWatcher(files, () => this.#reload(), logger);
   }
 
   get secureContext(): SecureContext {
     return this.#secureContext;
   }
 
-  /**
-   * Starts watching the certificate, key and trust files for changes. It watches their folders:
-   * a file replaced by a rename (an atomic write, a Kubernetes secret update) is a new file that a
-   * watch on the old one would never report.
-   */
+  /** Starts watching the certificate, key and trust files for changes. */
   watchFiles(): void {
-    const { certificateFile, privateKeyFile, trustFile } = this.#files;
-    const files = [certificateFile, privateKeyFile, trustFile].filter((file) => file !== undefined);
-    for (const folder of new Set(files.map((file) => dirname(file)))) {
-      try {
-        const watcher = watch(folder, () => this.#scheduleReload());
-        watcher.on('error', (error) =>
-          this.#logger.warn('stopped watching upstream TLS files', { folder, error: error.message }),
-        );
-        watcher.unref();
-        this.#watchers.push(watcher);
-      } catch (error) {
-        const names = files.filter((file) => dirname(file) === folder).map((file) => basename(file));
-        this.#logger.warn('cannot watch upstream TLS files for changes', {
-          folder,
-          files: names,
-          error: (error as Error).message,
-        });
-      }
-    }
+    this.#watcher.start();
   }
 
   /** Stops watching; the current secure context stays usable for connections still opening. */
   close(): void {
-    for (const watcher of this.#watchers) watcher.close();
-    this.#watchers = [];
-    clearTimeout(this.#reloadTimer);
-  }
-
-  #scheduleReload(): void {
-    clearTimeout(this.#reloadTimer);
-    this.#reloadTimer = setTimeout(() => this.#reload(), RELOAD_DELAY_MS);
-    this.#reloadTimer.unref();
+    this.#watcher.close();
   }
 
   #reload(): void {
@@ -112,15 +80,9 @@ export class UpstreamTlsMaterial implements UpstreamTlsOptions {
       });
       return;
     }
-    if (sameMaterial(result.options, this.#loaded)) return;
+    if (sameTlsMaterial(result.options, this.#loaded)) return;
     this.#secureContext = createSecureContext(result.options);
     this.#loaded = result.options;
     this.#logger.info('reloaded upstream TLS material', { cluster: this.#cluster });
   }
-}
-
-function sameMaterial(a: SecureContextOptions, b: SecureContextOptions): boolean {
-  const same = (x: unknown, y: unknown): boolean =>
-    x === y || (Buffer.isBuffer(x) && Buffer.isBuffer(y) && x.equals(y));
-  return same(a.cert, b.cert) && same(a.key, b.key) && same(a.ca, b.ca) && a.passphrase === b.passphrase;
 }
