@@ -1,8 +1,15 @@
-import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import { createSecureContext, createServer as createTlsServer, type SecureContext, type TLSSocket } from 'node:tls';
+import {
+  createSecureContext,
+  createServer as createTlsServer,
+  type SecureContext,
+  type SecureContextOptions,
+  type TLSSocket,
+} from 'node:tls';
 import type { GatewayTls } from '../../config/model.ts';
+import { describeTlsProblems, readTlsMaterial, sameTlsMaterial } from '../../config/tls-material.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { TlsFileWatcher } from '../tls-file-watcher.ts';
 
 /**
  * The TLS side of a gateway: servers that terminate client TLS with the configured key and chain,
@@ -14,14 +21,21 @@ export class GatewayTlsContext {
   readonly #settings: GatewayTls;
   readonly #logger: Logger;
   readonly #servers = new Set<Server & { setSecureContext(options: object): void }>();
-  #watchers: FSWatcher[] = [];
-  #reloadTimer: NodeJS.Timeout | undefined;
+  readonly #watcher: TlsFileWatcher;
   #secureContext: SecureContext;
+  /** What the current secure context was built from: the last material that was usable. */
+  #options: SecureContextOptions;
 
   constructor(settings: GatewayTls, logger: Logger) {
     this.#settings = settings;
     this.#logger = logger;
-    this.#secureContext = createSecureContext(this.#contextOptions());
+    const result = this.#read();
+    if (!result.ok) throw new Error(`gateway TLS material is not usable: ${describeTlsProblems(result.problems)}`);
+    this.#options = result.options;
+    this.#secureContext = createSecureContext(result.options);
+    const { key, trust } = settings;
+    const files = [key.certificateFile, key.privateKeyFile, ...(trust ? [trust.storeFile] : [])];
+    this.#watcher = new TlsFileWatcher(files, () => this.#reload(), logger);
   }
 
   /** The secure context for the current files (SNI selection uses it directly). */
@@ -33,7 +47,7 @@ export class GatewayTlsContext {
     const clientAuth = this.#settings.trust?.clientAuth ?? 'NONE';
     const server = createTlsServer(
       {
-        ...this.#contextOptions(),
+        ...this.#options,
         requestCert: clientAuth !== 'NONE',
         rejectUnauthorized: clientAuth === 'REQUIRED',
       },
@@ -47,53 +61,36 @@ export class GatewayTlsContext {
 
   /** Starts watching the key, chain and trust files for changes. */
   watchFiles(): void {
-    const files = [this.#settings.key.certificateFile, this.#settings.key.privateKeyFile];
-    if (this.#settings.trust) files.push(this.#settings.trust.storeFile);
-    for (const file of files) {
-      try {
-        const watcher = watch(file, () => this.#scheduleReload());
-        watcher.unref();
-        this.#watchers.push(watcher);
-      } catch (error) {
-        this.#logger.warn('cannot watch TLS file for changes', { file, error: (error as Error).message });
-      }
-    }
+    this.#watcher.start();
   }
 
   close(): void {
-    for (const watcher of this.#watchers) watcher.close();
-    this.#watchers = [];
-    clearTimeout(this.#reloadTimer);
-  }
-
-  #scheduleReload(): void {
-    // Editors and cert managers write files in several steps; reload once they are done.
-    clearTimeout(this.#reloadTimer);
-    this.#reloadTimer = setTimeout(() => this.#reload(), 200);
-    this.#reloadTimer.unref();
+    this.#watcher.close();
   }
 
   #reload(): void {
-    try {
-      const options = this.#contextOptions();
-      this.#secureContext = createSecureContext(options);
-      for (const server of this.#servers) server.setSecureContext(options);
-      this.#logger.info('reloaded gateway TLS certificates', { certificateFile: this.#settings.key.certificateFile });
-    } catch (error) {
+    const result = this.#read();
+    if (!result.ok) {
       // Keep serving with the previous certificates: a half-written file must not break TLS.
       this.#logger.warn('cannot reload gateway TLS certificates; keeping the previous ones', {
-        error: (error as Error).message,
+        error: describeTlsProblems(result.problems),
       });
+      return;
     }
+    if (sameTlsMaterial(result.options, this.#options)) return;
+    this.#options = result.options;
+    this.#secureContext = createSecureContext(result.options);
+    for (const server of this.#servers) server.setSecureContext(result.options);
+    this.#logger.info('reloaded gateway TLS certificates', { certificateFile: this.#settings.key.certificateFile });
   }
 
-  #contextOptions(): { cert: Buffer; key: Buffer; passphrase?: string; ca?: Buffer } {
+  #read(): ReturnType<typeof readTlsMaterial> {
     const { key, trust } = this.#settings;
-    return {
-      cert: readFileSync(key.certificateFile),
-      key: readFileSync(key.privateKeyFile),
-      ...(key.password !== undefined ? { passphrase: key.password } : {}),
-      ...(trust ? { ca: readFileSync(trust.storeFile) } : {}),
-    };
+    return readTlsMaterial({
+      certificateFile: key.certificateFile,
+      privateKeyFile: key.privateKeyFile,
+      ...(key.password !== undefined ? { password: key.password } : {}),
+      ...(trust ? { trustFile: trust.storeFile } : {}),
+    });
   }
 }
