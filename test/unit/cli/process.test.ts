@@ -239,3 +239,29 @@ test('L72: a fatal uncaught error before STARTED exits 1', async () => {
     'fatal 1',
   );
 });
+
+test('issue 12 fault 6: validate exits 1 for TLS files that do not exist, naming each at its key', async () => {
+  const file = configFile(
+    'missing-tls-files.yaml',
+    proxyConfig({ upstreamPort: 9 }).replace(
+      'bootstrapServers: 127.0.0.1:9',
+      `bootstrapServers: 127.0.0.1:9
+    tls:
+      trust: { storeFile: no-such-ca.pem }
+      key: { certificateFile: no-such-client.pem, privateKeyFile: no-such-client-key.pem }`,
+    ),
+  );
+  const result = await runCommand(['validate', '--config', file]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.equal(result.stdout, '');
+  const errors = result.stderr.split('\n').filter((line) => line.includes(': error: '));
+  assert.deepEqual(
+    errors.map((line) => /: error: (Cannot read TLS [a-z ]+ file)/.exec(line)?.[1]),
+    ['Cannot read TLS trust store file', 'Cannot read TLS certificate file', 'Cannot read TLS private key file'],
+  );
+  assert.match(
+    errors[0]!,
+    new RegExp(`^${file}:\\d+:\\d+: error: .*'${dir}/no-such-ca\\.pem': the file does not exist`),
+  );
+  assert.match(result.stderr, /^configuration is invalid: 3 errors, 0 warnings$/m);
+});
