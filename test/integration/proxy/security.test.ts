@@ -161,8 +161,12 @@ virtualClusters:
     [healthyPorts + 1 + tlsBroker],
   );
   assert.ok(
-    spoiledProxy.logs.some((line) =>
-      /cluster 'spoiled' is not usable: .*does not match the certificate/.test(JSON.stringify(line)),
+    spoiledProxy.logs.some(
+      (line) =>
+        line.level === 'error' &&
+        /^virtual cluster 'spoiled' failed: the TLS material of cluster 'spoiled' is not usable: .*does not match the certificate/.test(
+          String(line.msg),
+        ),
     ),
     'the reason the virtual cluster failed is logged',
   );
