@@ -6,7 +6,7 @@
 
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 
 /** The TLS files of one side of the proxy (absolute paths), as in the configuration model. */
 export interface TlsFiles {
@@ -28,14 +28,14 @@ export interface TlsProblem {
 }
 
 export type TlsMaterialResult =
-  | { readonly ok: true; readonly options: SecureContextOptions }
+  | { readonly ok: true; readonly options: SecureContextOptions; readonly secureContext: SecureContext }
   | { readonly ok: false; readonly problems: readonly TlsProblem[] };
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /**
- * Reads and checks the files, returning the options of a secure context built from them (already
- * proven to build) or every problem found. Synchronous: it runs at configuration load and on a
+ * Reads and checks the files, returning the secure context built from them and its options, or
+ * every problem found. Synchronous: it runs at configuration load and on a
  * file change, never per connection.
  */
 export function readTlsMaterial(files: TlsFiles): TlsMaterialResult {
@@ -87,15 +87,14 @@ export function readTlsMaterial(files: TlsFiles): TlsMaterialResult {
   // The checks above give precise messages; building the context is the final word on whether
   // OpenSSL takes the material (an unsupported key type, for instance).
   try {
-    createSecureContext(options);
+    return { ok: true, options, secureContext: createSecureContext(options) };
   } catch (error) {
     const role: TlsFileRole = key !== undefined ? 'privateKeyFile' : ca !== undefined ? 'trustFile' : 'certificateFile';
     return { ok: false, problems: [{ role, message: `TLS material is not usable: ${(error as Error).message}` }] };
   }
-  return { ok: true, options };
 }
 
-/** One line per problem, for logs and error messages at run time. */
+/** Every problem in one line, for logs and error messages at run time. */
 export function describeTlsProblems(problems: readonly TlsProblem[]): string {
   return problems.map((p) => p.message).join('; ');
 }

@@ -1,6 +1,5 @@
 import type { Server, Socket } from 'node:net';
 import {
-  createSecureContext,
   createServer as createTlsServer,
   type SecureContext,
   type SecureContextOptions,
@@ -32,7 +31,7 @@ export class GatewayTlsContext {
     const result = this.#read();
     if (!result.ok) throw new Error(`gateway TLS material is not usable: ${describeTlsProblems(result.problems)}`);
     this.#options = result.options;
-    this.#secureContext = createSecureContext(result.options);
+    this.#secureContext = result.secureContext;
     const { key, trust } = settings;
     const files = [key.certificateFile, key.privateKeyFile, ...(trust ? [trust.storeFile] : [])];
     this.#watcher = new TlsFileWatcher(files, () => this.#reload(), logger);
@@ -79,7 +78,7 @@ export class GatewayTlsContext {
     }
     if (sameTlsMaterial(result.options, this.#options)) return;
     this.#options = result.options;
-    this.#secureContext = createSecureContext(result.options);
+    this.#secureContext = result.secureContext;
     for (const server of this.#servers) server.setSecureContext(result.options);
     this.#logger.info('reloaded gateway TLS certificates', { certificateFile: this.#settings.key.certificateFile });
   }

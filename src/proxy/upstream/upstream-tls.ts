@@ -1,4 +1,4 @@
-import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import type { SecureContext, SecureContextOptions } from 'node:tls';
 import type { UpstreamTls } from '../../config/model.ts';
 import { describeTlsProblems, readTlsMaterial, sameTlsMaterial, type TlsFiles } from '../../config/tls-material.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -51,7 +51,7 @@ export class UpstreamTlsMaterial implements UpstreamTlsOptions {
       );
     }
     this.#loaded = result.options;
-    this.#secureContext = createSecureContext(result.options);
+    this.#secureContext = result.secureContext;
     const { certificateFile, privateKeyFile, trustFile } = this.#files;
     const files = [certificateFile, privateKeyFile, trustFile].filter((file) => file !== undefined);
     this.#watcher = new TlsFileWatcher(files, () => this.#reload(), logger);
@@ -81,7 +81,7 @@ export class UpstreamTlsMaterial implements UpstreamTlsOptions {
       return;
     }
     if (sameTlsMaterial(result.options, this.#loaded)) return;
-    this.#secureContext = createSecureContext(result.options);
+    this.#secureContext = result.secureContext;
     this.#loaded = result.options;
     this.#logger.info('reloaded upstream TLS material', { cluster: this.#cluster });
   }
