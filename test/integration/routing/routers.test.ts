@@ -41,7 +41,7 @@ routerDefinitions:
     routes:
       - { name: only, id: 0, target: { cluster: a } }
   - name: split
-    type: ${ROUTERS}#ApiKeySplit
+    type: ./docs/examples/api-key-split.ts#ApiKeySplit
     config: { data: [PRODUCE, FETCH, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH] }
     routes:
       - { name: control, id: 0, target: { cluster: a } }
