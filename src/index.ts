@@ -1,9 +1,10 @@
 // Switchyard's public API: plugin interfaces, configuration loading and KafkaProxy for embedding.
 // Everything not exported here is internal.
 
-// The first-party filters register their names (ProtocolLogger, TopicPolicy, RecordTransform)
-// before any configuration can name them.
+// The first-party filters and routers register their names (ProtocolLogger, TopicPolicy,
+// RecordTransform, TopicRouter) before any configuration can name them.
 import './filters/index.ts';
+import './routers/index.ts';
 
 // Configuration loading (lifecycle.md §3.1).
 export {

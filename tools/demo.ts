@@ -5,7 +5,7 @@
 //   npm run demo [-- --port-base 9190]
 //
 // Ports: management on the base, virtual cluster "alpha" on base+2 (brokers base+3…), "beta" on
-// base+102 (brokers base+103…).
+// base+102 (brokers base+103…), "union" (both clusters through a TopicRouter) on base+202.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ const say = (line = ''): void => {
 
 const workDir = join(repoRoot, '.cache', 'demo');
 mkdirSync(workDir, { recursive: true });
-const ports = { management: base, alpha: base + 2, beta: base + 102 };
+const ports = { management: base, alpha: base + 2, beta: base + 102, union: base + 202 };
 
 let clusters: KafkaCluster[] = [];
 let proxy: ChildProcess | undefined;
@@ -59,7 +59,8 @@ const [alpha, beta] = clusters as [KafkaCluster, KafkaCluster];
 const configFile = join(workDir, 'switchyard.yaml');
 writeFileSync(
   configFile,
-  `# Written by the demo (tools/demo.ts): one virtual cluster in front of each local cluster.
+  `# Written by the demo (tools/demo.ts): one virtual cluster in front of each local cluster, and
+# one in front of both through a router (topics named beta.* live on beta, the rest on alpha).
 management:
   bindAddress: 127.0.0.1
   port: ${ports.management}
@@ -81,6 +82,22 @@ virtualClusters:
       - name: ports
         portIdentifiesNode:
           bootstrapAddress: 127.0.0.1:${ports.beta}
+  - name: union
+    target: { router: union }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${ports.union}
+routerDefinitions:
+  - name: union
+    type: TopicRouter
+    config:
+      defaultRoute: alpha
+      topics:
+        - { prefix: "beta.", route: beta }
+    routes:
+      - { name: alpha, id: 0, target: { cluster: alpha } }
+      - { name: beta, id: 1, target: { cluster: beta } }
 `,
 );
 
@@ -123,11 +140,13 @@ proxy.on('exit', (code) => {
 
 const alphaBootstrap = `127.0.0.1:${ports.alpha}`;
 const betaBootstrap = `127.0.0.1:${ports.beta}`;
+const unionBootstrap = `127.0.0.1:${ports.union}`;
 say();
 say('Switchyard is running.');
 say();
 say(`  virtual cluster alpha  bootstrap ${alphaBootstrap}   (real cluster ${alpha.bootstrapServers})`);
 say(`  virtual cluster beta   bootstrap ${betaBootstrap}   (real cluster ${beta.bootstrapServers})`);
+say(`  virtual cluster union  bootstrap ${unionBootstrap}   (both clusters through the router 'union')`);
 say(`  metrics                http://127.0.0.1:${ports.management}/metrics`);
 say(`  status                 http://127.0.0.1:${ports.management}/status`);
 say();
@@ -135,6 +154,8 @@ say('Try it (in another terminal):');
 say(`  kcat -b ${alphaBootstrap} -L                                # brokers appear at proxy addresses`);
 say(`  printf 'hello\\nworld\\n' | kcat -b ${alphaBootstrap} -P -t greetings`);
 say(`  kcat -b ${alphaBootstrap} -C -t greetings -e -o beginning`);
+say(`  kcat -b ${unionBootstrap} -L                                # brokers of both clusters: 2 (alpha), 3 (beta)`);
+say(`  printf 'paid\\n' | kcat -b ${unionBootstrap} -P -t beta.payments      # lands on cluster beta`);
 say(`  curl -s http://127.0.0.1:${ports.management}/metrics | grep switchyard_client_requests_total`);
 say();
 say('Press Ctrl-C to stop everything.');

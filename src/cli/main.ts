@@ -6,6 +6,7 @@ import { ConfigurationError, loadConfiguration } from '../config/index.ts';
 import { configurationModel } from '../config/model.ts';
 // First-party filters must be registered before a configuration names them.
 import '../filters/index.ts';
+import '../routers/index.ts';
 import { type Logger, StructuredLogger, setDefaultLogger } from '../observability/logger.ts';
 import { VERSION } from '../proxy/lifecycle/version.ts';
 import { type Command, parseArguments, USAGE } from './arguments.ts';

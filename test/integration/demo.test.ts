@@ -39,6 +39,19 @@ test('the demo serves produce and consume through its virtual cluster and stops 
       consumed.map((r) => r.value),
       ['hello', 'world'],
     );
+    const union = { bootstrapServers: /virtual cluster union\s+bootstrap (\S+)/.exec(output.join('\n'))![1]! };
+    const both = await kcatMetadata(union);
+    assert.deepEqual(
+      both.brokers.map((broker) => broker.id).sort(),
+      [2, 3],
+      'the union virtual cluster lists the brokers of both clusters',
+    );
+    await kcatProduce(union, 'beta.payments', [{ value: 'paid' }]);
+    const paid = await kcatConsume(union, { topic: 'beta.payments', count: 1 });
+    assert.deepEqual(
+      paid.map((r) => r.value),
+      ['paid'],
+    );
   } finally {
     demo.kill('SIGINT');
   }
