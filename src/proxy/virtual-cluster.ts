@@ -183,6 +183,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
       pool = new UpstreamPool(session, {
         maxFrameBytes: this.#config.network.session.maxFrameBytes,
         connectTimeoutMs: UPSTREAM_CONNECT_TIMEOUT_MS,
+        idleLossClosesSession: this.#definition.target.kind === 'cluster',
       });
       this.#pools.set(session, pool);
     }

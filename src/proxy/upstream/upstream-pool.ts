@@ -21,6 +21,13 @@ export interface UpstreamRoute {
 export interface UpstreamPoolOptions {
   readonly maxFrameBytes: number;
   readonly connectTimeoutMs: number;
+  /**
+   * Whether a connection that fails while nothing waits on it closes the client session. True
+   * for a VC that targets a cluster: the upstream connection is the client's connection to that
+   * broker as far as the client knows. False behind a router, where a session spans many
+   * connections and a lost one is simply opened again by the next request that needs it.
+   */
+  readonly idleLossClosesSession: boolean;
 }
 
 /**
@@ -70,10 +77,8 @@ export class UpstreamPool {
           route.events.onConnectionClosed(error !== undefined);
           if (closed.congested) session.upstreamCongestion(false);
           if (this.#connections.get(key)?.connection === closed) this.#connections.delete(key);
-          // An upstream that fails under the client closes the client too: it is the client's
-          // connection to that broker as far as the client knows (requests in flight fail through
-          // their own handlers first).
-          if (error !== undefined && !this.#closed) {
+          // Requests in flight have failed through their own handlers already.
+          if (error !== undefined && !this.#closed && this.#options.idleLossClosesSession) {
             session.failAfter('upstream_failed', `upstream ${formatHostPort(address)} failed: ${error.message}`);
           }
         },
