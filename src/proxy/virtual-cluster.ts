@@ -162,7 +162,12 @@ class VirtualClusterService implements VirtualClusterRuntime {
       throw error;
     }
     // A VC without filters has no filter stage at all: its frames pay nothing for the machinery.
-    const exit = new GraphExit(this.#graph, (session) => (session as ClientSession).gateway, this.#logger);
+    const exit = new GraphExit(
+      this.#graph,
+      (session) => (session as ClientSession).gateway,
+      this.#logger,
+      this.#addressBook,
+    );
     this.#head = new VersionGate(definition.filters.length === 0 ? exit : chainOf(definition.filters, exit));
   }
 

@@ -13,6 +13,15 @@ export class AddressBook {
     return this.#entries.get(nodeId);
   }
 
+  /** The node recorded at `host:port` (host names compared case-insensitively), if any. */
+  nodeAt(host: string, port: number): number | undefined {
+    const wanted = host.toLowerCase();
+    for (const [nodeId, address] of this.#entries) {
+      if (address.port === port && address.host.toLowerCase() === wanted) return nodeId;
+    }
+    return undefined;
+  }
+
   record(nodeId: number, address: HostPort): void {
     const known = this.#entries.get(nodeId);
     if (known?.host === address.host && known.port === address.port) return;

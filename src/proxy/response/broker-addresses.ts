@@ -10,7 +10,8 @@ import { responseSchema } from './codec.ts';
  * SHARE_FETCH and SHARE_ACKNOWLEDGE all match; a future API that adds such a struct is handled by
  * regeneration alone. Host fields that are not broker addresses (client hosts, ACL patterns, Streams
  * endpoints, controller quorum endpoints) have no broker id and port beside them and are not matched;
- * test/unit/proxy/broker-addresses.test.ts lists each of them.
+ * test/unit/proxy/broker-addresses.test.ts lists each of them. Controller endpoints of DESCRIBE_QUORUM
+ * and endpoints inside configuration values are handled by config-addresses.ts.
  */
 export interface BrokerAddressStruct {
   /** Property names from the message root to the struct; arrays are traversed implicitly. */

@@ -3,33 +3,39 @@ import type { Reply, SessionCloseCause } from '../../pipeline/reply.ts';
 import type { RequestMessage } from '../../pipeline/request-message.ts';
 import type { ResponseMessage } from '../../pipeline/response-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
+import type { AddressBook } from '../address/address-book.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { forEachBrokerAddress, responseCarriesBrokerAddresses } from './broker-addresses.ts';
 import { API_VERSIONS, apiVersionsIntersection } from './codec.ts';
+import { redactConfigAddresses, responseCarriesConfigAddresses } from './config-addresses.ts';
 
 /**
  * Where responses leave the route graph toward the client (routing.md §5.9, §6.12): broker
  * addresses, recorded at the leaves under top-level ids, are replaced by the addresses the
- * client's gateway advertises (once the gateway has made those nodes reachable), and
- * API_VERSIONS is narrowed to what Switchyard can handle. It sits between the VC filter chain and
- * the top router level, so VC filters and clients never see upstream addresses. Every other
- * response passes untouched: its Reply is not even wrapped.
+ * client's gateway advertises (once the gateway has made those nodes reachable), endpoints in
+ * DESCRIBE_CONFIGS values and DESCRIBE_QUORUM answers are rewritten the same way or redacted
+ * (config-addresses.ts), and API_VERSIONS is narrowed to what Switchyard can handle. It sits
+ * between the VC filter chain and the top router level, so VC filters and clients never see
+ * upstream addresses. Every other response passes untouched: its Reply is not even wrapped.
  */
 export class GraphExit implements Stage {
   readonly #next: Stage;
   readonly #gatewayOf: (session: SessionHandle) => Gateway;
   readonly #logger: Logger;
+  readonly #addressBook: AddressBook;
 
-  constructor(next: Stage, gatewayOf: (session: SessionHandle) => Gateway, logger: Logger) {
+  constructor(next: Stage, gatewayOf: (session: SessionHandle) => Gateway, logger: Logger, addressBook: AddressBook) {
     this.#next = next;
     this.#gatewayOf = gatewayOf;
     this.#logger = logger;
+    this.#addressBook = addressBook;
   }
 
   open(session: SessionHandle): SessionStage {
     const next = this.#next.open(session);
     const gateway = this.#gatewayOf(session);
     const logger = this.#logger;
+    const addressBook = this.#addressBook;
     return {
       dispatch(message: RequestMessage, reply: Reply): void {
         const { apiKey, apiVersion } = message;
@@ -37,6 +43,8 @@ export class GraphExit implements Stage {
           next.dispatch(message, reply);
         } else if (apiKey === API_VERSIONS) {
           next.dispatch(message, new ApiVersionsCeiling(reply, logger));
+        } else if (responseCarriesConfigAddresses(apiKey)) {
+          next.dispatch(message, new ConfigAddresses(reply, gateway, addressBook));
         } else if (responseCarriesBrokerAddresses(apiKey, apiVersion)) {
           next.dispatch(message, new AdvertisedAddresses(reply, gateway, session));
         } else {
@@ -124,5 +132,48 @@ class AdvertisedAddresses implements Reply {
     const logger = this.#session.logger;
     if (logger.isLevelEnabled('trace'))
       logger.trace('rewrote broker addresses', { sessionId: this.#session.id, apiKey, nodes });
+  }
+}
+
+/** Rewrites or redacts endpoints in configuration values and quorum descriptions. */
+class ConfigAddresses implements Reply {
+  readonly expectsResponse = true;
+  readonly #reply: Reply;
+  readonly #gateway: Gateway;
+  readonly #addressBook: AddressBook;
+
+  constructor(reply: Reply, gateway: Gateway, addressBook: AddressBook) {
+    this.#reply = reply;
+    this.#gateway = gateway;
+    this.#addressBook = addressBook;
+  }
+
+  respond(response: ResponseMessage | undefined, closeWith?: SessionCloseCause): void {
+    if (response === undefined) {
+      this.#reply.respond(response, closeWith);
+      return;
+    }
+    this.#rewrite(response).then(
+      () => this.#reply.respond(response, closeWith),
+      (error: Error) => this.#reply.fail('internal_error', `cannot redact addresses: ${error.message}`, error),
+    );
+  }
+
+  fail(cause: SessionCloseCause, message: string, error?: Error): void {
+    this.#reply.fail(cause, message, error);
+  }
+
+  async #rewrite(response: ResponseMessage): Promise<void> {
+    const nodes = new Set<number>();
+    const changed = redactConfigAddresses(response.apiKey, response.body(), (host, port) => {
+      const nodeId = this.#addressBook.nodeAt(host, port);
+      if (nodeId === undefined) return undefined;
+      nodes.add(nodeId);
+      return this.#gateway.advertisedAddress(nodeId);
+    });
+    if (!changed) return;
+    // As for broker lists: a node's endpoint must be reachable before the client can learn its address.
+    await Promise.all([...nodes].map((nodeId) => this.#gateway.ensureNode(nodeId)));
+    response.bodyChanged();
   }
 }

@@ -16,7 +16,7 @@ const NOT_BROKER_ADDRESSES: Readonly<Record<string, string>> = {
   'STREAMS_GROUP_HEARTBEAT partitionsByUserEndpoint.userEndpoint.host': 'a Kafka Streams application endpoint',
   'DESCRIBE_ACLS resources.acls.host': 'an ACL host pattern',
   'DELETE_ACLS filterResults.matchingAcls.host': 'an ACL host pattern',
-  'DESCRIBE_QUORUM nodes.listeners.host': 'controller quorum endpoints, reached outside virtual clusters',
+  'DESCRIBE_QUORUM nodes.listeners.host': 'controller endpoints: rewritten or redacted by config-addresses.ts',
   'VOTE nodeEndpoints.host': 'controller-to-controller Raft traffic',
   'BEGIN_QUORUM_EPOCH nodeEndpoints.host': 'controller-to-controller Raft traffic',
   'END_QUORUM_EPOCH nodeEndpoints.host': 'controller-to-controller Raft traffic',
