@@ -162,12 +162,16 @@ import type {
   StreamsGroupDescribeResponse,
   StreamsGroupHeartbeatRequest,
   StreamsGroupHeartbeatResponse,
+  StreamsGroupTopologyDescriptionUpdateRequest,
+  StreamsGroupTopologyDescriptionUpdateResponse,
   SyncGroupRequest,
   SyncGroupResponse,
   TxnOffsetCommitRequest,
   TxnOffsetCommitResponse,
   UnregisterBrokerRequest,
   UnregisterBrokerResponse,
+  UnregisterControllerRequest,
+  UnregisterControllerResponse,
   UpdateFeaturesRequest,
   UpdateFeaturesResponse,
   UpdateRaftVoterRequest,
@@ -351,12 +355,16 @@ export type {
   StreamsGroupDescribeResponse,
   StreamsGroupHeartbeatRequest,
   StreamsGroupHeartbeatResponse,
+  StreamsGroupTopologyDescriptionUpdateRequest,
+  StreamsGroupTopologyDescriptionUpdateResponse,
   SyncGroupRequest,
   SyncGroupResponse,
   TxnOffsetCommitRequest,
   TxnOffsetCommitResponse,
   UnregisterBrokerRequest,
   UnregisterBrokerResponse,
+  UnregisterControllerRequest,
+  UnregisterControllerResponse,
   UpdateFeaturesRequest,
   UpdateFeaturesResponse,
   UpdateRaftVoterRequest,
@@ -1421,6 +1429,30 @@ export interface TypedFilterHooks {
     response: DeleteShareGroupOffsetsResponse,
     context: FilterContext,
   ): Maybe<ResponseFilterResult>;
+  /** STREAMS_GROUP_TOPOLOGY_DESCRIPTION_UPDATE (api key 93) request. */
+  onStreamsGroupTopologyDescriptionUpdateRequest?(
+    header: RequestHeader,
+    request: StreamsGroupTopologyDescriptionUpdateRequest,
+    context: FilterContext,
+  ): Maybe<RequestFilterResult>;
+  /** STREAMS_GROUP_TOPOLOGY_DESCRIPTION_UPDATE (api key 93) response. */
+  onStreamsGroupTopologyDescriptionUpdateResponse?(
+    header: ResponseHeader,
+    response: StreamsGroupTopologyDescriptionUpdateResponse,
+    context: FilterContext,
+  ): Maybe<ResponseFilterResult>;
+  /** UNREGISTER_CONTROLLER (api key 94) request. */
+  onUnregisterControllerRequest?(
+    header: RequestHeader,
+    request: UnregisterControllerRequest,
+    context: FilterContext,
+  ): Maybe<RequestFilterResult>;
+  /** UNREGISTER_CONTROLLER (api key 94) response. */
+  onUnregisterControllerResponse?(
+    header: ResponseHeader,
+    response: UnregisterControllerResponse,
+    context: FilterContext,
+  ): Maybe<ResponseFilterResult>;
 }
 
 /** The name of the typed request hook of each api key (sparse). */
@@ -1515,6 +1547,8 @@ export const REQUEST_HOOKS: readonly (keyof TypedFilterHooks | undefined)[] = ((
   table[90] = 'onDescribeShareGroupOffsetsRequest';
   table[91] = 'onAlterShareGroupOffsetsRequest';
   table[92] = 'onDeleteShareGroupOffsetsRequest';
+  table[93] = 'onStreamsGroupTopologyDescriptionUpdateRequest';
+  table[94] = 'onUnregisterControllerRequest';
   return table;
 })();
 
@@ -1610,5 +1644,7 @@ export const RESPONSE_HOOKS: readonly (keyof TypedFilterHooks | undefined)[] = (
   table[90] = 'onDescribeShareGroupOffsetsResponse';
   table[91] = 'onAlterShareGroupOffsetsResponse';
   table[92] = 'onDeleteShareGroupOffsetsResponse';
+  table[93] = 'onStreamsGroupTopologyDescriptionUpdateResponse';
+  table[94] = 'onUnregisterControllerResponse';
   return table;
 })();

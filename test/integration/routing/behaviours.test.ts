@@ -65,6 +65,9 @@ function apiVersionsFrame(correlationId: number): Buffer {
   return encodeRequest(ApiKey.API_VERSIONS, 3, correlationId, 'raw', {
     clientSoftwareName: 'raw',
     clientSoftwareVersion: '1',
+    // v5 fields (Kafka 4.4): not on the wire at v3.
+    clusterId: null,
+    nodeId: -1,
   });
 }
 function describeGroupsFrame(correlationId: number): Buffer {
