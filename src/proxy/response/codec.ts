@@ -3,6 +3,7 @@
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
 import {
   ApiKey,
+  type ApiVersionsRequest,
   type ApiVersionsResponse,
   apiInfo,
   codecsFor,
@@ -64,5 +65,20 @@ export function discoveryMetadataRequest(): MetadataRequest {
   const body = codecsFor(ApiKey.METADATA)!.request.defaults() as MetadataRequest;
   body.topics = [];
   body.allowAutoTopicCreation = false;
+  return body;
+}
+
+/** The first API_VERSIONS version whose request names the cluster and node the client means (KIP-1242). */
+export const API_VERSIONS_TARGET_VERSION = 5;
+
+/**
+ * Removes the cluster id and node id a client names in an API_VERSIONS request (v5+), so that the
+ * broker skips its check of them. They are the virtual cluster's identities: behind a router, the
+ * cluster id and node ids a client learned are not those of the broker the proxy forwards to, and
+ * the broker would answer REBOOTSTRAP_REQUIRED on every connection.
+ */
+export function withoutConnectionTarget(body: ApiVersionsRequest): ApiVersionsRequest {
+  body.clusterId = null;
+  body.nodeId = -1;
   return body;
 }

@@ -3,10 +3,16 @@ import type { Reply, SessionCloseCause } from '../../pipeline/reply.ts';
 import type { RequestMessage } from '../../pipeline/request-message.ts';
 import type { ResponseMessage } from '../../pipeline/response-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
+import type { ApiVersionsRequest } from '../../protocol/index.ts';
 import type { AddressBook } from '../address/address-book.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { forEachBrokerAddress, responseCarriesBrokerAddresses } from './broker-addresses.ts';
-import { API_VERSIONS, apiVersionsIntersection } from './codec.ts';
+import {
+  API_VERSIONS,
+  API_VERSIONS_TARGET_VERSION,
+  apiVersionsIntersection,
+  withoutConnectionTarget,
+} from './codec.ts';
 import { redactConfigAddresses, responseCarriesConfigAddresses } from './config-addresses.ts';
 
 /**
@@ -14,8 +20,9 @@ import { redactConfigAddresses, responseCarriesConfigAddresses } from './config-
  * addresses, recorded at the leaves under top-level ids, are replaced by the addresses the
  * client's gateway advertises (once the gateway has made those nodes reachable), endpoints in
  * DESCRIBE_CONFIGS values and DESCRIBE_QUORUM answers are rewritten the same way or redacted
- * (config-addresses.ts), and API_VERSIONS is narrowed to what Switchyard can handle. It sits
- * between the VC filter chain and the top router level, so VC filters and clients never see
+ * (config-addresses.ts), and API_VERSIONS is narrowed to what Switchyard can handle (its v5+
+ * request loses the virtual cluster and node ids the client names, which no broker knows). It
+ * sits between the VC filter chain and the top router level, so VC filters and clients never see
  * upstream addresses. Every other response passes untouched: its Reply is not even wrapped.
  */
 export class GraphExit implements Stage {
@@ -42,6 +49,14 @@ export class GraphExit implements Stage {
         if (!reply.expectsResponse) {
           next.dispatch(message, reply);
         } else if (apiKey === API_VERSIONS) {
+          if (apiVersion >= API_VERSIONS_TARGET_VERSION) {
+            try {
+              message.bodyChanged(withoutConnectionTarget(message.body() as ApiVersionsRequest));
+            } catch (error) {
+              reply.fail('malformed_frame', `malformed API_VERSIONS request: ${(error as Error).message}`);
+              return;
+            }
+          }
           next.dispatch(message, new ApiVersionsCeiling(reply, logger));
         } else if (responseCarriesConfigAddresses(apiKey)) {
           next.dispatch(message, new ConfigAddresses(reply, gateway, addressBook));
