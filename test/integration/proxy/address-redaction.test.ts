@@ -126,7 +126,7 @@ test('describing broker configs through the proxy redacts every endpoint config 
 });
 
 test("Kafka's kafka-configs tool describing every broker config through the proxy sees no real port", async () => {
-  const result = await runJavaTool('kafka.admin.ConfigCommand', [
+  const result = await runJavaTool('org.apache.kafka.tools.ConfigCommand', [
     '--bootstrap-server',
     viaProxy.bootstrapServers,
     '--describe',
