@@ -71,8 +71,6 @@ export class SessionRouting {
   closed = false;
   /** Promises of sendRequest() still pending: rejected with SessionClosedError when the session closes. */
   readonly pending = new Set<PromiseReply>();
-  /** Bodies already handed to sendRequest(): passing one again is a TypeError. */
-  readonly sentBodies = new WeakSet<object>();
   /** Router instances in creation order, with their level, for closing in reverse order. */
   readonly routers: { router: Router; level: RouterLevel }[] = [];
   readonly #levels = new Map<RouterLevel, LevelSession>();
@@ -150,6 +148,8 @@ export class LevelSession implements SessionStage {
   readonly #maxConcurrent: number = 1;
   #outstanding = 0;
   readonly #queue = new FifoQueue<Queued>();
+  /** Bodies this level's router already handed to sendRequest(): passing one again is a TypeError. */
+  readonly sentBodies = new WeakSet<object>();
   readonly #routeSessions: (SessionStage | undefined)[] = [];
   /** Per cluster route: the session's sticky bootstrap pick and the next round-robin index. */
   readonly #bootstrapPicks: ({ first: number; next: number } | undefined)[] = [];
@@ -445,7 +445,8 @@ export class LevelSession implements SessionStage {
       );
       return;
     }
-    const toOuterRouter = reply instanceof PromiseReply;
+    // A request a plugin sent (an outer router, a filter) is answered to that plugin, not to the client.
+    const toOuterRouter = message.outOfBand;
     if (result.body === undefined) {
       if (reply.expectsResponse && !toOuterRouter) {
         this.routerFailed(

@@ -88,13 +88,13 @@ export class RouterCall {
         if (codecs === undefined || typeof request !== 'object' || request === null) {
           return Promise.reject(new TypeError(`sendRequest() needs a request body of api key ${header.requestApiKey}`));
         }
-        if (routing.sentBodies.has(request)) {
+        if (level.sentBodies.has(request)) {
           return Promise.reject(
             new TypeError('this request body was already passed to sendRequest(): clone it to send it again'),
           );
         }
         if (routing.closed) return Promise.reject(new SessionClosedError(session.id));
-        routing.sentBodies.add(request);
+        level.sentBodies.add(request);
         return level.send(own, header, request);
       },
       authenticatedSubject(): Subject {
