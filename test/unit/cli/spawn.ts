@@ -1,5 +1,5 @@
-// Runs bin/switchyard.js as a child process and collects its output; log lines are JSON because
-// standard output is a pipe.
+// Runs bin/switchyard.js (or another `switchyard` command, such as an installed package's) as a
+// child process and collects its output; log lines are JSON because standard output is a pipe.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 
@@ -43,6 +43,9 @@ function parseLines(stdout: string): LogLine[] {
 export interface CommandOptions {
   readonly nodeArgs?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** A `switchyard` executable to start instead, through its own shebang (nodeArgs do not apply). */
+  readonly executable?: string;
+  readonly cwd?: string;
 }
 
 /** Processes still running when the test file ends are killed, so a failed test cannot hang the run. */
@@ -52,9 +55,14 @@ process.once('exit', () => {
 });
 
 export function startCommand(args: readonly string[], options: CommandOptions = {}): Running {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
+  const [file, argv] =
+    options.executable === undefined
+      ? [process.execPath, [...(options.nodeArgs ?? []), BIN, ...args]]
+      : [options.executable, args];
+  const child = spawn(file, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
   running.add(child);
   child.once('exit', () => running.delete(child));

@@ -1,0 +1,154 @@
+// The package as its users get it: `npm pack` of this repository, the tarball installed into an
+// empty project, the installed `switchyard` command run, and the project in ./project (plugins
+// written against the installed package) type-checked and run (docs/design/2026-12-03-package.md).
+// Every .ts file of ./project is type-checked and every .yaml in it validated by the installed
+// command, so another plugin (a router, say) is covered by adding its module and a configuration
+// naming it there. The package's dependencies come from the npm registry (or npm's cache).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';
+import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { freePortBlock } from '../../helpers/switchyard.ts';
+import { runCommand, startCommand } from '../../unit/cli/spawn.ts';
+
+const exec = promisify(execFile);
+const repo = join(import.meta.dirname, '..', '..', '..');
+const fixture = join(import.meta.dirname, 'project');
+const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
+
+const work = mkdtempSync(join(tmpdir(), 'switchyard-package-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const project = join(work, 'project');
+cpSync(fixture, project, { recursive: true });
+// The installed command starts through its `#!/usr/bin/env node`, which must find this Node 24
+// rather than an older one the machine may ship.
+const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
+
+interface PackedFile {
+  readonly path: string;
+}
+
+async function packAndInstall(): Promise<readonly PackedFile[]> {
+  const { stdout } = await exec('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo, env });
+  const [packed] = JSON.parse(stdout) as { filename: string; files: PackedFile[] }[];
+  await exec(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      join(work, packed!.filename),
+      // What a TypeScript project has next to the package; its declarations refer to Node's types.
+      `@types/node@${manifest.devDependencies['@types/node']}`,
+    ],
+    { cwd: project, env },
+  );
+  return packed!.files;
+}
+
+const [cluster, packedFiles] = await Promise.all([
+  useKafkaCluster({ brokers: 1, name: 'installed-package' }),
+  packAndInstall(),
+]);
+const switchyard = join(project, 'node_modules', '.bin', 'switchyard');
+const command = { executable: switchyard, cwd: project, env };
+
+test('the tarball carries the compiled package, its command and the user documentation, nothing else', () => {
+  const paths = packedFiles.map((file) => file.path);
+  const unexpected = paths.filter(
+    (path) =>
+      !['README.md', 'package.json', 'bin/switchyard.js'].includes(path) &&
+      !/^dist\/.+\.(js|d\.ts)$/.test(path) &&
+      !/^docs\/[^/]+\.md$/.test(path),
+  );
+  assert.deepEqual(unexpected, []);
+  assert.ok(paths.includes('dist/index.js') && paths.includes('dist/index.d.ts'), paths.join('\n'));
+  assert.ok(paths.includes('dist/cli/main.js'), paths.join('\n'));
+});
+
+test('the installed switchyard command prints the package version', async () => {
+  const result = await runCommand(['--version'], command);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, `switchyard ${manifest.version}\n`);
+});
+
+test("the installed command validates every configuration of the project, loading the project's plugins", async () => {
+  const configurations = readdirSync(fixture).filter((name) => name.endsWith('.yaml'));
+  assert.ok(configurations.length > 0);
+  for (const configuration of configurations) {
+    const result = await runCommand(['validate', '--config', configuration], command);
+    assert.equal(result.code, 0, `${configuration}: ${result.stderr}`);
+    assert.equal(result.stdout, 'configuration is valid (0 warnings)\n');
+  }
+});
+
+test("the installed command enforces a project filter's configSchema, with file and line", async () => {
+  const valid = readFileSync(join(fixture, 'filter.yaml'), 'utf8');
+  writeFileSync(join(project, 'invalid.yaml'), valid.replace('{ prefix: internal- }', '{ prefx: internal- }'));
+  const result = await runCommand(['validate', '--config', 'invalid.yaml'], command);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /^invalid\.yaml:\d+:\d+: error: Filter 'no-internal-topics' has invalid config .*required property 'prefix'/m,
+  );
+});
+
+test('a project written against the installed package type-checks, declarations included', async () => {
+  // The repository's own compiler; the project's tsconfig leaves skipLibCheck off, so the
+  // package's declaration files are checked too.
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+  const { stdout } = await exec(process.execPath, [tsc, '-p', project], { env });
+  assert.equal(stdout, '');
+});
+
+test("the installed proxy runs the project's filter in front of a real broker", async () => {
+  const port = await freePortBlock(3);
+  writeFileSync(
+    join(project, 'run.yaml'),
+    `filterDefinitions:
+  - name: no-internal-topics
+    type: ./no-internal-topics.ts#NoInternalTopics
+    config: { prefix: internal- }
+clusterDefinitions:
+  - name: main
+    bootstrapServers: ${cluster.bootstrapServers}
+virtualClusters:
+  - name: orders
+    target: { cluster: main }
+    filters: [no-internal-topics]
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${port}
+`,
+  );
+  const proxy = startCommand(['--config', 'run.yaml'], command);
+  try {
+    await proxy.waitForLine((l) => l.msg?.startsWith('Switchyard started') ?? false);
+    const via = { bootstrapServers: `127.0.0.1:${port}` };
+    await assert.rejects(kafkajsCreateTopics(via, [{ name: 'internal-audit' }]), (error: Error) => {
+      // kafkajs collects the per-topic errors of CREATE_TOPICS in an aggregate.
+      const topicErrors = (error.cause as { errors?: { type: string }[] }).errors ?? [];
+      assert.deepEqual(
+        topicErrors.map((e) => e.type),
+        ['POLICY_VIOLATION'],
+      );
+      return true;
+    });
+    await kafkajsCreateTopics(via, [{ name: 'orders-1' }]);
+  } finally {
+    proxy.child.kill('SIGTERM');
+  }
+  const result = await proxy.exit;
+  assert.equal(result.code, 0, result.stderr);
+});
