@@ -1,6 +1,8 @@
 // Installs what the test suite and the demo need beyond npm packages, once, and reuses it after:
-// the pinned Kafka jars (Maven Central, into .cache/) and kcat (Debian package).
+// the pinned Kafka jars (Maven Central, into .cache/), kcat (Debian package), and the checkers of
+// the Kubernetes manifests and Helm chart (into .cache/).
 import { spawnSync } from 'node:child_process';
+import { ensureHelm, ensureKubernetesValidate } from './deploy-tools.ts';
 import { kafkaDistribution } from './kafka-dist.ts';
 
 function ensureKcat(): void {
@@ -21,3 +23,5 @@ function ensureKcat(): void {
 
 kafkaDistribution();
 ensureKcat();
+ensureKubernetesValidate();
+ensureHelm();
