@@ -1,9 +1,10 @@
 // The package as its users get it: `npm pack` of this repository, the tarball installed into an
-// empty project, the installed `switchyard` command run, and the project in ./project (plugins
-// written against the installed package) type-checked and run (docs/design/2026-12-03-package.md).
-// Every .ts file of ./project is type-checked and every .yaml in it validated by the installed
-// command, so another plugin (a router, say) is covered by adding its module and a configuration
-// naming it there. The package's dependencies come from the npm registry (or npm's cache).
+// empty project, the installed `switchyard` command run, and the project in ./project (a filter
+// and a router written against the installed package) type-checked, validated and run
+// (docs/design/2026-12-03-package.md). Every .ts file of ./project is type-checked and every .yaml
+// in it validated by the installed command, which loads the plugins it names; the filter also
+// runs in front of a real broker. The package's dependencies come from the npm registry (or npm's
+// cache).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
