@@ -3,11 +3,12 @@
 // and a router written against the installed package) type-checked, validated and run
 // (docs/design/2026-12-03-package.md). Every .ts file of ./project is type-checked and every .yaml
 // in it validated by the installed command, which loads the plugins it names; the filter also
-// runs in front of a real broker. The package's dependencies come from the npm registry (or npm's
-// cache).
+// runs in front of a real broker. The installed proxy also runs as the container image runs it:
+// as a non-root user on a read-only root file system. The package's dependencies come from the
+// npm registry (or npm's cache).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -27,6 +28,8 @@ const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as
 };
 
 const work = mkdtempSync(join(tmpdir(), 'switchyard-package-'));
+// Readable by the unprivileged user of the read-only test, as an image's files are.
+chmodSync(work, 0o755);
 after(() => rmSync(work, { recursive: true, force: true }));
 const project = join(work, 'project');
 cpSync(fixture, project, { recursive: true });
@@ -152,4 +155,45 @@ virtualClusters:
   }
   const result = await proxy.exit;
   assert.equal(result.code, 0, result.stderr);
+});
+
+/** The container image's user (docs/kubernetes.md). */
+const IMAGE_USER = '1000';
+
+test('the installed proxy runs as a non-root user on a read-only root file system, as in its container image', {
+  skip: process.getuid?.() === 0 ? false : 'needs root, to mount the root file system read-only (unshare)',
+}, async () => {
+  writeFileSync(
+    join(project, 'read-only.yaml'),
+    `clusterDefinitions:
+  - name: main
+    bootstrapServers: ${cluster.bootstrapServers}
+virtualClusters:
+  - name: orders
+    target: { cluster: main }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${await freePortBlock(3)}
+`,
+  );
+  // A private mount namespace whose root is a read-only view of this machine's, and the image's
+  // user instead of root: what a pod with readOnlyRootFilesystem and runAsUser gives the image.
+  const confine = `mount --rbind / / && mount -o remount,ro,bind / && exec setpriv --reuid ${IMAGE_USER} --regid ${IMAGE_USER} --clear-groups "$@"`;
+  const proxy = startCommand(
+    ['--mount', '--propagation', 'private', 'sh', '-c', confine, 'sh', switchyard, '--config', 'read-only.yaml'],
+    {
+      ...command,
+      executable: 'unshare',
+    },
+  );
+  try {
+    await proxy.waitForLine((l) => l.msg?.startsWith('Switchyard started') ?? false);
+    const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${proxy.child.pid}/status`, 'utf8'))?.[1];
+    assert.equal(uid, IMAGE_USER);
+  } finally {
+    proxy.child.kill('SIGTERM');
+  }
+  const result = await proxy.exit;
+  assert.equal(result.code, 0, result.stdout + result.stderr);
 });
