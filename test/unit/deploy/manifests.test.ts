@@ -158,6 +158,14 @@ function describeDeployment(render: () => Promise<KubernetesObject[]>): void {
     }
   });
 
+  test('no volume is mounted inside another (ConfigMap and Secret volumes are read-only)', () => {
+    const paths: string[] = container.volumeMounts.map((m: KubernetesObject) => m.mountPath);
+    for (const path of paths) {
+      const enclosing = paths.filter((other) => path.startsWith(`${other}/`));
+      assert.deepEqual(enclosing, [], `${path} lies inside another mount`);
+    }
+  });
+
   test('the grace period outlasts the preStop pause plus the longest drain', () => {
     const drainSeconds = Math.max(...model.virtualClusters.map((vc) => vc.drainTimeoutMs)) / 1000;
     const pauseSeconds = container.lifecycle?.preStop?.sleep?.seconds ?? 0;
