@@ -2,8 +2,8 @@
 // empty project, the installed `switchyard` command run, and the project in ./project (a filter
 // and a router written against the installed package) type-checked, validated and run
 // (docs/design/2026-12-03-package.md). Every .ts file of ./project is type-checked and every .yaml
-// in it validated by the installed command, which loads the plugins it names; the filter also
-// runs in front of a real broker. The installed proxy also runs as the container image runs it:
+// in it validated by the installed command, which loads the plugins it names; the filter and the
+// router also run in front of a real broker. The installed proxy also runs as the container image runs it:
 // as a non-root user on a read-only root file system. The package's dependencies come from the
 // npm registry (or npm's cache).
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';
+import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock } from '../../helpers/switchyard.ts';
 import { runCommand, startCommand } from '../../unit/cli/spawn.ts';
@@ -150,6 +150,46 @@ virtualClusters:
       return true;
     });
     await kafkajsCreateTopics(via, [{ name: 'orders-1' }]);
+  } finally {
+    proxy.child.kill('SIGTERM');
+  }
+  const result = await proxy.exit;
+  assert.equal(result.code, 0, result.stderr);
+});
+
+test("the installed proxy routes a producer and a consumer through the project's router", async () => {
+  const port = await freePortBlock(3);
+  writeFileSync(
+    join(project, 'routed.yaml'),
+    `clusterDefinitions:
+  - name: main
+    bootstrapServers: ${cluster.bootstrapServers}
+routerDefinitions:
+  - name: one-route
+    type: ./one-route.ts#OneRoute
+    config: { route: main }
+    routes:
+      - { name: main, id: 0, target: { cluster: main } }
+virtualClusters:
+  - name: routed
+    target: { router: one-route }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${port}
+`,
+  );
+  const proxy = startCommand(['--config', 'routed.yaml'], command);
+  try {
+    await proxy.waitForLine((l) => l.msg?.startsWith('Switchyard started') ?? false);
+    const via = { bootstrapServers: `127.0.0.1:${port}` };
+    await kafkajsCreateTopics(via, [{ name: 'routed-1' }]);
+    await kafkajsProduce(via, 'routed-1', [{ value: 'through the router' }]);
+    const consumed = await kafkajsConsume(via, { topic: 'routed-1', count: 1, groupId: 'routed-readers' });
+    assert.deepEqual(
+      consumed.map((record) => record.value),
+      ['through the router'],
+    );
   } finally {
     proxy.child.kill('SIGTERM');
   }
