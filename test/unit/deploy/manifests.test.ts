@@ -230,6 +230,15 @@ describe('the Helm chart', { skip: helmSkip }, () => {
     parseObjects(await helm('template', 'switchyard', chart, '--set', 'serviceMonitor.enabled=true')),
   );
 
+  test("values that break the chart's schema are refused, with the offending value's path", async () => {
+    const values = join(work, 'misspelt-values.yaml');
+    writeFileSync(values, 'gatewayServices:\n  - name: orders\n    ports:\n      - { name: bootstrap, prot: 9192 }\n');
+    await assert.rejects(helm('template', 'switchyard', chart, '-f', values), (error: { stderr: string }) => {
+      assert.match(error.stderr, /\/gatewayServices\/0\/ports\/0/);
+      return true;
+    });
+  });
+
   test('a change of the configuration changes the pod template, so the pods roll', async () => {
     const checksum = async (...args: string[]): Promise<string> => {
       const objects = parseObjects(await helm('template', 'switchyard', chart, ...args));
