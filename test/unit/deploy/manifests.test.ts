@@ -7,15 +7,25 @@
 // which `npm run setup` builds where Go is installed; without it they are skipped, saying so.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { parseConfiguration } from '../../../src/config/index.ts';
 import { configurationModel, type ProxyConfigurationModel } from '../../../src/config/model.ts';
+import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
 import { helmPath, kubernetesValidatePath } from '../../../tools/deploy-tools.ts';
 
 const exec = promisify(execFile);
@@ -67,8 +77,36 @@ function selects(selector: Record<string, string>, labels: Record<string, string
   return Object.entries(selector).every(([key, value]) => labels[key] === value);
 }
 
+// Switchyard reads the TLS files a configuration names when it loads it. A certificate and key
+// issued here stand in for the Secrets' contents, at the pod's paths under this root.
+const podRoot = join(work, 'pod');
+const authority = createCertificateAuthority(join(work, 'ca'), 'switchyard-deploy-test-ca');
+const issued = issueCertificate(authority, join(work, 'ca'), 'gateway');
+const standIns: Record<string, string> = {
+  certificateFile: issued.certFile,
+  privateKeyFile: issued.keyFile,
+  storeFile: authority.certFile,
+};
+
+/** The TLS files a configuration names (pod paths), each with the stand-in to put there. */
+function tlsFiles(value: unknown, found = new Map<string, string>()): Map<string, string> {
+  if (typeof value !== 'object' || value === null) return found;
+  for (const [key, item] of Object.entries(value)) {
+    const standIn = standIns[key];
+    if (standIn !== undefined && typeof item === 'string') found.set(item, standIn);
+    else tlsFiles(item, found);
+  }
+  return found;
+}
+
+/** The configuration the ConfigMap carries, loaded by Switchyard; file names are pod paths. */
 async function switchyardConfiguration(objects: readonly KubernetesObject[]): Promise<ProxyConfigurationModel> {
-  const text = only(objects, 'ConfigMap').data['switchyard.yaml'] as string;
+  let text = only(objects, 'ConfigMap').data['switchyard.yaml'] as string;
+  for (const [path, standIn] of tlsFiles(parse(text))) {
+    mkdirSync(dirname(join(podRoot, path)), { recursive: true });
+    copyFileSync(standIn, join(podRoot, path));
+    text = text.replaceAll(path, join(podRoot, path));
+  }
   const config = await parseConfiguration(text, { sourceName: 'switchyard.yaml' });
   assert.deepEqual(config.warnings.map(String), []);
   return configurationModel(config);
@@ -101,7 +139,7 @@ function namedFiles(model: ProxyConfigurationModel): string[] {
       files.push(gateway.tls?.key.certificateFile, gateway.tls?.key.privateKeyFile, gateway.tls?.trust?.storeFile);
     }
   }
-  return files.filter((file): file is string => file !== undefined);
+  return files.filter((file): file is string => file !== undefined).map((file) => file.slice(podRoot.length));
 }
 
 /** The checks every rendering of the deployment must pass. */
