@@ -70,6 +70,11 @@ export function peakRssMb(pid: number): number {
   return processTree(pid).reduce((sum, member) => sum + statusKb(member, 'VmHWM'), 0) / 1024;
 }
 
+/** Current resident memory (VmRSS) of the process tree, in MiB. */
+export function rssMb(pid: number): number {
+  return processTree(pid).reduce((sum, member) => sum + statusKb(member, 'VmRSS'), 0) / 1024;
+}
+
 /**
  * Resets the peak-RSS mark of the tree (clear_refs 5), so that a workload's peak is its own and
  * not that of an earlier workload run against the same long-lived process.

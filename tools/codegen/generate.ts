@@ -226,14 +226,19 @@ function emitCodecs(messages: MessageModel[], banner: string, kafkaVersion: stri
   const pairs = apiPairs(messages);
   const lines = [
     banner,
+    '//',
+    '// Message modules are loaded on first use of their API, not when this module is: a proxy uses a',
+    '// handful of the APIs, and compiling every message module (2 MB of source) would cost start time',
+    '// and memory it never uses. Loading is synchronous (require of an ES module) so that looking up a',
+    '// codec stays a plain call.',
+    `import { createRequire } from 'node:module';`,
     `import type { ApiCodecs, MessageCodec } from '../message-codec.ts';`,
     `import { makeCodec } from '../message-codec.ts';`,
   ];
-  const codecLine = (m: MessageModel): string => {
-    const mod = lowerFirst(m.name);
-    return `makeCodec(${mod}.${lowerFirst(m.name)}Schema, ${mod}.read${m.name}, ${mod}.write${m.name}, ${mod}.sizeOf${m.name}, ${mod}.default${m.name})`;
-  };
-  for (const m of messages) lines.push(`import * as ${lowerFirst(m.name)} from './messages/${kebabCase(m.name)}.ts';`);
+  const other = messages.filter((x) => x.kind === 'header' || x.kind === 'data');
+  for (const m of messages) {
+    lines.push(`import type * as ${lowerFirst(m.name)} from './messages/${kebabCase(m.name)}.ts';`);
+  }
   lines.push('');
   lines.push(`export const KAFKA_VERSION = '${kafkaVersion}';`);
   lines.push('');
@@ -253,37 +258,83 @@ function emitCodecs(messages: MessageModel[], banner: string, kafkaVersion: stri
   );
   lines.push('};');
   lines.push('');
-  lines.push('/** Request and response codecs of every API, by api key. */');
+  lines.push('const load = createRequire(import.meta.url);');
+  lines.push('// The message modules have the extension of this one: .ts from the sources, .js once compiled.');
+  lines.push(`const extension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));`);
+  lines.push('');
+  lines.push('/** The codec of one message, from its module (loaded now if it was not yet). */');
+  lines.push('function codecOf(file: string, name: string): MessageCodec<unknown> {');
+  // Concatenation, not template literals, in the emitted code: these lines are themselves strings.
+  lines.push("  const m = load('./messages/' + file + extension) as Record<string, unknown>;");
+  lines.push('  const lower = name.charAt(0).toLowerCase() + name.slice(1);');
+  lines.push('  return makeCodec(');
+  lines.push("    m[lower + 'Schema'] as Parameters<typeof makeCodec>[0],");
+  lines.push("    m['read' + name] as Parameters<typeof makeCodec>[1],");
+  lines.push("    m['write' + name] as Parameters<typeof makeCodec>[2],");
+  lines.push("    m['sizeOf' + name] as Parameters<typeof makeCodec>[3],");
+  lines.push("    m['default' + name] as Parameters<typeof makeCodec>[4],");
+  lines.push('  );');
+  lines.push('}');
+  lines.push('');
+  lines.push('/** Per api key: API name, request message (module file, name), response message. */');
+  lines.push('const apis: readonly (readonly [string, string, string, string, string] | undefined)[] = (() => {');
+  lines.push('  const table: (readonly [string, string, string, string, string] | undefined)[] = [];');
+  for (const p of pairs) {
+    const entry = [p.constName, kebabCase(p.request.name), p.request.name, kebabCase(p.response.name), p.response.name];
+    lines.push(`  table[${p.apiKey}] = [${entry.map((e) => `'${e}'`).join(', ')}];`);
+  }
+  lines.push('  return table;');
+  lines.push('})();');
+  lines.push('');
+  lines.push('const loaded: (ApiCodecs<unknown, unknown> | undefined)[] = [];');
+  lines.push('');
+  lines.push('/** The codecs of an api key known only at run time, or undefined when the specs lack it. */');
+  lines.push('export function codecsFor(apiKey: number): ApiCodecs<unknown, unknown> | undefined {');
+  lines.push('  const codecs = loaded[apiKey];');
+  lines.push('  if (codecs !== undefined) return codecs;');
+  lines.push('  const api = apis[apiKey];');
+  lines.push('  if (api === undefined) return undefined;');
+  lines.push('  const [name, requestFile, requestName, responseFile, responseName] = api;');
+  lines.push('  const made: ApiCodecs<unknown, unknown> = {');
+  lines.push('    apiKey,');
+  lines.push('    name,');
+  lines.push('    request: codecOf(requestFile, requestName),');
+  lines.push('    response: codecOf(responseFile, responseName),');
+  lines.push('  };');
+  lines.push('  loaded[apiKey] = made;');
+  lines.push('  return made;');
+  lines.push('}');
+  lines.push('');
+  lines.push('/** Request and response codecs of every API, by api key; each loads on first access. */');
   lines.push('export const messageCodecs: MessageCodecs = {');
   for (const p of pairs) {
-    lines.push(`  ${p.apiKey}: {`);
-    lines.push(`    apiKey: ${p.apiKey},`);
-    lines.push(`    name: '${p.constName}',`);
-    lines.push(`    request: ${codecLine(p.request)},`);
-    lines.push(`    response: ${codecLine(p.response)},`);
+    lines.push(`  get ${p.apiKey}() {`);
+    lines.push(`    return codecsFor(${p.apiKey}) as MessageCodecs[${p.apiKey}];`);
     lines.push('  },');
   }
   lines.push('};');
   lines.push('');
-  lines.push('const byKey: readonly (ApiCodecs<unknown, unknown> | undefined)[] = (() => {');
-  lines.push('  const table: (ApiCodecs<unknown, unknown> | undefined)[] = [];');
-  lines.push(
-    '  for (const codecs of Object.values(messageCodecs) as ApiCodecs<unknown, unknown>[]) table[codecs.apiKey] = codecs;',
-  );
-  lines.push('  return table;');
-  lines.push('})();');
+  lines.push('const otherLoaded = new Map<string, MessageCodec<unknown>>();');
   lines.push('');
-  lines.push('/** The codecs of an api key known only at run time, or undefined when the specs lack it. */');
-  lines.push('export function codecsFor(apiKey: number): ApiCodecs<unknown, unknown> | undefined {');
-  lines.push('  return byKey[apiKey];');
+  lines.push('function otherCodec<T>(file: string, name: string): MessageCodec<T> {');
+  lines.push('  let codec = otherLoaded.get(name);');
+  lines.push('  if (codec === undefined) {');
+  lines.push('    codec = codecOf(file, name);');
+  lines.push('    otherLoaded.set(name, codec);');
+  lines.push('  }');
+  lines.push('  return codec as MessageCodec<T>;');
   lines.push('}');
   lines.push('');
-  lines.push('/** Codecs of the messages that are not an API body (headers, consumer-protocol data, …). */');
+  lines.push(
+    '/** Codecs of the messages that are not an API body (headers, consumer-protocol data, …); each loads on first access. */',
+  );
   lines.push('export const otherCodecs = {');
-  for (const m of messages.filter((x) => x.kind === 'header' || x.kind === 'data')) {
-    lines.push(`  ${m.name}: ${codecLine(m)} as MessageCodec<${lowerFirst(m.name)}.${m.name}>,`);
+  for (const m of other) {
+    lines.push(`  get ${m.name}(): MessageCodec<${lowerFirst(m.name)}.${m.name}> {`);
+    lines.push(`    return otherCodec('${kebabCase(m.name)}', '${m.name}');`);
+    lines.push('  },');
   }
-  lines.push('} as const;');
+  lines.push('};');
   return `${lines.join('\n')}\n`;
 }
 
@@ -292,7 +343,9 @@ function emitIndex(messages: MessageModel[], banner: string): string {
   lines.push(`export * from './api-keys.ts';`);
   lines.push(`export * from './codecs.ts';`);
   lines.push(`export * from './error-codes.ts';`);
-  for (const m of messages) lines.push(`export * from './messages/${kebabCase(m.name)}.ts';`);
+  // Types only: the values of a message module (its codec functions and schema) are reached through
+  // the codecs, which load a module when its API is first used; importing them here would load all.
+  for (const m of messages) lines.push(`export type * from './messages/${kebabCase(m.name)}.ts';`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -13,14 +13,12 @@ import { test } from 'node:test';
 import { parseConfiguration } from '../../../src/config/index.ts';
 import { StructuredLogger } from '../../../src/observability/logger.ts';
 import {
-  ApiKey,
-  decodeResponseBody,
   defaultFetchRequest,
   defaultFetchRequestFetchPartition,
   defaultFetchRequestFetchTopic,
-  defaultMetadataRequest,
-  encodeRequest,
-} from '../../../src/protocol/index.ts';
+} from '../../../src/protocol/generated/messages/fetch-request.ts';
+import { defaultMetadataRequest } from '../../../src/protocol/generated/messages/metadata-request.ts';
+import { ApiKey, decodeResponseBody, encodeRequest } from '../../../src/protocol/index.ts';
 import { ProxyStartupError } from '../../../src/proxy/lifecycle/errors.ts';
 import { KafkaProxy } from '../../../src/proxy/lifecycle/kafka-proxy.ts';
 import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';

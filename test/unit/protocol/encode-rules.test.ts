@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  ApiKey,
-  ByteWriter,
-  defaultFetchResponse,
-  defaultMetadataResponse,
-  EncodeError,
-  messageCodecs,
-} from '../../../src/protocol/index.ts';
+import { defaultFetchResponse } from '../../../src/protocol/generated/messages/fetch-response.ts';
+import { defaultMetadataResponse } from '../../../src/protocol/generated/messages/metadata-response.ts';
+import { ApiKey, ByteWriter, EncodeError, messageCodecs } from '../../../src/protocol/index.ts';
 
 describe("encoding follows Kafka's rules for fields a version lacks", () => {
   const metadata = messageCodecs[ApiKey.METADATA].response;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { defaultApiVersionsResponse } from '../../../src/protocol/generated/messages/api-versions-response.ts';
+import { defaultMetadataRequest } from '../../../src/protocol/generated/messages/metadata-request.ts';
+import { defaultMetadataResponse } from '../../../src/protocol/generated/messages/metadata-response.ts';
 import {
   ApiKey,
   DecodeError,
   decodeRequestBody,
   decodeResponseBody,
-  defaultApiVersionsResponse,
-  defaultMetadataRequest,
-  defaultMetadataResponse,
   encodeRequest,
   encodeResponse,
   readRequestHeader,

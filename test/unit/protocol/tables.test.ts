@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { defaultMetadataResponse } from '../../../src/protocol/generated/messages/metadata-response.ts';
 import {
   ApiKey,
   apiInfo,
@@ -7,7 +8,6 @@ import {
   codecsFor,
   DecodeError,
   decodeResponseBody,
-  defaultMetadataResponse,
   ErrorCode,
   encodeResponse,
   errorCodeName,

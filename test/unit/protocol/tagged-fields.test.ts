@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { defaultFetchResponse } from '../../../src/protocol/generated/messages/fetch-response.ts';
+import { defaultMetadataResponse } from '../../../src/protocol/generated/messages/metadata-response.ts';
 import {
   ApiKey,
   ByteReader,
   ByteWriter,
-  defaultFetchResponse,
-  defaultMetadataResponse,
   type FetchResponse,
   type MetadataResponse,
   messageCodecs,
