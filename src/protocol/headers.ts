@@ -106,6 +106,43 @@ export interface ResponseHeader {
 }
 
 /**
+ * Where the body of a response frame (size prefix included) starts, found without reading the
+ * header into an object: 8 for header v0, past the tagged fields for v1. -1 when the header is
+ * truncated or malformed (a full read, `readResponseHeader`, says what is wrong).
+ */
+export function responseBodyOffset(frame: Buffer, headerVersion: number): number {
+  if (frame.length < 8) return -1;
+  if (headerVersion === 0) return 8;
+  let offset = uvarintEnd(frame, 8);
+  if (offset < 0) return -1;
+  for (let count = lastUvarint; count > 0; count--) {
+    offset = uvarintEnd(frame, offset); // tag
+    if (offset >= 0) offset = uvarintEnd(frame, offset); // size
+    if (offset < 0 || offset + lastUvarint > frame.length) return -1;
+    offset += lastUvarint;
+  }
+  return offset;
+}
+
+/** The value of the uvarint `uvarintEnd` read last: a module variable, so reading one allocates nothing. */
+let lastUvarint = 0;
+
+/** Reads the uvarint at `offset` into `lastUvarint`; returns the offset after it, or -1. */
+function uvarintEnd(frame: Buffer, offset: number): number {
+  let value = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (offset >= frame.length) return -1;
+    const byte = frame[offset++]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) {
+      lastUvarint = value;
+      return offset;
+    }
+  }
+  return -1;
+}
+
+/**
  * Reads the response header of `frame` (size prefix included); `headerVersion` comes from
  * `responseHeaderVersion(apiKey, apiVersion)` of the request it answers.
  */

@@ -11,6 +11,7 @@ export {
   readRequestHeader,
   readResponseCorrelationId,
   readResponseHeader,
+  responseBodyOffset,
   sizeOfRequestHeader,
   sizeOfResponseHeader,
   writeCorrelationId,

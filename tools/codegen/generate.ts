@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, relative } from 'node:path';
 import { kafkaDistribution, repoRoot } from '../kafka-dist.ts';
 import { emitMessage } from './emit-message.ts';
+import { emitSkim } from './emit-skim.ts';
 import type { MessageModel } from './model.ts';
 import { apiKeyConstName, buildMessage, kebabCase } from './model.ts';
 import type { RawSpec } from './spec.ts';
@@ -64,6 +65,7 @@ export function generateFrom(specs: RawSpec[], errors: KafkaError[], kafkaVersio
   files.set(rel('api-keys.ts'), emitApiKeys(messages, banner));
   files.set(rel('error-codes.ts'), emitErrorCodes(errors, banner));
   files.set(rel('codecs.ts'), emitCodecs(messages, banner, kafkaVersion));
+  files.set(rel('skim.ts'), emitSkim(messages, banner));
   files.set(rel('index.ts'), emitIndex(messages, banner));
   return { kafkaVersion, files, messages };
 }
@@ -343,6 +345,7 @@ function emitIndex(messages: MessageModel[], banner: string): string {
   lines.push(`export * from './api-keys.ts';`);
   lines.push(`export * from './codecs.ts';`);
   lines.push(`export * from './error-codes.ts';`);
+  lines.push(`export * from './skim.ts';`);
   // Types only: the values of a message module (its codec functions and schema) are reached through
   // the codecs, which load a module when its API is first used; importing them here would load all.
   for (const m of messages) lines.push(`export type * from './messages/${kebabCase(m.name)}.ts';`);

@@ -2,6 +2,7 @@
 export * from './api-keys.ts';
 export * from './codecs.ts';
 export * from './error-codes.ts';
+export * from './skim.ts';
 export type * from './messages/aborted-txn.ts';
 export type * from './messages/add-offsets-to-txn-request.ts';
 export type * from './messages/add-offsets-to-txn-response.ts';

@@ -1,3 +1,6 @@
+import { responseHeaderVersion } from '../../protocol/generated/api-keys.ts';
+import { skimTaggedEndpoints, taggedEndpointsField } from '../../protocol/generated/skim.ts';
+import { responseBodyOffset } from '../../protocol/headers.ts';
 import { type FieldSchema, findFields, type MessageSchema } from '../../protocol/schema.ts';
 import type { HostPort } from '../address/host-port.ts';
 import { responseSchema } from './codec.ts';
@@ -35,6 +38,40 @@ export function brokerAddressStructs(apiKey: number, apiVersion: number): readon
 
 export function responseCarriesBrokerAddresses(apiKey: number, apiVersion: number): boolean {
   return brokerAddressStructs(apiKey, apiVersion).length > 0;
+}
+
+const skimmable = new Map<number, boolean>();
+
+/** True when every broker address of the response version is in its top-level tagged endpoints field. */
+function addressesOnlyInTaggedEndpoints(apiKey: number, apiVersion: number): boolean {
+  const key = apiKey * 0x10000 + apiVersion;
+  let only = skimmable.get(key);
+  if (only === undefined) {
+    const field = taggedEndpointsField(apiKey, apiVersion);
+    const structs = brokerAddressStructs(apiKey, apiVersion);
+    only = field !== undefined && structs.length > 0 && structs.every((struct) => struct.path[0] === field);
+    skimmable.set(key, only);
+  }
+  return only;
+}
+
+/**
+ * Whether this response frame must be decoded to rewrite broker addresses. PRODUCE v10+ and FETCH
+ * v16+ can carry addresses only in their top-level tagged `nodeEndpoints`, which brokers send only
+ * when a partition's leader moved: a skim of the body (no decode, no allocation) tells whether it
+ * is there, so the usual response passes through untouched. `bodyOffset` defaults to the end of the
+ * response header; a malformed frame answers true, so that its decode reports it.
+ */
+export function responseNeedsAddressRewrite(
+  apiKey: number,
+  apiVersion: number,
+  frame: Buffer,
+  bodyOffset?: number,
+): boolean {
+  if (!responseCarriesBrokerAddresses(apiKey, apiVersion)) return false;
+  if (!addressesOnlyInTaggedEndpoints(apiKey, apiVersion)) return true;
+  const offset = bodyOffset ?? responseBodyOffset(frame, responseHeaderVersion(apiKey, apiVersion));
+  return offset < 0 || skimTaggedEndpoints(apiKey, apiVersion, frame, offset) !== false;
 }
 
 function locate(schema: MessageSchema, version: number): BrokerAddressStruct[] {

@@ -6,7 +6,11 @@ import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts
 import type { ApiVersionsRequest } from '../../protocol/index.ts';
 import type { AddressBook } from '../address/address-book.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import { forEachBrokerAddress, responseCarriesBrokerAddresses } from './broker-addresses.ts';
+import {
+  forEachBrokerAddress,
+  responseCarriesBrokerAddresses,
+  responseNeedsAddressRewrite,
+} from './broker-addresses.ts';
 import {
   API_VERSIONS,
   API_VERSIONS_TARGET_VERSION,
@@ -117,7 +121,13 @@ class AdvertisedAddresses implements Reply {
   }
 
   respond(response: ResponseMessage | undefined, closeWith?: SessionCloseCause): void {
-    if (response === undefined) {
+    // PRODUCE and FETCH responses carry addresses only in a tagged field brokers rarely send: a
+    // skim of the bytes tells, so the usual one passes on at once, undecoded.
+    const frame = response?.isDecoded === false ? response.originalFrame : undefined;
+    if (
+      response === undefined ||
+      (frame !== undefined && !responseNeedsAddressRewrite(response.apiKey, response.apiVersion, frame))
+    ) {
       this.#reply.respond(response, closeWith);
       return;
     }

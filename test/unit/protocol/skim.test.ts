@@ -1,0 +1,127 @@
+// The skim of a response's top-level tagged endpoints field answers what a full decode would, for
+// every version it covers, on bodies our codec encodes and on damaged ones.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ApiKey,
+  ByteReader,
+  ByteWriter,
+  codecsFor,
+  type MessageCodec,
+  skimTaggedEndpoints,
+  taggedEndpointsField,
+} from '../../../src/protocol/index.ts';
+import { randomMessage, seededRng } from '../../differential/random-message.ts';
+
+const covered = [
+  { apiKey: ApiKey.PRODUCE, versions: [10, 11, 12, 13] },
+  { apiKey: ApiKey.FETCH, versions: [16, 17, 18] },
+];
+
+function responseCodec(apiKey: number): MessageCodec<Record<string, unknown>> {
+  return codecsFor(apiKey)!.response as MessageCodec<Record<string, unknown>>;
+}
+
+/** The body encoded at `offset` of a larger buffer, as it sits in a frame after size and header. */
+function encodeAt(codec: MessageCodec<Record<string, unknown>>, body: Record<string, unknown>, version: number) {
+  const w = new ByteWriter(256);
+  codec.encode(w, body, version);
+  const encoded = w.finish();
+  const offset = 9;
+  const frame = Buffer.alloc(offset + encoded.length, 0xee);
+  encoded.copy(frame, offset);
+  return { frame, offset };
+}
+
+function endpoint(nodeId: number) {
+  return { nodeId, host: `broker-${nodeId}.example`, port: 9092 + nodeId, rack: nodeId % 2 ? 'r1' : null };
+}
+
+/** A body with topics, partitions and records, so that the skim has something to step over. */
+function busyBody(apiKey: number, version: number, seed: number): Record<string, unknown> {
+  const codec = responseCodec(apiKey);
+  let body: Record<string, unknown>;
+  const rng = seededRng(seed);
+  do body = randomMessage(codec.schema, version, rng);
+  while (!Array.isArray(body.responses) || (body.responses as unknown[]).length === 0);
+  return body;
+}
+
+function decodedHasEndpoints(apiKey: number, version: number, frame: Buffer, offset: number): boolean {
+  const body = responseCodec(apiKey).decode(new ByteReader(frame, offset), version);
+  return ((body.nodeEndpoints as unknown[] | undefined) ?? []).length > 0;
+}
+
+describe('skimTaggedEndpoints', () => {
+  for (const { apiKey, versions } of covered) {
+    for (const version of versions) {
+      const name = `${codecsFor(apiKey)!.name} v${version}`;
+      const codec = responseCodec(apiKey);
+
+      it(`${name}: false when the body has no nodeEndpoints`, () => {
+        const body = { ...busyBody(apiKey, version, version), nodeEndpoints: [] };
+        const { frame, offset } = encodeAt(codec, body, version);
+        assert.equal(skimTaggedEndpoints(apiKey, version, frame, offset), false);
+      });
+
+      it(`${name}: true when the body carries nodeEndpoints`, () => {
+        const body = { ...busyBody(apiKey, version, version + 100), nodeEndpoints: [endpoint(1), endpoint(2)] };
+        const { frame, offset } = encodeAt(codec, body, version);
+        assert.equal(skimTaggedEndpoints(apiKey, version, frame, offset), true);
+      });
+
+      it(`${name}: other top-level tagged fields, before and after, do not confuse it`, () => {
+        const base = busyBody(apiKey, version, version + 200);
+        const unknownTaggedFields = [
+          { tag: 7, data: Buffer.from([1, 2, 3]) },
+          { tag: 90, data: Buffer.alloc(300, 5) },
+        ];
+        const without = encodeAt(codec, { ...base, nodeEndpoints: [], unknownTaggedFields }, version);
+        assert.equal(skimTaggedEndpoints(apiKey, version, without.frame, without.offset), false);
+        const withIt = encodeAt(codec, { ...base, nodeEndpoints: [endpoint(3)], unknownTaggedFields }, version);
+        assert.equal(skimTaggedEndpoints(apiKey, version, withIt.frame, withIt.offset), true);
+      });
+
+      it(`${name}: agrees with the decoder on random bodies`, () => {
+        const rng = seededRng(apiKey * 1000 + version);
+        for (let i = 0; i < 300; i++) {
+          const { frame, offset } = encodeAt(codec, randomMessage(codec.schema, version, rng), version);
+          const expected = decodedHasEndpoints(apiKey, version, frame, offset);
+          assert.equal(skimTaggedEndpoints(apiKey, version, frame, offset), expected, `random body ${i}`);
+        }
+      });
+
+      it(`${name}: on damaged bodies never throws, and answers as the decoder whenever that decodes`, () => {
+        const rng = seededRng(apiKey * 7000 + version);
+        for (let i = 0; i < 400; i++) {
+          const { frame, offset } = encodeAt(codec, randomMessage(codec.schema, version, rng), version);
+          const damaged = Buffer.from(frame.subarray(0, offset + Math.floor(rng() * (frame.length - offset + 1))));
+          for (let flips = Math.floor(rng() * 3); flips > 0 && damaged.length > offset; flips--) {
+            damaged[offset + Math.floor(rng() * (damaged.length - offset))] =
+              rng() < 0.5 ? 0xff : Math.floor(rng() * 256);
+          }
+          const skimmed = skimTaggedEndpoints(apiKey, version, damaged, offset);
+          assert.equal(typeof skimmed, 'boolean');
+          let decoded: boolean | undefined;
+          try {
+            decoded = decodedHasEndpoints(apiKey, version, damaged, offset);
+          } catch {
+            continue; // Undecodable: the skim's answer only sends it to the decoder, which reports it.
+          }
+          assert.equal(skimmed, decoded, `damaged body ${i}`);
+        }
+      });
+    }
+  }
+
+  it('answers undefined for responses it does not cover', () => {
+    const frame = Buffer.alloc(64);
+    assert.equal(skimTaggedEndpoints(ApiKey.PRODUCE, 9, frame, 8), undefined);
+    assert.equal(skimTaggedEndpoints(ApiKey.FETCH, 15, frame, 8), undefined);
+    assert.equal(skimTaggedEndpoints(ApiKey.METADATA, 12, frame, 8), undefined);
+    assert.equal(taggedEndpointsField(ApiKey.PRODUCE, 9), undefined);
+    assert.equal(taggedEndpointsField(ApiKey.PRODUCE, 10), 'nodeEndpoints');
+    assert.equal(taggedEndpointsField(ApiKey.FETCH, 18), 'nodeEndpoints');
+    assert.equal(taggedEndpointsField(ApiKey.FETCH, 19), undefined);
+  });
+});

@@ -1,0 +1,299 @@
+// Emits src/protocol/generated/skim.ts: for the responses whose broker endpoints travel in a
+// top-level tagged field (PRODUCE's and FETCH's `NodeEndpoints`, and the KRaft quorum responses'),
+// a skim that tells whether that field is present and non-empty without decoding the body. A
+// top-level tagged field sits after every other field of the body, so the skim steps over the body
+// as its wire format lays it out, version by version: one small function per struct and version
+// (versions with the same layout share one), counts and lengths read, everything else skipped.
+import type { FieldModel, MessageModel, StructModel } from './model.ts';
+import { apiKeyConstName } from './model.ts';
+
+const FIXED_SIZE: Record<string, number> = {
+  bool: 1,
+  int8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  float64: 8,
+  uuid: 16,
+};
+
+function inRange(range: readonly [number, number] | null, version: number): boolean {
+  return range !== null && version >= range[0] && version <= range[1];
+}
+
+/**
+ * The field a response's skim looks for: a top-level tagged array of structs with a `Host` string
+ * and a `Port` int32, i.e. broker endpoints. Undefined for the responses that have none.
+ */
+export function endpointsTaggedField(m: MessageModel): FieldModel | undefined {
+  if (m.kind !== 'response') return undefined;
+  return m.root.fields.find(
+    (f) =>
+      f.tagged !== null &&
+      f.isArray &&
+      f.struct?.fields.some((x) => x.specName === 'Host' && x.primitive === 'string') === true &&
+      f.struct.fields.some((x) => x.specName === 'Port' && x.primitive === 'int32'),
+  );
+}
+
+/** Collects the skip functions of one message, deduplicating versions whose layouts are equal. */
+class SkipperSet {
+  readonly functions: string[] = [];
+  readonly #byBody = new Map<string, string>();
+  readonly #m: MessageModel;
+
+  constructor(m: MessageModel) {
+    this.#m = m;
+  }
+
+  /** The name of the function that skips `s` at `version` (emitted on first request). */
+  skipper(s: StructModel, version: number, isRoot: boolean): string {
+    const body = this.#body(s, version, isRoot);
+    const key = `${s.tsName}\n${body}`;
+    const known = this.#byBody.get(key);
+    if (known !== undefined) return known;
+    const name = `skip${s.tsName}V${version}`;
+    this.#byBody.set(key, name);
+    const what = isRoot
+      ? `${s.tsName} v${version} (and later versions of the same layout), up to its tagged fields`
+      : `one ${s.tsName} of version ${version} (and later versions of the same layout)`;
+    this.functions.push(`/** Steps over ${what}. */\nfunction ${name}(): void {\n${body}}`);
+    return name;
+  }
+
+  #body(s: StructModel, version: number, isRoot: boolean): string {
+    const flexible = inRange(this.#m.flexible, version);
+    const lines: string[] = [];
+    let fixed = 0;
+    let fixedNames: string[] = [];
+    const flush = () => {
+      if (fixed > 0) lines.push(`  p += ${fixed}; // ${fixedNames.join(', ')}`);
+      fixed = 0;
+      fixedNames = [];
+    };
+    for (const f of s.fields) {
+      if (!inRange(f.versions, version) || inRange(f.tagged, version)) continue;
+      const compact = inRange(f.flexible, version);
+      const nullable = inRange(f.nullable, version);
+      const size = f.primitive !== undefined ? FIXED_SIZE[f.primitive] : undefined;
+      if (!f.isArray && size !== undefined) {
+        fixed += size;
+        fixedNames.push(f.specName);
+        continue;
+      }
+      flush();
+      if (f.isArray) {
+        const count = compact ? 'compactCount()' : 'count32()';
+        if (size !== undefined) {
+          // Not \`p += count() * size\`: that reads p before count() moves it past the count.
+          lines.push(`  skipElements(${count}, ${size}); // ${f.specName}`);
+        } else {
+          const element = f.struct
+            ? `${this.skipper(f.struct, version, false)}();`
+            : `${skipVariable(f.primitive!, compact)};`;
+          lines.push(`  for (let n = ${count}; n > 0; n--) ${element} // ${f.specName}`);
+        }
+      } else if (f.struct) {
+        const skip = `${this.skipper(f.struct, version, false)}();`;
+        lines.push(nullable ? `  if (int8() >= 0) ${skip} // ${f.specName}` : `  ${skip} // ${f.specName}`);
+      } else {
+        lines.push(`  ${skipVariable(f.primitive!, compact)}; // ${f.specName}`);
+      }
+    }
+    flush();
+    if (flexible && !isRoot) lines.push('  skipTaggedFields();');
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  }
+}
+
+function skipVariable(primitive: string, compact: boolean): string {
+  if (compact) return 'skipCompactLength()';
+  if (primitive === 'string') return 'skipLength16()';
+  if (primitive === 'bytes' || primitive === 'records') return 'skipLength32()';
+  throw new Error(`no skip for ${primitive}`);
+}
+
+// The cursor the generated functions share. Module state rather than an object passed around: a
+// skim allocates nothing, and a malformed body throws one preallocated sentinel.
+const RUNTIME = `const EMPTY = Buffer.alloc(0);
+let buf: Buffer = EMPTY;
+let p = 0;
+let end = 0;
+const MALFORMED = new Error('malformed body');
+
+function uvarint(): number {
+  if (p >= end) throw MALFORMED;
+  // Counts, lengths and tags are nearly always below 128: one byte.
+  const first = buf[p++]!;
+  if (first < 0x80) return first;
+  let value = first & 0x7f;
+  for (let shift = 7; shift < 35; shift += 7) {
+    if (p >= end) throw MALFORMED;
+    const byte = buf[p++]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return value;
+  }
+  throw MALFORMED;
+}
+
+function int8(): number {
+  if (p >= end) throw MALFORMED;
+  return buf.readInt8(p++);
+}
+
+/** A compact array's element count (-1 for null); every element takes at least one byte. */
+function compactCount(): number {
+  const n = uvarint() - 1;
+  if (n > end - p) throw MALFORMED;
+  return n;
+}
+
+/** A classic array's int32 element count (-1 for null). */
+function count32(): number {
+  if (p + 4 > end) throw MALFORMED;
+  const n = buf.readInt32BE(p);
+  p += 4;
+  if (n > end - p) throw MALFORMED;
+  return n;
+}
+
+/** A compact string or bytes: uvarint length + 1 (0 for null), then the bytes. */
+function skipCompactLength(): void {
+  const n = uvarint() - 1;
+  if (n > 0) p += n;
+}
+
+/** A classic string: int16 length (-1 for null), then the bytes. */
+function skipLength16(): void {
+  if (p + 2 > end) throw MALFORMED;
+  const n = buf.readInt16BE(p);
+  p += 2 + Math.max(0, n);
+}
+
+/** Classic bytes: int32 length (-1 for null), then the bytes. */
+function skipLength32(): void {
+  if (p + 4 > end) throw MALFORMED;
+  const n = buf.readInt32BE(p);
+  p += 4 + Math.max(0, n);
+}
+
+/** Elements of a fixed size; a null array counts -1. */
+function skipElements(count: number, size: number): void {
+  if (count > 0) p += count * size;
+}
+
+function skipTaggedFields(): void {
+  for (let n = uvarint(); n > 0; n--) {
+    uvarint();
+    const size = uvarint();
+    p += size;
+    if (p > end) throw MALFORMED;
+  }
+}
+
+/**
+ * Reads the top-level tagged fields at the cursor: whether the field \`tag\`, a compact array, is
+ * there with at least one element. Tags come in ascending order, so a higher one ends the search.
+ */
+function taggedArrayNonEmpty(tag: number): boolean {
+  if (p > end) throw MALFORMED;
+  for (let n = uvarint(); n > 0; n--) {
+    const found = uvarint();
+    const size = uvarint();
+    if (found === tag) return size > 0 && uvarint() > 1;
+    if (found > tag) return false;
+    p += size;
+    if (p > end) throw MALFORMED;
+  }
+  return false;
+}`;
+
+export function emitSkim(messages: MessageModel[], banner: string): string {
+  const sections: string[] = [];
+  const table: string[] = [];
+  const names: string[] = [];
+  for (const m of messages) {
+    const field = endpointsTaggedField(m);
+    if (field === undefined || m.apiKey === undefined || field.tagged === null) continue;
+    const set = new SkipperSet(m);
+    const roots: string[] = [];
+    for (let v = field.tagged[0]; v <= field.tagged[1]; v++) roots.push(set.skipper(m.root, v, true));
+    sections.push(`// ---- ${m.name} ----\n\n${set.functions.join('\n\n')}`);
+    table.push(
+      `  // ${apiKeyConstName(m.name)} v${field.tagged[0]}-${field.tagged[1]}: ${field.specName}, tag ${field.tag}`,
+      `  table[${m.apiKey}] = { firstVersion: ${field.tagged[0]}, tag: ${field.tag}, field: '${field.name}', roots: [${roots.join(', ')}] };`,
+    );
+    names.push(apiKeyConstName(m.name));
+  }
+  return `${banner}
+//
+// Whether a response carries broker endpoints in its top-level tagged field, answered without
+// decoding: ${names.join(', ')}. The skim steps over the body as its version lays it out (counts
+// and lengths read, every other byte skipped), then reads the tagged-field section. It allocates
+// nothing and never throws.
+
+${RUNTIME}
+
+${sections.join('\n\n')}
+
+interface Skim {
+  readonly firstVersion: number;
+  readonly tag: number;
+  /** The message property the tagged field decodes into. */
+  readonly field: string;
+  /** Per version from firstVersion: steps over the body up to its tagged fields. */
+  readonly roots: readonly (() => void)[];
+}
+
+const skims: readonly (Skim | undefined)[] = (() => {
+  const table: (Skim | undefined)[] = [];
+${table.join('\n')}
+  return table;
+})();
+
+/**
+ * The property name of the top-level tagged endpoints field \`skimTaggedEndpoints\` answers for, in
+ * this response version; undefined when it has no skim for it.
+ */
+export function taggedEndpointsField(apiKey: number, apiVersion: number): string | undefined {
+  const skim = skims[apiKey];
+  if (skim === undefined || apiVersion < skim.firstVersion || apiVersion >= skim.firstVersion + skim.roots.length) {
+    return undefined;
+  }
+  return skim.field;
+}
+
+/**
+ * Whether the response body in \`frame\` from \`bodyOffset\` to \`bodyEnd\` carries its top-level tagged
+ * endpoints field with at least one endpoint. Undefined when this response version has no such
+ * skim (see \`taggedEndpointsField\`). A body too malformed to step over answers true: only a decode
+ * can tell what is wrong with it, and it will say so.
+ */
+export function skimTaggedEndpoints(
+  apiKey: number,
+  apiVersion: number,
+  frame: Buffer,
+  bodyOffset: number,
+  bodyEnd: number = frame.length,
+): boolean | undefined {
+  const skim = skims[apiKey];
+  if (skim === undefined) return undefined;
+  const root = skim.roots[apiVersion - skim.firstVersion];
+  if (root === undefined) return undefined;
+  buf = frame;
+  p = bodyOffset;
+  end = bodyEnd;
+  try {
+    root();
+    return taggedArrayNonEmpty(skim.tag);
+  } catch {
+    return true;
+  } finally {
+    // Holding on to the frame would keep a large response alive until the next skim.
+    buf = EMPTY;
+  }
+}
+`;
+}
