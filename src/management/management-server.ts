@@ -1,7 +1,7 @@
 // The management HTTP endpoint (lifecycle.md §10): /livez, /readyz, /metrics and /status.
 // It only renders what its source reports; the proxy (or the supervisor) owns the state.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Readiness {
@@ -54,6 +54,12 @@ export class ManagementServer {
 
   async listen(): Promise<void> {
     if (this.listener.kind !== 'idle') throw new Error(`the management endpoint is ${this.listener.kind}`);
+    // Loaded here rather than at start: node:http adds some 15 MB to the process, which a proxy
+    // without a management endpoint never needs.
+    const { createServer } = await import('node:http');
+    // close() may have run while node:http loaded (TypeScript cannot see that across the await).
+    const now = this.listener as ListenerState;
+    if (now.kind !== 'idle') throw new Error(`the management endpoint is ${now.kind}`);
     const server = createServer((request, response) => void this.handle(request, response));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,18 +1,32 @@
 // Validation of plugin configuration against a factory's `configSchema` (routing.md §4.8):
 // JSON Schema draft 2020-12, every error collected, strict schemas, defaults applied.
 
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020 as Ajv, ValidateFunction } from 'ajv/dist/2020.js';
 import type { JsonSchema } from './kinds.ts';
 
-const ajv = new Ajv2020({
-  allErrors: true,
-  useDefaults: true,
-  strict: true,
-  // `type: ['object', 'null']` is how a schema accepts an absent config (validated as null).
-  allowUnionTypes: true,
-  // Schemas of different plugins may share an $id; each is compiled on its own.
-  addUsedSchema: false,
-});
+let ajv: Ajv | undefined;
+
+/**
+ * The validator, created when the first plugin schema is compiled: loading Ajv and compiling its
+ * meta-schemas costs every start some 10 MB and tens of milliseconds, which a configuration without
+ * plugin schemas never needs.
+ */
+function validator(): Ajv {
+  if (ajv === undefined) {
+    const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    ajv = new Ajv2020({
+      allErrors: true,
+      useDefaults: true,
+      strict: true,
+      // `type: ['object', 'null']` is how a schema accepts an absent config (validated as null).
+      allowUnionTypes: true,
+      // Schemas of different plugins may share an $id; each is compiled on its own.
+      addUsedSchema: false,
+    });
+  }
+  return ajv;
+}
 
 const compiled = new WeakMap<object, ValidateFunction>();
 const compiledBoolean = new Map<boolean, ValidateFunction>();
@@ -32,14 +46,14 @@ function compile(schema: JsonSchema): ValidateFunction {
   if (typeof schema === 'boolean') {
     let fn = compiledBoolean.get(schema);
     if (fn === undefined) {
-      fn = ajv.compile(schema);
+      fn = validator().compile(schema);
       compiledBoolean.set(schema, fn);
     }
     return fn;
   }
   let fn = compiled.get(schema);
   if (fn === undefined) {
-    fn = ajv.compile(schema);
+    fn = validator().compile(schema);
     compiled.set(schema, fn);
   }
   return fn;
