@@ -1,6 +1,6 @@
-// Start time and idle memory of the `switchyard` command with one virtual cluster: the time from
-// spawning the process to its bootstrap port accepting connections, and its resident memory once it
-// has sat idle for a while. Used by the benchmark's `idle` figures and runnable on its own:
+// Start time and idle memory of the `switchyard` command: the time from spawning the process to its
+// bootstrap port accepting connections, and its resident memory once it has sat idle for a while.
+// Used by the benchmark's `idle` workload, and runnable on its own for one virtual cluster:
 //   node bench/idle.ts [--rounds n] [--upstream host:port]
 // Without --upstream the virtual cluster points at a port where nothing listens: an idle proxy does
 // not connect upstream before a client does, so the figures are the same.
@@ -57,10 +57,14 @@ function accepts(port: number): Promise<boolean> {
  * One start of `switchyard` in its own process: start seconds (polled every 5 ms, so the figure is
  * at most that late) and idle RSS after `settleSeconds`.
  */
-export async function measureIdle(upstream: string, workDir: string, settleSeconds = 5): Promise<IdleFigures> {
+export async function measureIdle(
+  config: (bootstrapPort: number) => string,
+  workDir: string,
+  settleSeconds = 5,
+): Promise<IdleFigures> {
   const port = await freePortBlock(proxyPortCount);
   const configFile = join(workDir, `switchyard-idle-${port}.yaml`);
-  writeFileSync(configFile, oneVirtualClusterConfig(upstream, port));
+  writeFileSync(configFile, config(port));
   const started = performance.now();
   const child = spawnTracked(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -94,7 +98,11 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const figures: IdleFigures[] = [];
   for (let i = 0; i < rounds; i++) {
-    const f = await measureIdle(values.upstream, tmpdir(), Number(values.settle));
+    const f = await measureIdle(
+      (port) => oneVirtualClusterConfig(values.upstream, port),
+      tmpdir(),
+      Number(values.settle),
+    );
     process.stderr.write(`round ${i + 1}: start ${f.startSeconds.toFixed(3)} s, idle RSS ${f.rssMb.toFixed(1)} MB\n`);
     figures.push(f);
   }

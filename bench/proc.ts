@@ -70,6 +70,17 @@ export function peakRssMb(pid: number): number {
   return processTree(pid).reduce((sum, member) => sum + statusKb(member, 'VmHWM'), 0) / 1024;
 }
 
+/** The soft limit on open files of a process (Infinity when unlimited, NaN when unknown). */
+export function openFileLimit(pid: number): number {
+  try {
+    const match = /^Max open files\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    if (!match?.[1]) return Number.NaN;
+    return match[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(match[1]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Current resident memory (VmRSS) of the process tree, in MiB. */
 export function rssMb(pid: number): number {
   return processTree(pid).reduce((sum, member) => sum + statusKb(member, 'VmRSS'), 0) / 1024;

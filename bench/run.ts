@@ -13,6 +13,8 @@ import { benchDir } from './java.ts';
 import { median, round, type Spread, spread } from './stats.ts';
 import { startTargets, type Target, type TargetName, targetNames } from './targets.ts';
 import {
+  calibrate,
+  connectionMetric,
   createAdmin,
   type Figures,
   type Settings,
@@ -23,45 +25,70 @@ import {
   workloads,
 } from './workloads.ts';
 
-const modes: Record<'full' | 'quick' | 'smoke', Settings> = {
+type Mode = 'full' | 'quick' | 'smoke';
+
+const modes: Record<Mode, Settings> = {
   full: {
-    rounds: 3,
-    records: 1_000_000,
+    rounds: 5,
+    calibrationRecords: 300_000,
+    saturationSeconds: 20,
     warmupRecords: 200_000,
+    fixedRateFraction: 0.3,
     fixedRateSeconds: 30,
     latencyWarmup: 1000,
     latencyRecords: 10_000,
-    connections: 1000,
+    connectionSizes: [1000, 10_000],
     connectionSeconds: 30,
+    idleSettleSeconds: 10,
     runTimeoutMs: 300_000,
   },
-  // Fits in 10 minutes on a 2-core machine, broker start included.
+  // Under 10 minutes on a 2-core machine, broker start included: only the figures that short runs
+  // measure reliably (see `notMeasured`).
   quick: {
     rounds: 3,
-    records: 100_000,
-    warmupRecords: 50_000,
-    fixedRateSeconds: 5,
+    calibrationRecords: 100_000,
+    saturationSeconds: 0,
+    warmupRecords: 30_000,
+    fixedRateFraction: 0.3,
+    fixedRateSeconds: 6,
     latencyWarmup: 200,
     latencyRecords: 1000,
-    connections: 1000,
+    connectionSizes: [1000],
     connectionSeconds: 5,
+    idleSettleSeconds: 5,
     runTimeoutMs: 90_000,
   },
-  // Seconds per workload: only checks that the harness works.
+  // Seconds per workload: only checks that the harness works, and measures nothing.
   smoke: {
     rounds: 1,
-    records: 20_000,
+    calibrationRecords: 10_000,
+    saturationSeconds: 1,
     warmupRecords: 0,
+    fixedRateFraction: 0.3,
     fixedRateSeconds: 2,
-    latencyWarmup: 50,
-    latencyRecords: 200,
-    connections: 100,
-    connectionSeconds: 2,
+    latencyWarmup: 20,
+    latencyRecords: 100,
+    connectionSizes: [50],
+    connectionSeconds: 1,
+    idleSettleSeconds: 1,
     runTimeoutMs: 60_000,
   },
 };
 
-const usage = `usage: npm run bench -- [--quick | --smoke] [--only <workloads>] [--targets <targets>] [--rounds <n>] [--json <file>]
+/** Workloads a mode leaves out, and why: its figures would not be reliable. */
+const notMeasured: Record<Mode, Partial<Record<WorkloadName, string>>> = {
+  full: {},
+  quick: {
+    produce: 'saturation throughput needs runs of at least 15 s: run the full benchmark',
+    consume: 'saturation throughput needs runs of at least 15 s: run the full benchmark',
+  },
+  smoke: {},
+};
+
+/** A summary figure whose per-round values spread more than this (max-min over median) is flagged. */
+const unreliableSpreadPct = 25;
+
+const usage = `usage: npm run bench -- [--quick] [--only <workloads>] [--targets <targets>] [--rounds <n>] [--json <file>]
   workloads: ${workloadNames.join(', ')}
   targets:   ${targetNames.join(', ')}
   See docs/benchmark.md.
@@ -96,7 +123,8 @@ if (values.help) {
   process.exit(0);
 }
 
-const mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
+// --smoke (tiny runs that only prove the harness works) is left out of the usage: its figures mean nothing.
+const mode: Mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
 const base = modes[mode];
 const settings: Settings = { ...base, rounds: values.rounds ? Number(values.rounds) : base.rounds };
 if (!Number.isInteger(settings.rounds) || settings.rounds < 1) usageError('--rounds must be a positive integer');
@@ -111,10 +139,17 @@ function parseList<T extends string>(text: string | undefined, all: readonly T[]
   return all.filter((item) => wanted.includes(item));
 }
 
-const selectedWorkloads = parseList<WorkloadName>(values.only, workloadNames, 'workload');
+const selectedWorkloads = parseList<WorkloadName>(values.only, workloadNames, 'workload').filter(
+  (name) => notMeasured[mode][name] === undefined,
+);
 const selectedTargets = parseList<TargetName>(values.targets, targetNames, 'target');
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
+
+/** The selected targets a workload measures. */
+function targetsOf(name: WorkloadName): TargetName[] {
+  return selectedTargets.filter((target) => workloads[name].appliesTo?.(target) ?? true);
+}
 
 interface Run {
   readonly target: TargetName;
@@ -138,7 +173,7 @@ function summarise(
   name: WorkloadName,
 ): Pick<WorkloadResult, 'summary' | 'comparisons'> {
   const summary: WorkloadResult['summary'] = {};
-  for (const target of selectedTargets) {
+  for (const target of targetsOf(name)) {
     const figures = rounds.flatMap((r) =>
       r.runs.filter((run) => run.target === target && run.figures).map((run) => run.figures as Figures),
     );
@@ -151,7 +186,7 @@ function summarise(
     );
   }
   const comparisons: WorkloadResult['comparisons'] = {};
-  for (const comparison of workloads[name].comparisons) {
+  for (const comparison of workloads[name].comparisons(settings)) {
     const perRound: number[] = [];
     for (const r of rounds) {
       const of = r.runs.find((run) => run.target === comparison.of)?.figures?.[comparison.metric];
@@ -195,7 +230,8 @@ async function runWorkload(
   const hung = new Map<TargetName, number>();
   for (let index = 0; index < settings.rounds; index++) {
     // A B C D, D C B A, A B C D, ...
-    const order = index % 2 === 0 ? [...selectedTargets] : [...selectedTargets].reverse();
+    const measured = targetsOf(name);
+    const order = index % 2 === 0 ? measured : [...measured].reverse();
     const runs: Run[] = [];
     for (const targetName of order) {
       const target = targets.get(targetName);
@@ -261,24 +297,26 @@ function grid(header: string[], rows: string[][]): string[] {
 
 function table(name: WorkloadName, result: WorkloadResult): string {
   const workload = workloads[name];
+  const metrics = workload.metrics(settings);
   const parameters = Object.entries(result.parameters)
     .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('/') : String(value)}`)
     .join('; ');
   const lines = [`## ${name}`, `  ${parameters}`];
   if (!result.available) return lines.join('\n');
-  const rows = selectedTargets.map((target) => {
+  const rows = targetsOf(name).map((target) => {
     const failedRuns = result.rounds.flatMap((r) => r.runs).filter((run) => run.target === target && run.error).length;
     const failedNote = failedRuns > 0 ? ` (${failedRuns} failed)` : '';
     const summary = result.summary[target] ?? {};
-    return [`${target}${failedNote}`, ...workload.metrics.map((m) => cell(summary[m.key]))];
+    return [`${target}${failedNote}`, ...metrics.map((m) => cell(summary[m.key]))];
   });
-  lines.push(...grid(['target', ...workload.metrics.map((m) => m.label)], rows));
+  lines.push(...grid(['target', ...metrics.map((m) => m.label)], rows));
   // Comparisons as a second grid: one row per pair of targets, one column per compared figure.
-  const columns = [...new Set(workload.comparisons.map((c) => `${c.kind}:${c.metric}`))];
-  const pairs = [...new Set(workload.comparisons.map((c) => `${c.of}/${c.to}`))];
+  const comparisons = workload.comparisons(settings);
+  const columns = [...new Set(comparisons.map((c) => `${c.kind}:${c.metric}`))];
+  const pairs = [...new Set(comparisons.map((c) => `${c.of}/${c.to}`))];
   const label = (column: string) => {
     const [kind, metric] = column.split(':');
-    const info = workload.metrics.find((m) => m.key === metric);
+    const info = metrics.find((m) => m.key === metric);
     return `${kind === 'ratio' ? 'ratio' : 'added'} ${info?.label ?? metric}`;
   };
   const comparisonRows = pairs
@@ -294,48 +332,80 @@ function table(name: WorkloadName, result: WorkloadResult): string {
   if (comparisonRows.length > 0) {
     lines.push('  median of per-round comparisons:', ...grid(['pair', ...columns.map(label)], comparisonRows));
   }
-  for (const target of selectedTargets) {
+  for (const target of targetsOf(name)) {
     const firstError = result.rounds.flatMap((r) => r.runs).find((run) => run.target === target && run.error)?.error;
     if (firstError) lines.push(`  ${target} failed: ${firstError.split('\n').slice(0, 3).join(' | ')}`);
   }
   return lines.join('\n');
 }
 
-function comparison(
-  results: Partial<Record<WorkloadName, WorkloadResult>>,
-  name: WorkloadName,
-  key: string,
-): number | null {
-  return results[name]?.comparisons[key]?.median ?? null;
-}
-
-function switchyardMedian(
-  results: Partial<Record<WorkloadName, WorkloadResult>>,
-  name: WorkloadName,
-  metric: string,
-): number | null {
-  const value = results[name]?.summary.switchyard?.[metric]?.median;
-  return value === undefined ? null : round(value, 4);
-}
-
+/**
+ * The summary line (docs/benchmark.md): Switchyard's plain virtual cluster against the other
+ * targets, medians over rounds. Figures whose rounds spread more than `unreliableSpreadPct` are
+ * listed in `unreliable`, printed above the line.
+ */
 function summaryLine(results: Partial<Record<WorkloadName, WorkloadResult>>) {
+  const unreliable: string[] = [];
+  const check = (path: string, values: readonly number[]) => {
+    const s = spread(values);
+    if (s && s.n > 1 && s.spreadPct !== null && s.spreadPct > unreliableSpreadPct) {
+      unreliable.push(`${path} (rounds ${values.map((v) => number(v)).join(', ')})`);
+    }
+  };
+  const ratio = (path: string, name: WorkloadName, key: string): number | null => {
+    const compared = results[name]?.comparisons[key];
+    if (!compared || compared.median === null) return null;
+    check(path, compared.perRound);
+    return compared.median;
+  };
+  const perRound = (name: WorkloadName, target: TargetName, metric: string): number[] =>
+    (results[name]?.rounds ?? [])
+      .flatMap((r) => r.runs)
+      .filter((run) => run.target === target && run.figures)
+      .map((run) => run.figures?.[metric])
+      .filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const median = (path: string, name: WorkloadName, target: TargetName, metric: string): number | null => {
+    const values = perRound(name, target, metric);
+    if (values.length === 0) return null;
+    check(path, values);
+    return round(spread(values)!.median, 4);
+  };
   const throughput = (name: 'produce' | 'consume') => ({
-    ratioToRelay: comparison(results, name, 'mbPerSec:switchyard/relay'),
-    ratioToReference: comparison(results, name, 'mbPerSec:switchyard/reference'),
-    cpuPerGbToReference: comparison(results, name, 'cpuSecPerGb:switchyard/reference'),
+    ratioToRelay: ratio(`${name}.ratioToRelay`, name, 'mbPerSec:switchyard/relay'),
+    ratioToReference: ratio(`${name}.ratioToReference`, name, 'mbPerSec:switchyard/reference'),
+    cpuPerGbToRelay: ratio(`${name}.cpuPerGbToRelay`, name, 'cpuSecPerGb:switchyard/relay'),
+    cpuPerGbToReference: ratio(`${name}.cpuPerGbToReference`, name, 'cpuSecPerGb:switchyard/reference'),
   });
-  return {
+  // The connections figures of the smallest size: the one compared with the relay's RSS.
+  const size = settings.connectionSizes[0] ?? 0;
+  const failures = settings.connectionSizes.flatMap((n) =>
+    perRound('connections', 'switchyard', connectionMetric(n, 'failures')),
+  );
+  const line = {
     produce: throughput('produce'),
     consume: throughput('consume'),
     fixedRate: {
-      achievedRatio: switchyardMedian(results, 'fixedRate', 'achievedRatio'),
-      addedP99Ms: comparison(results, 'fixedRate', 'p99Ms:switchyard/direct'),
+      achievedRatio: median('fixedRate.achievedRatio', 'fixedRate', 'switchyard', 'achievedRatio'),
+      addedP99Ms: ratio('fixedRate.addedP99Ms', 'fixedRate', 'p99Ms:switchyard/direct'),
+      cpuPerGbToRelay: ratio('fixedRate.cpuPerGbToRelay', 'fixedRate', 'cpuSecPerGb:switchyard/relay'),
+      cpuPerGbToReference: ratio('fixedRate.cpuPerGbToReference', 'fixedRate', 'cpuSecPerGb:switchyard/reference'),
+    },
+    latency: {
+      addedP50Ms: ratio('latency.addedP50Ms', 'latency', 'acks1.p50Ms:switchyard/direct'),
+      addedP99Ms: ratio('latency.addedP99Ms', 'latency', 'acks1.p99Ms:switchyard/direct'),
+      relayAddedP50Ms: ratio('latency.relayAddedP50Ms', 'latency', 'acks1.p50Ms:relay/direct'),
     },
     connections: {
-      rssMb: switchyardMedian(results, 'connections', 'rssMb'),
-      failures: switchyardMedian(results, 'connections', 'failures'),
+      rssMb: median('connections.rssMb', 'connections', 'switchyard', connectionMetric(size, 'rssMb')),
+      relayRssMb: median('connections.relayRssMb', 'connections', 'relay', connectionMetric(size, 'rssMb')),
+      failures: failures.length === 0 ? null : failures.reduce((sum, n) => sum + n, 0),
+    },
+    idle: {
+      rssMb: median('idle.rssMb', 'idle', 'switchyard', 'rssMb'),
+      startSeconds: median('idle.startSeconds', 'idle', 'switchyard', 'startSeconds'),
     },
   };
+  return { line, unreliable };
 }
 
 /** Which code was measured: the commit, and whether the working tree differed from it. */
@@ -370,10 +440,16 @@ async function main(): Promise<void> {
       log(`  ${name}: ${target.description}${failure ? ` - UNAVAILABLE: ${failure}` : ` at ${target.bootstrap}`}`);
     }
     const admin = createAdmin(broker);
-    const context: WorkloadContext = { broker, settings, admin, directSaturation: [], log };
+    const calibration = { produceRate: Number.NaN, consumeRate: Number.NaN };
+    const context: WorkloadContext = { broker, settings, admin, calibration, log };
     try {
       log('warming up the proxies');
       await warmUp([...targets.values()], context);
+      log('measuring the direct saturation rates that size the workloads');
+      await calibrate(context);
+      log(
+        `  direct: produce ${Math.round(calibration.produceRate)} records/s, consume ${Math.round(calibration.consumeRate)} records/s`,
+      );
       for (const name of selectedWorkloads) results[name] = await runWorkload(name, targets, context);
     } finally {
       await admin.close();
@@ -387,7 +463,7 @@ async function main(): Promise<void> {
     forgetWorkDir();
   }
 
-  const summary = summaryLine(results);
+  const { line: summary, unreliable } = summaryLine(results);
   const report = {
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -411,6 +487,8 @@ async function main(): Promise<void> {
       ]),
     ),
     workloads: results,
+    notMeasured: notMeasured[mode],
+    unreliable,
     summary,
   };
   const json = `${JSON.stringify(report, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`;
@@ -435,6 +513,18 @@ async function main(): Promise<void> {
     const result = results[name];
     if (result) out.push(table(name, result), '');
   }
+  const skipped = Object.entries(notMeasured[mode]);
+  if (skipped.length > 0) {
+    out.push(`Not measured in ${mode} mode (null in the summary line):`);
+    for (const [name, reason] of skipped) out.push(`  ${name}: ${reason}`);
+    out.push('');
+  }
+  if (unreliable.length > 0) {
+    out.push(`Summary figures whose rounds spread more than ${unreliableSpreadPct}% (do not rely on them):`);
+    for (const entry of unreliable) out.push(`  ${entry}`);
+    out.push('');
+  }
+  if (mode === 'smoke') out.push('Smoke mode: tiny runs that only check the harness; the figures mean nothing.', '');
   out.push(`JSON: ${latest}`);
   process.stdout.write(`${out.join('\n')}\n${JSON.stringify(summary)}\n`);
 }

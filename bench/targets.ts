@@ -7,13 +7,43 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { repoRoot } from '../tools/kafka-dist.ts';
 import type { Broker } from './broker.ts';
+import { type IdleFigures, measureIdle, oneVirtualClusterConfig, proxyPortCount } from './idle.ts';
 import { benchClasses, benchDir, javaSources, jvmArgs, mavenLibs } from './java.ts';
 import { waitForKafka } from './kafka-wire.ts';
 import { freePortBlock } from './ports.ts';
 import { isRunning, spawnTracked, stopChild } from './proc.ts';
 
-export const targetNames = ['direct', 'relay', 'switchyard', 'reference'] as const;
-export type TargetName = (typeof targetNames)[number];
+/**
+ * What a target is to the comparisons: `direct` is the baseline of added latency, `baseline`s are
+ * the other proxies Switchyard is compared with, `subject`s are Switchyard configurations. Every
+ * workload compares each subject with direct and with each baseline.
+ */
+export type TargetRole = 'direct' | 'baseline' | 'subject';
+
+interface TargetKind {
+  readonly role: TargetRole;
+  start(context: TargetContext, name: string): Target | Promise<Target>;
+}
+
+/**
+ * Every target, in the order of the first round. A Switchyard configuration to measure is one more
+ * entry: `switchyardKind(description, config)` with the YAML for a bootstrap port.
+ */
+const targetKinds = {
+  direct: { role: 'direct', start: startDirect },
+  relay: { role: 'baseline', start: startRelay },
+  switchyard: switchyardKind('Switchyard pass-through (one virtual cluster, port per node, no filters)', (c, port) =>
+    oneVirtualClusterConfig(`127.0.0.1:${c.broker.directPort}`, port),
+  ),
+  reference: { role: 'baseline', start: startReference },
+} satisfies Record<string, TargetKind>;
+
+export type TargetName = keyof typeof targetKinds;
+export const targetNames = Object.keys(targetKinds) as TargetName[];
+
+export function targetRole(name: TargetName): TargetRole {
+  return targetKinds[name].role;
+}
 
 export interface Target {
   readonly name: TargetName;
@@ -26,10 +56,9 @@ export interface Target {
   /** Why the target is not available (failed to start, or died since). */
   failure(): string | undefined;
   stop(): Promise<void>;
+  /** Subjects only: start time and idle memory of a fresh process of the same configuration. */
+  measureIdle?(settleSeconds: number): Promise<IdleFigures>;
 }
-
-// Ports a proxy needs: bootstrap, then node ids 0..2 at bootstrap + 1 + id (the broker is node 1).
-const proxyPortCount = 4;
 
 export interface TargetContext {
   readonly broker: Broker;
@@ -100,33 +129,35 @@ function startRelay(context: TargetContext): Promise<Target> {
   );
 }
 
-async function startSwitchyard(context: TargetContext): Promise<Target> {
-  const port = await freePortBlock(proxyPortCount);
-  const configFile = join(context.workDir, 'switchyard.yaml');
-  writeFileSync(
-    configFile,
-    [
-      'clusterDefinitions:',
-      '  - name: upstream',
-      `    bootstrapServers: 127.0.0.1:${context.broker.directPort}`,
-      'virtualClusters:',
-      '  - name: bench',
-      '    target:',
-      '      cluster: upstream',
-      '    gateways:',
-      '      - name: ports',
-      '        portIdentifiesNode:',
-      `          bootstrapAddress: 127.0.0.1:${port}`,
-      '',
-    ].join('\n'),
-  );
-  const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-  return processTarget('switchyard', `Switchyard ${version} pass-through (CLI, no filters)`, port, context, (logFd) =>
-    spawnTracked(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile], {
-      stdio: ['ignore', logFd, logFd],
-      cwd: repoRoot,
-    }),
-  );
+/** A Switchyard target: `bin/switchyard.js` run with the configuration `config` writes. */
+function switchyardKind(
+  description: string,
+  config: (context: TargetContext, bootstrapPort: number) => string,
+): TargetKind {
+  return {
+    role: 'subject',
+    async start(context, name) {
+      const port = await freePortBlock(proxyPortCount);
+      const configFile = join(context.workDir, `${name}.yaml`);
+      writeFileSync(configFile, config(context, port));
+      const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+      const target = await processTarget(
+        name as TargetName,
+        `Switchyard ${version}: ${description}`,
+        port,
+        context,
+        (logFd) =>
+          spawnTracked(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile], {
+            stdio: ['ignore', logFd, logFd],
+            cwd: repoRoot,
+          }),
+      );
+      return {
+        ...target,
+        measureIdle: (settleSeconds) => measureIdle((p) => config(context, p), context.workDir, settleSeconds),
+      };
+    },
+  };
 }
 
 const kroxyliciousDir = join(benchDir, 'kroxylicious');
@@ -200,12 +231,6 @@ export async function startTargets(
 ): Promise<Map<TargetName, Target>> {
   mkdirSync(context.workDir, { recursive: true });
   const targets = new Map<TargetName, Target>();
-  const starters: Record<TargetName, (context: TargetContext) => Target | Promise<Target>> = {
-    direct: startDirect,
-    relay: startRelay,
-    switchyard: startSwitchyard,
-    reference: startReference,
-  };
-  for (const name of wanted) targets.set(name, await starters[name](context));
+  for (const name of wanted) targets.set(name, await targetKinds[name].start(context, name));
   return targets;
 }

@@ -1,6 +1,7 @@
 // The workloads. Each one runs a single measurement against one target and returns flat, named
 // figures; the runner (run.ts) schedules the rounds and the comparisons turn figures of two targets
-// measured in the same round into ratios and differences.
+// measured in the same round into ratios and differences. Every subject (a Switchyard
+// configuration) is compared with direct and with every baseline proxy (targets.ts).
 
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,26 +9,33 @@ import { Admin } from '@platformatic/kafka';
 import { type Broker, partitions } from './broker.ts';
 import { benchClasses, benchDir, javaSources, kafkaClasspath, runJava, type ToolResult } from './java.ts';
 import { KafkaWireConnection } from './kafka-wire.ts';
-import { cpuSeconds, peakRssMb, resetPeakRss } from './proc.ts';
+import { cpuSeconds, openFileLimit, peakRssMb, resetPeakRss } from './proc.ts';
 import { quantile, round } from './stats.ts';
-import type { Target, TargetName } from './targets.ts';
+import { type Target, type TargetName, targetNames, targetRole } from './targets.ts';
 
-export const workloadNames = ['produce', 'consume', 'fixedRate', 'latency', 'connections', 'routed'] as const;
+export const workloadNames = ['fixedRate', 'produce', 'consume', 'latency', 'connections', 'idle', 'routed'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 export type Figures = Record<string, number>;
 
 export interface Settings {
   readonly rounds: number;
-  /** Records per produce run and records read per consume run. */
-  readonly records: number;
+  /** Records of the direct produce and consume runs that measure the saturation rates first. */
+  readonly calibrationRecords: number;
+  /** A saturation run moves what direct moves in this many seconds (at least that long). */
+  readonly saturationSeconds: number;
   /** Records produced and consumed through each proxy before measuring, so JITs are warm. */
   readonly warmupRecords: number;
+  /** The fixed offered rate as a fraction of the direct saturation produce rate. */
+  readonly fixedRateFraction: number;
   readonly fixedRateSeconds: number;
   readonly latencyWarmup: number;
   readonly latencyRecords: number;
-  readonly connections: number;
+  /** Connection counts of the connections workload, each measured in every round. */
+  readonly connectionSizes: readonly number[];
   readonly connectionSeconds: number;
+  /** How long a freshly started proxy sits idle before its memory is read. */
+  readonly idleSettleSeconds: number;
   /** Upper bound of one run; a run that takes longer is killed and recorded as failed. */
   readonly runTimeoutMs: number;
 }
@@ -55,38 +63,46 @@ export interface WorkloadContext {
   readonly broker: Broker;
   readonly settings: Settings;
   readonly admin: Admin;
-  /** Saturation produce rate of the direct target (records/s), once the produce workload has run. */
-  directSaturation: number[];
+  /** Direct saturation rates (records/s), measured once before the workloads (`calibrate`). */
+  readonly calibration: { produceRate: number; consumeRate: number };
   log(message: string): void;
 }
 
 export interface Workload {
   readonly name: WorkloadName;
   parameters(settings: Settings): Record<string, unknown>;
-  readonly metrics: readonly MetricInfo[];
-  readonly comparisons: readonly Comparison[];
+  /** The figures shown in its table (a run may return more; the JSON keeps all). */
+  metrics(settings: Settings): readonly MetricInfo[];
+  comparisons(settings: Settings): readonly Comparison[];
+  /** The targets it measures; all when absent. */
+  appliesTo?(target: TargetName): boolean;
   prepare?(context: WorkloadContext): Promise<void>;
   run(target: Target, roundIndex: number, context: WorkloadContext): Promise<Figures>;
 }
 
-const proxies = ['relay', 'switchyard', 'reference'] as const;
+const subjects = targetNames.filter((name) => targetRole(name) === 'subject');
+const baselines = targetNames.filter((name) => targetRole(name) === 'baseline');
+const directs = targetNames.filter((name) => targetRole(name) === 'direct');
+const proxies = targetNames.filter((name) => targetRole(name) !== 'direct');
 
 function versus(
   metric: string,
   kind: 'ratio' | 'difference',
-  pairs: readonly [TargetName, TargetName][],
+  pairs: readonly (readonly [TargetName, TargetName])[],
 ): Comparison[] {
   return pairs.map(([of, to]) => ({ key: `${metric}:${of}/${to}`, metric, of, to, kind }));
 }
 
-const throughputPairs: [TargetName, TargetName][] = [
-  ['switchyard', 'direct'],
-  ['switchyard', 'relay'],
-  ['switchyard', 'reference'],
-  ['relay', 'direct'],
-  ['reference', 'direct'],
-];
-const addedPairs: [TargetName, TargetName][] = proxies.map((proxy) => [proxy, 'direct']);
+function pairs(ofs: readonly TargetName[], tos: readonly TargetName[]): [TargetName, TargetName][] {
+  return ofs.flatMap((of) => tos.map((to): [TargetName, TargetName] => [of, to]));
+}
+
+/** Throughput: every proxy against direct, every subject against every baseline. */
+const throughputPairs = [...pairs(subjects, directs), ...pairs(subjects, baselines), ...pairs(baselines, directs)];
+/** CPU and memory: subjects against baselines (direct has no proxy process). */
+const costPairs = pairs(subjects, baselines);
+/** What a proxy adds to direct's latency. */
+const addedPairs = pairs(proxies, directs);
 
 function toolFailure(what: string, result: ToolResult): Error {
   const tail = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-8).join('\n');
@@ -222,44 +238,48 @@ export function consumerPerformance(
   );
 }
 
+/** Records a saturation run moves: what direct moves in `saturationSeconds`, at least the calibration's. */
+function saturationRecords(context: WorkloadContext, ratePerSec: number): number {
+  const { settings } = context;
+  return Math.max(settings.calibrationRecords, Math.ceil(ratePerSec * settings.saturationSeconds));
+}
+
 const produce: Workload = {
   name: 'produce',
   parameters: (s) => ({
     tool: 'org.apache.kafka.tools.ProducerPerformance',
-    records: s.records,
+    records: `what direct produces in ${s.saturationSeconds} s at its calibrated saturation rate`,
     recordSize,
     acks: 'all',
     lingerMs: 5,
     partitions,
-    throughput: 'unlimited',
+    throughput: 'unlimited (saturation)',
     topic: 'fresh per run',
   }),
-  metrics: [
+  metrics: () => [
     { key: 'mbPerSec', label: 'MB/s' },
     { key: 'cpuSecPerGb', label: 'proxy CPU-s/GB' },
+    { key: 'seconds', label: 'run s' },
     { key: 'avgLatencyMs', label: 'avg ms' },
   ],
-  comparisons: [
-    ...versus('mbPerSec', 'ratio', throughputPairs),
-    ...versus('cpuSecPerGb', 'ratio', [
-      ['switchyard', 'reference'],
-      ['switchyard', 'relay'],
-    ]),
-  ],
+  comparisons: () => [...versus('mbPerSec', 'ratio', throughputPairs), ...versus('cpuSecPerGb', 'ratio', costPairs)],
   async run(target, roundIndex, context) {
     const topic = `bench-produce-${roundIndex}-${target.name}-${Date.now()}`;
     await createTopic(context, topic);
     try {
       const { settings } = context;
+      const records = saturationRecords(context, context.calibration.produceRate);
+      const started = performance.now();
       const { result, cpu } = await withCpu(target, () =>
-        producerPerformance(target.bootstrap, topic, settings.records, -1, settings.runTimeoutMs),
+        producerPerformance(target.bootstrap, topic, records, -1, settings.runTimeoutMs),
       );
+      const seconds = (performance.now() - started) / 1000;
       if (!result.ok) throw toolFailure('ProducerPerformance', result);
       const summary = parseProducer(result.stdout);
-      if (target.name === 'direct') context.directSaturation.push(summary.recordsPerSec);
       return {
         mbPerSec: summary.mbPerSec,
         recordsPerSec: summary.recordsPerSec,
+        seconds,
         avgLatencyMs: summary.avgMs,
         cpuSeconds: cpu,
         cpuSecPerGb: cpu / ((summary.records * recordSize) / gib),
@@ -276,34 +296,30 @@ const consume: Workload = {
   name: 'consume',
   parameters: (s) => ({
     tool: 'org.apache.kafka.tools.ConsumerPerformance',
-    records: s.records,
+    records: `what direct consumes in ${s.saturationSeconds} s at its calibrated saturation rate`,
     recordSize,
     partitions,
     group: 'fresh per run',
-    data: `${s.records} records written once, directly, before the first round`,
+    data: 'written once, directly, before the first round',
     throughputFrom: 'fetch time (the group join is excluded; totalMbPerSec includes it)',
   }),
-  metrics: [
+  metrics: () => [
     { key: 'mbPerSec', label: 'MB/s' },
     { key: 'cpuSecPerGb', label: 'proxy CPU-s/GB' },
+    { key: 'fetchSeconds', label: 'fetch s' },
     { key: 'totalMbPerSec', label: 'MB/s incl. join' },
   ],
-  comparisons: [
-    ...versus('mbPerSec', 'ratio', throughputPairs),
-    ...versus('cpuSecPerGb', 'ratio', [
-      ['switchyard', 'reference'],
-      ['switchyard', 'relay'],
-    ]),
-  ],
+  comparisons: () => [...versus('mbPerSec', 'ratio', throughputPairs), ...versus('cpuSecPerGb', 'ratio', costPairs)],
   async prepare(context) {
     const { settings, broker } = context;
+    const records = saturationRecords(context, context.calibration.consumeRate);
     // The broker is new in every benchmark run, so the topic does not exist yet.
     await createTopic(context, consumeTopic);
-    context.log(`  writing ${settings.records} records for the consume workload (direct)`);
+    context.log(`  writing ${records} records for the consume workload (direct)`);
     const result = await producerPerformance(
       `127.0.0.1:${broker.directPort}`,
       consumeTopic,
-      settings.records,
+      records,
       -1,
       settings.runTimeoutMs,
     );
@@ -311,94 +327,111 @@ const consume: Workload = {
   },
   async run(target, roundIndex, context) {
     const { settings } = context;
+    const records = saturationRecords(context, context.calibration.consumeRate);
     const group = `bench-consume-${roundIndex}-${target.name}-${Date.now()}`;
     const { result, cpu } = await withCpu(target, () =>
-      consumerPerformance(target.bootstrap, consumeTopic, settings.records, group, settings.runTimeoutMs),
+      consumerPerformance(target.bootstrap, consumeTopic, records, group, settings.runTimeoutMs),
     );
     if (!result.ok) throw toolFailure('ConsumerPerformance', result);
     const summary = parseConsumer(result.stdout);
-    if (summary.records < settings.records) {
-      throw new Error(`ConsumerPerformance read ${summary.records} of ${settings.records} records`);
+    if (summary.records < records) {
+      throw new Error(`ConsumerPerformance read ${summary.records} of ${records} records`);
     }
     return {
       mbPerSec: summary.fetchMbPerSec,
       totalMbPerSec: summary.totalMbPerSec,
+      fetchSeconds: summary.fetchMbPerSec > 0 ? summary.mb / summary.fetchMbPerSec : Number.NaN,
       cpuSeconds: cpu,
       cpuSecPerGb: cpu / (summary.mb / 1024),
     };
   },
 };
 
+/** Records/s offered by the fixed-rate workload: a fraction of direct's saturation produce rate. */
 function offeredRate(context: WorkloadContext): number {
-  const sorted = [...context.directSaturation].sort((a, b) => a - b);
-  return Math.max(1000, Math.round(quantile(sorted, 0.5) / 2));
+  return Math.max(100, Math.round(context.calibration.produceRate * context.settings.fixedRateFraction));
 }
 
 const fixedRate: Workload = {
   name: 'fixedRate',
   parameters: (s) => ({
-    tool: 'ProducerPerformance --throughput (offered rate) with ConsumerPerformance alongside',
-    offeredRate: '50% of the median direct saturation rate of the produce workload',
+    offeredRate: `${Math.round(s.fixedRateFraction * 100)}% of direct's calibrated saturation produce rate, so that the machine has headroom`,
     seconds: s.fixedRateSeconds,
+    producePhase: 'ProducerPerformance --throughput <offered rate> through the target',
+    consumePhase:
+      'ConsumerPerformance through the target while ProducerPerformance writes at the offered rate directly (the consumer follows the producer)',
+    cpuSecPerGb: "the proxy's CPU seconds per GB it forwarded: each phase, and both together",
     recordSize,
     acks: 'all',
     lingerMs: 5,
     partitions,
     latency: 'publish latency as ProducerPerformance reports it (whole milliseconds for percentiles)',
   }),
-  metrics: [
+  metrics: () => [
+    { key: 'cpuSecPerGb', label: 'proxy CPU-s/GB' },
+    { key: 'produceCpuSecPerGb', label: 'produce CPU-s/GB' },
+    { key: 'consumeCpuSecPerGb', label: 'consume CPU-s/GB' },
     { key: 'achievedRatio', label: 'achieved/offered' },
     { key: 'p50Ms', label: 'publish p50 ms' },
     { key: 'p99Ms', label: 'publish p99 ms' },
     { key: 'consumedRatio', label: 'consumed/offered' },
   ],
-  comparisons: [...versus('p50Ms', 'difference', addedPairs), ...versus('p99Ms', 'difference', addedPairs)],
-  async prepare(context) {
-    if (context.directSaturation.length > 0) return;
-    // Run on its own (--only fixedRate): measure the direct saturation rate once.
-    const topic = `bench-saturation-${Date.now()}`;
-    await createTopic(context, topic);
-    const result = await producerPerformance(
-      `127.0.0.1:${context.broker.directPort}`,
-      topic,
-      context.settings.records,
-      -1,
-      context.settings.runTimeoutMs,
-    );
-    await deleteTopics(context, [topic]);
-    if (!result.ok) throw toolFailure('ProducerPerformance (saturation)', result);
-    context.directSaturation.push(parseProducer(result.stdout).recordsPerSec);
-  },
+  comparisons: () => [
+    ...versus('cpuSecPerGb', 'ratio', costPairs),
+    ...versus('produceCpuSecPerGb', 'ratio', costPairs),
+    ...versus('consumeCpuSecPerGb', 'ratio', costPairs),
+    ...versus('p50Ms', 'difference', addedPairs),
+    ...versus('p99Ms', 'difference', addedPairs),
+  ],
   async run(target, roundIndex, context) {
-    const { settings } = context;
+    const { settings, broker } = context;
     const rate = offeredRate(context);
-    const records = rate * settings.fixedRateSeconds;
-    const topic = `bench-fixed-${roundIndex}-${target.name}-${Date.now()}`;
-    await createTopic(context, topic);
+    const records = Math.round(rate * settings.fixedRateSeconds);
+    const gigabytes = (records * recordSize) / gib;
+    const timeoutMs = settings.fixedRateSeconds * 1000 + settings.runTimeoutMs;
+    const produceTopic = `bench-fixed-produce-${roundIndex}-${target.name}-${Date.now()}`;
+    const consumeTopic = `bench-fixed-consume-${roundIndex}-${target.name}-${Date.now()}`;
+    const topics = [produceTopic];
+    await createTopic(context, produceTopic);
     try {
-      const timeoutMs = settings.fixedRateSeconds * 1000 + settings.runTimeoutMs;
-      const group = `bench-fixed-${roundIndex}-${target.name}`;
-      const { result, cpu } = await withCpu(target, () =>
-        Promise.all([
-          consumerPerformance(target.bootstrap, topic, records, group, timeoutMs),
-          producerPerformance(target.bootstrap, topic, records, rate, timeoutMs),
-        ]),
+      const produced = await withCpu(target, () =>
+        producerPerformance(target.bootstrap, produceTopic, records, rate, timeoutMs),
       );
-      const [consumed, produced] = result;
-      if (!produced.ok) throw toolFailure('ProducerPerformance', produced);
-      const summary = parseProducer(produced.stdout);
-      const consumedRecords = consumed.ok ? parseConsumer(consumed.stdout).records : 0;
-      return {
+      if (!produced.result.ok) throw toolFailure('ProducerPerformance', produced.result);
+      const summary = parseProducer(produced.result.stdout);
+      const figures: Figures = {
         offeredRecordsPerSec: rate,
         achievedRatio: summary.recordsPerSec / rate,
         p50Ms: summary.p50Ms,
         p99Ms: summary.p99Ms,
         avgMs: summary.avgMs,
+        produceCpuSeconds: produced.cpu,
+        produceCpuSecPerGb: produced.cpu / gigabytes,
+      };
+      // Direct has no proxy whose CPU a consume phase could measure.
+      if (target.pid === undefined) return figures;
+      topics.push(consumeTopic);
+      await createTopic(context, consumeTopic);
+      const group = `bench-fixed-${roundIndex}-${target.name}-${Date.now()}`;
+      const consumed = await withCpu(target, () =>
+        Promise.all([
+          consumerPerformance(target.bootstrap, consumeTopic, records, group, timeoutMs),
+          producerPerformance(`127.0.0.1:${broker.directPort}`, consumeTopic, records, rate, timeoutMs),
+        ]),
+      );
+      const [consumer, producer] = consumed.result;
+      if (!producer.ok) throw toolFailure('ProducerPerformance (direct, for the consume phase)', producer);
+      if (!consumer.ok) throw toolFailure('ConsumerPerformance', consumer);
+      const consumedRecords = parseConsumer(consumer.stdout).records;
+      return {
+        ...figures,
         consumedRatio: consumedRecords / records,
-        cpuSeconds: cpu,
+        consumeCpuSeconds: consumed.cpu,
+        consumeCpuSecPerGb: consumed.cpu / ((consumedRecords * recordSize) / gib),
+        cpuSecPerGb: (produced.cpu + consumed.cpu) / (gigabytes + (consumedRecords * recordSize) / gib),
       };
     } finally {
-      await deleteTopics(context, [topic]);
+      await deleteTopics(context, topics);
     }
   },
 };
@@ -415,14 +448,16 @@ const latency: Workload = {
     records: s.latencyRecords,
     partition: 'partition 0 of a fresh topic',
   }),
-  metrics: ['acks1', 'acksAll'].flatMap((acks) => [
-    { key: `${acks}.p50Ms`, label: `${acks} p50 ms` },
-    { key: `${acks}.p99Ms`, label: `${acks} p99 ms` },
-    { key: `${acks}.p999Ms`, label: `${acks} p99.9 ms` },
-  ]),
-  comparisons: ['acks1', 'acksAll'].flatMap((acks) =>
-    ['p50Ms', 'p99Ms', 'p999Ms'].flatMap((p) => versus(`${acks}.${p}`, 'difference', addedPairs)),
-  ),
+  metrics: () =>
+    ['acks1', 'acksAll'].flatMap((acks) => [
+      { key: `${acks}.p50Ms`, label: `${acks} p50 ms` },
+      { key: `${acks}.p99Ms`, label: `${acks} p99 ms` },
+      { key: `${acks}.p999Ms`, label: `${acks} p99.9 ms` },
+    ]),
+  comparisons: () =>
+    ['acks1', 'acksAll'].flatMap((acks) =>
+      ['p50Ms', 'p99Ms', 'p999Ms'].flatMap((p) => versus(`${acks}.${p}`, 'difference', addedPairs)),
+    ),
   async prepare() {
     latencyClasspath ??= benchClasses('tools', javaSources(join(benchDir, 'java')), kafkaClasspath());
   },
@@ -475,38 +510,28 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-const connections: Workload = {
-  name: 'connections',
-  parameters: (s) => ({
-    client: 'raw Kafka frames from the bench process (ApiVersions v0, Metadata v4 for all topics)',
-    connections: s.connections,
-    openedInBatchesOf: 100,
-    holdSeconds: s.connectionSeconds,
-    metadataEverySeconds: 1,
-    requestTimeoutMs,
-    rss: 'peak RSS (VmHWM) of the proxy process tree, reset before the run',
-  }),
-  metrics: [
-    { key: 'rssMb', label: 'proxy peak RSS MB' },
-    { key: 'failures', label: 'failures' },
-    { key: 'metadataP99Ms', label: 'Metadata p99 ms' },
-    { key: 'metadataP50Ms', label: 'Metadata p50 ms' },
-  ],
-  comparisons: [
-    ...versus('metadataP99Ms', 'difference', addedPairs),
-    ...versus('rssMb', 'ratio', [['switchyard', 'reference']]),
-  ],
-  async run(target, _roundIndex, context) {
-    const { settings } = context;
-    const [host, portText] = target.bootstrap.split(':');
-    const port = Number(portText);
-    if (target.pid !== undefined) resetPeakRss(target.pid);
-    let failures = 0;
-    const open: KafkaWireConnection[] = [];
-    const batch = 100;
-    for (let i = 0; i < settings.connections; i += batch) {
+/** Opens `count` connections (100 at a time), holds them while each sends one Metadata per second. */
+async function holdConnections(target: Target, count: number, context: WorkloadContext): Promise<Figures> {
+  const { settings } = context;
+  const [host, portText] = target.bootstrap.split(':');
+  const port = Number(portText);
+  if (target.pid !== undefined) {
+    resetPeakRss(target.pid);
+    // Each client connection has its upstream: a proxy needs two descriptors per connection.
+    const limit = openFileLimit(target.pid);
+    if (limit < 2 * count + 100) {
+      context.log(
+        `  warning: ${target.name} may open ${limit} files; ${count} connections with their upstreams need about ${2 * count + 100} (raise ulimit -n): failures beyond that are the limit's`,
+      );
+    }
+  }
+  let failures = 0;
+  const open: KafkaWireConnection[] = [];
+  const batch = 100;
+  try {
+    for (let i = 0; i < count; i += batch) {
       const opened = await Promise.allSettled(
-        Array.from({ length: Math.min(batch, settings.connections - i) }, async () => {
+        Array.from({ length: Math.min(batch, count - i) }, async () => {
           const connection = await KafkaWireConnection.open(host ?? '127.0.0.1', port, requestTimeoutMs);
           try {
             await withTimeout(connection.apiVersions(), 'ApiVersions');
@@ -543,33 +568,125 @@ const connections: Workload = {
       }),
     );
     const rssMb = target.pid === undefined ? Number.NaN : peakRssMb(target.pid);
-    for (const connection of open) connection.close();
     rtts.sort((a, b) => a - b);
-    context.log(`  ${open.length} connections held, ${rtts.length} Metadata round trips`);
+    context.log(
+      `  ${count} connections: ${open.length} held, ${rtts.length} Metadata round trips, ${failures} failures`,
+    );
     return {
-      rssMb,
-      failures,
-      metadataRequests: rtts.length,
-      metadataP50Ms: round(quantile(rtts, 0.5), 4),
-      metadataP99Ms: round(quantile(rtts, 0.99), 4),
+      [connectionMetric(count, 'rssMb')]: rssMb,
+      [connectionMetric(count, 'failures')]: failures,
+      [connectionMetric(count, 'metadataRequests')]: rtts.length,
+      [connectionMetric(count, 'metadataP50Ms')]: round(quantile(rtts, 0.5), 4),
+      [connectionMetric(count, 'metadataP99Ms')]: round(quantile(rtts, 0.99), 4),
     };
+  } finally {
+    for (const connection of open) connection.close();
+    // Let the proxy see the closes before the next size or target starts.
+    await sleep(1000);
+  }
+}
+
+/** The key of a connections figure: the connection count, then the metric (`1000.rssMb`). */
+export function connectionMetric(size: number, metric: string): string {
+  return `${size}.${metric}`;
+}
+
+const connections: Workload = {
+  name: 'connections',
+  parameters: (s) => ({
+    client: 'raw Kafka frames from the bench process (ApiVersions v0, Metadata v4 for all topics)',
+    connections: s.connectionSizes,
+    openedInBatchesOf: 100,
+    holdSeconds: s.connectionSeconds,
+    metadataEverySeconds: 1,
+    requestTimeoutMs,
+    rss: 'peak RSS (VmHWM) of the proxy process tree, reset before each size',
+  }),
+  metrics: (s) =>
+    s.connectionSizes.flatMap((size) => [
+      { key: connectionMetric(size, 'rssMb'), label: `${size}: peak RSS MB` },
+      { key: connectionMetric(size, 'failures'), label: `${size}: failures` },
+      { key: connectionMetric(size, 'metadataP99Ms'), label: `${size}: Metadata p99 ms` },
+    ]),
+  comparisons: (s) =>
+    s.connectionSizes.flatMap((size) => [
+      ...versus(connectionMetric(size, 'metadataP99Ms'), 'difference', addedPairs),
+      ...versus(connectionMetric(size, 'rssMb'), 'ratio', costPairs),
+    ]),
+  async run(target, _roundIndex, context) {
+    const figures: Figures = {};
+    for (const size of context.settings.connectionSizes)
+      Object.assign(figures, await holdConnections(target, size, context));
+    return figures;
+  },
+};
+
+const idle: Workload = {
+  name: 'idle',
+  parameters: (s) => ({
+    what: 'a fresh process of each Switchyard configuration: seconds from spawn to its bootstrap port accepting a connection, then its RSS (VmRSS) after sitting idle',
+    idleSeconds: s.idleSettleSeconds,
+    upstream: 'the benchmark broker (an idle proxy does not connect to it)',
+  }),
+  metrics: () => [
+    { key: 'startSeconds', label: 'start s' },
+    { key: 'rssMb', label: 'idle RSS MB' },
+  ],
+  comparisons: () => [],
+  appliesTo: (name) => targetRole(name) === 'subject',
+  async run(target, _roundIndex, context) {
+    if (!target.measureIdle) throw new Error(`${target.name} cannot be started afresh`);
+    const figures = await target.measureIdle(context.settings.idleSettleSeconds);
+    return { startSeconds: figures.startSeconds, rssMb: figures.rssMb };
   },
 };
 
 const routed: Workload = {
   name: 'routed',
   parameters: () => ({ status: 'not available: the Router API does not exist yet' }),
-  metrics: [],
-  comparisons: [],
+  metrics: () => [],
+  comparisons: () => [],
   run: () => Promise.reject(new Error('not available: the Router API does not exist yet')),
 };
 
-export const workloads: Record<WorkloadName, Workload> = { produce, consume, fixedRate, latency, connections, routed };
+export const workloads: Record<WorkloadName, Workload> = {
+  fixedRate,
+  produce,
+  consume,
+  latency,
+  connections,
+  idle,
+  routed,
+};
 
 /**
- * Pushes some traffic through every proxy before the first measurement: a JVM proxy runs
- * interpreted at first, and a cold first round would be a measurement of its JIT, not of it.
+ * The direct saturation rates that size the other workloads: a produce run and a consume run of
+ * `calibrationRecords`, directly against the broker, before any workload.
  */
+export async function calibrate(context: WorkloadContext): Promise<void> {
+  const { settings, broker } = context;
+  const direct = `127.0.0.1:${broker.directPort}`;
+  const topic = `bench-calibration-${Date.now()}`;
+  await createTopic(context, topic);
+  try {
+    const produced = await producerPerformance(direct, topic, settings.calibrationRecords, -1, settings.runTimeoutMs);
+    if (!produced.ok) throw toolFailure('ProducerPerformance (calibration)', produced);
+    context.calibration.produceRate = parseProducer(produced.stdout).recordsPerSec;
+    const consumed = await consumerPerformance(
+      direct,
+      topic,
+      settings.calibrationRecords,
+      `${topic}-group`,
+      settings.runTimeoutMs,
+    );
+    if (!consumed.ok) throw toolFailure('ConsumerPerformance (calibration)', consumed);
+    const summary = parseConsumer(consumed.stdout);
+    context.calibration.consumeRate = (summary.fetchMbPerSec * mib) / recordSize;
+  } finally {
+    await deleteTopics(context, [topic]);
+  }
+}
+
 export async function warmUp(targets: readonly Target[], context: WorkloadContext): Promise<void> {
   const { settings } = context;
   if (settings.warmupRecords === 0) return;
