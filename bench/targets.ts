@@ -1,5 +1,5 @@
-// The four things every workload runs against. Each target is started once per benchmark run and
-// kept for all workloads; proxies are separate processes so their CPU time and memory can be read
+// What every workload runs against: direct, the baseline proxies and the Switchyard configurations
+// under test. Each target is started once per benchmark run and kept for all workloads; proxies are separate processes so their CPU time and memory can be read
 // from /proc. A target that cannot start is recorded with its reason, and every workload then
 // records it as failed instead of stopping the benchmark.
 import type { ChildProcess } from 'node:child_process';
@@ -32,7 +32,7 @@ interface TargetKind {
 const targetKinds = {
   direct: { role: 'direct', start: startDirect },
   relay: { role: 'baseline', start: startRelay },
-  switchyard: switchyardKind('Switchyard pass-through (one virtual cluster, port per node, no filters)', (c, port) =>
+  switchyard: switchyardKind('pass-through (one virtual cluster, port per node, no filters)', (c, port) =>
     oneVirtualClusterConfig(`127.0.0.1:${c.broker.directPort}`, port),
   ),
   reference: { role: 'baseline', start: startReference },
