@@ -11,10 +11,10 @@ import { kafkaDistribution, repoRoot } from '../tools/kafka-dist.ts';
 import { type Broker, startBroker } from './broker.ts';
 import { benchDir } from './java.ts';
 import { median, round, type Spread, spread } from './stats.ts';
+import { type Run, summaryLine, unreliableSpreadPct, type WorkloadResult } from './summary.ts';
 import { startTargets, type Target, type TargetName, targetNames } from './targets.ts';
 import {
   calibrate,
-  connectionMetric,
   createAdmin,
   type Figures,
   type Settings,
@@ -85,9 +85,6 @@ const notMeasured: Record<Mode, Partial<Record<WorkloadName, string>>> = {
   smoke: {},
 };
 
-/** A summary figure whose per-round values spread more than this (max-min over median) is flagged. */
-const unreliableSpreadPct = 25;
-
 const usage = `usage: npm run bench -- [--quick] [--only <workloads>] [--targets <targets>] [--rounds <n>] [--json <file>]
   workloads: ${workloadNames.join(', ')}
   targets:   ${targetNames.join(', ')}
@@ -149,23 +146,6 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 /** The selected targets a workload measures. */
 function targetsOf(name: WorkloadName): TargetName[] {
   return selectedTargets.filter((target) => workloads[name].appliesTo?.(target) ?? true);
-}
-
-interface Run {
-  readonly target: TargetName;
-  readonly figures?: Figures;
-  readonly error?: string;
-  readonly seconds: number;
-}
-
-interface WorkloadResult {
-  readonly parameters: Record<string, unknown>;
-  readonly available: boolean;
-  readonly rounds: { readonly round: number; readonly order: TargetName[]; readonly runs: Run[] }[];
-  /** Per target, per figure: median and spread over rounds. */
-  readonly summary: Partial<Record<TargetName, Record<string, Spread | null>>>;
-  /** Per comparison: the per-round values and their median. */
-  readonly comparisons: Record<string, { readonly perRound: number[]; readonly median: number | null }>;
 }
 
 function summarise(
@@ -339,75 +319,6 @@ function table(name: WorkloadName, result: WorkloadResult): string {
   return lines.join('\n');
 }
 
-/**
- * The summary line (docs/benchmark.md): Switchyard's plain virtual cluster against the other
- * targets, medians over rounds. Figures whose rounds spread more than `unreliableSpreadPct` are
- * listed in `unreliable`, printed above the line.
- */
-function summaryLine(results: Partial<Record<WorkloadName, WorkloadResult>>) {
-  const unreliable: string[] = [];
-  const check = (path: string, values: readonly number[]) => {
-    const s = spread(values);
-    if (s && s.n > 1 && s.spreadPct !== null && s.spreadPct > unreliableSpreadPct) {
-      unreliable.push(`${path} (rounds ${values.map((v) => number(v)).join(', ')})`);
-    }
-  };
-  const ratio = (path: string, name: WorkloadName, key: string): number | null => {
-    const compared = results[name]?.comparisons[key];
-    if (!compared || compared.median === null) return null;
-    check(path, compared.perRound);
-    return compared.median;
-  };
-  const perRound = (name: WorkloadName, target: TargetName, metric: string): number[] =>
-    (results[name]?.rounds ?? [])
-      .flatMap((r) => r.runs)
-      .filter((run) => run.target === target && run.figures)
-      .map((run) => run.figures?.[metric])
-      .filter((v): v is number => v !== undefined && Number.isFinite(v));
-  const median = (path: string, name: WorkloadName, target: TargetName, metric: string): number | null => {
-    const values = perRound(name, target, metric);
-    if (values.length === 0) return null;
-    check(path, values);
-    return round(spread(values)!.median, 4);
-  };
-  const throughput = (name: 'produce' | 'consume') => ({
-    ratioToRelay: ratio(`${name}.ratioToRelay`, name, 'mbPerSec:switchyard/relay'),
-    ratioToReference: ratio(`${name}.ratioToReference`, name, 'mbPerSec:switchyard/reference'),
-    cpuPerGbToRelay: ratio(`${name}.cpuPerGbToRelay`, name, 'cpuSecPerGb:switchyard/relay'),
-    cpuPerGbToReference: ratio(`${name}.cpuPerGbToReference`, name, 'cpuSecPerGb:switchyard/reference'),
-  });
-  // The connections figures of the smallest size: the one compared with the relay's RSS.
-  const size = settings.connectionSizes[0] ?? 0;
-  const failures = settings.connectionSizes.flatMap((n) =>
-    perRound('connections', 'switchyard', connectionMetric(n, 'failures')),
-  );
-  const line = {
-    produce: throughput('produce'),
-    consume: throughput('consume'),
-    fixedRate: {
-      achievedRatio: median('fixedRate.achievedRatio', 'fixedRate', 'switchyard', 'achievedRatio'),
-      addedP99Ms: ratio('fixedRate.addedP99Ms', 'fixedRate', 'p99Ms:switchyard/direct'),
-      cpuPerGbToRelay: ratio('fixedRate.cpuPerGbToRelay', 'fixedRate', 'cpuSecPerGb:switchyard/relay'),
-      cpuPerGbToReference: ratio('fixedRate.cpuPerGbToReference', 'fixedRate', 'cpuSecPerGb:switchyard/reference'),
-    },
-    latency: {
-      addedP50Ms: ratio('latency.addedP50Ms', 'latency', 'acks1.p50Ms:switchyard/direct'),
-      addedP99Ms: ratio('latency.addedP99Ms', 'latency', 'acks1.p99Ms:switchyard/direct'),
-      relayAddedP50Ms: ratio('latency.relayAddedP50Ms', 'latency', 'acks1.p50Ms:relay/direct'),
-    },
-    connections: {
-      rssMb: median('connections.rssMb', 'connections', 'switchyard', connectionMetric(size, 'rssMb')),
-      relayRssMb: median('connections.relayRssMb', 'connections', 'relay', connectionMetric(size, 'rssMb')),
-      failures: failures.length === 0 ? null : failures.reduce((sum, n) => sum + n, 0),
-    },
-    idle: {
-      rssMb: median('idle.rssMb', 'idle', 'switchyard', 'rssMb'),
-      startSeconds: median('idle.startSeconds', 'idle', 'switchyard', 'startSeconds'),
-    },
-  };
-  return { line, unreliable };
-}
-
 /** Which code was measured: the commit, and whether the working tree differed from it. */
 function gitDescription(): string | null {
   try {
@@ -463,7 +374,7 @@ async function main(): Promise<void> {
     forgetWorkDir();
   }
 
-  const { line: summary, unreliable } = summaryLine(results);
+  const { line: summary, unreliable } = summaryLine(results, settings.connectionSizes);
   const report = {
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
