@@ -13,9 +13,15 @@ import {
 } from '../../../src/protocol/index.ts';
 import { randomMessage, seededRng } from '../../differential/random-message.ts';
 
+/** Every version from the one that added nodeEndpoints to the newest of the pinned specs. */
+function versionsFrom(apiKey: number, first: number): number[] {
+  const last = codecsFor(apiKey)!.response.maxVersion;
+  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+}
+
 const covered = [
-  { apiKey: ApiKey.PRODUCE, versions: [10, 11, 12, 13] },
-  { apiKey: ApiKey.FETCH, versions: [16, 17, 18] },
+  { apiKey: ApiKey.PRODUCE, versions: versionsFrom(ApiKey.PRODUCE, 10) },
+  { apiKey: ApiKey.FETCH, versions: versionsFrom(ApiKey.FETCH, 16) },
 ];
 
 function responseCodec(apiKey: number): MessageCodec<Record<string, unknown>> {
@@ -121,7 +127,9 @@ describe('skimTaggedEndpoints', () => {
     assert.equal(skimTaggedEndpoints(ApiKey.METADATA, 12, frame, 8), undefined);
     assert.equal(taggedEndpointsField(ApiKey.PRODUCE, 9), undefined);
     assert.equal(taggedEndpointsField(ApiKey.PRODUCE, 10), 'nodeEndpoints');
-    assert.equal(taggedEndpointsField(ApiKey.FETCH, 18), 'nodeEndpoints');
-    assert.equal(taggedEndpointsField(ApiKey.FETCH, 19), undefined);
+    for (const { apiKey, versions } of covered) {
+      for (const version of versions) assert.equal(taggedEndpointsField(apiKey, version), 'nodeEndpoints');
+      assert.equal(taggedEndpointsField(apiKey, versions.at(-1)! + 1), undefined);
+    }
   });
 });
