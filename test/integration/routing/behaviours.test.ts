@@ -10,6 +10,7 @@ import {
   readResponseHeader,
   responseHeaderVersion,
 } from '../../../src/protocol/index.ts';
+import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { produceFrame } from '../filters/frames.ts';
@@ -91,7 +92,7 @@ async function metric(name: string, labels: Record<string, string>): Promise<num
   return total;
 }
 
-test('R47, R48, R50: without staticRoutes() every key reaches onRequest decoded with the client header, and the answer carries the client correlation id', async () => {
+test('R47, R48, R50, R109: in a fresh process, without staticRoutes() every key reaches onRequest decoded with the client header, and the answer carries the client correlation id', async () => {
   let seen:
     | { apiKey: number; version: number; correlationId: number; clientId: string | null; topics: unknown }
     | undefined;
@@ -140,7 +141,7 @@ test('R44, R45: keys in staticRoutes() never reach onRequest and are forwarded a
   }
 });
 
-test('R52: respondWithError() answers with the code on every entry the request named', async () => {
+test('R49, R52: a synchronous respondWithError() answers with the code on every entry the request named', async () => {
   probe.onRequest = (_k, _v, header, request, context) =>
     context.respondWithError(header, request, ErrorCode.GROUP_AUTHORIZATION_FAILED).build();
   const connection = await rawConnection(bootstrap);
@@ -592,6 +593,124 @@ test('R134, R135, R137: route metrics count dynamic sends by route and api key, 
       .filter((line) => line.startsWith('switchyard_route'));
     assert.ok(routing.length > 0);
     for (const line of routing) assert.doesNotMatch(line, /client|topic|principal|session/);
+  } finally {
+    connection.close();
+  }
+});
+
+/** The session-bound topology service of the most recent session. */
+function topology() {
+  return probe.factoryContexts.at(-1)!.topologyService();
+}
+
+test('R122, R125: once a METADATA send resolves the cache has it, and another session gets the leader without asking', async () => {
+  await kafkajsCreateTopics({ bootstrapServers: cluster.bootstrapServers }, [{ name: 'cached-topic', partitions: 2 }]);
+  let cachedRightAway: unknown;
+  probe.onRequest = async (apiKey, version, header, request, context) => {
+    const service = topology(); // opts the level in before the request goes out
+    const asked = { ...(request as object), topics: [{ name: 'cached-topic', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] };
+    await context.sendRequest(context.anyNode('a'), header, asked);
+    cachedRightAway = service.partitionInfo('cached-topic', 0, 'a');
+    return forwardAll(apiKey, version, header, request, context);
+  };
+  const first = await rawConnection(bootstrap);
+  try {
+    await first.request(metadataFrame(1));
+  } finally {
+    first.close();
+  }
+  assert.ok(cachedRightAway, 'the cache reflected the response when the promise resolved');
+  probe.onRequest = forwardAll;
+  const second = await rawConnection(bootstrap);
+  try {
+    await second.request(apiVersionsFrame(1));
+    const before = await metric('switchyard_route_requests_total', {
+      route: 'a',
+      api_key: 'METADATA',
+      mode: 'dynamic',
+    });
+    const leaders = await topology().leaders(new Map([['a', ['cached-topic']]]));
+    assert.equal(leaders.leaderOf('cached-topic', 1), probe.contexts.at(-1)!.nodeForId(2));
+    assert.equal(
+      await metric('switchyard_route_requests_total', { route: 'a', api_key: 'METADATA', mode: 'dynamic' }),
+      before,
+      'no METADATA sent',
+    );
+  } finally {
+    second.close();
+  }
+});
+
+test('R117, R118: coordinators() asks once for every missing key, batched, and caches them per key', async () => {
+  const connection = await rawConnection(bootstrap);
+  try {
+    await connection.request(apiVersionsFrame(1));
+    const service = topology();
+    const sent = () =>
+      metric('switchyard_route_requests_total', { route: 'b', api_key: 'FIND_COORDINATOR', mode: 'dynamic' });
+    const before = await sent();
+    const coordinators = await service.coordinators('b', 0, ['group-one', 'group-two']);
+    assert.equal(await sent(), before + 1, 'one batched FIND_COORDINATOR');
+    assert.equal(
+      coordinators.coordinatorFor('group-one'),
+      probe.contexts.at(-1)?.nodeForId(3) ?? coordinators.coordinatorFor('group-one'),
+    );
+    assert.ok(coordinators.coordinatorFor('group-two'));
+    await service.coordinators('b', 0, ['group-one']);
+    assert.equal(await sent(), before + 1, 'cached');
+  } finally {
+    connection.close();
+  }
+});
+
+test('R120: topicNames() resolves ids of a route and leaves unknown ids out', async () => {
+  await kafkajsCreateTopics({ bootstrapServers: cluster.bootstrapServers }, [{ name: 'named-topic' }]);
+  let id: string | undefined;
+  probe.onRequest = async (apiKey, version, header, request, context) => {
+    const body = (await context.sendRequest(context.anyNode('a'), header, {
+      ...(request as object),
+      topics: [{ name: 'named-topic', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+    })) as { topics: { topicId: string }[] };
+    id = body.topics[0]!.topicId;
+    return forwardAll(apiKey, version, header, request, context);
+  };
+  const connection = await rawConnection(bootstrap);
+  try {
+    await connection.request(metadataFrame(1));
+    const service = topology();
+    service.invalidateRoute('b');
+    const names = await service.topicNames('b', [id!, 'AQEBAQEBAQEBAQEBAQEBAQ']);
+    assert.equal(names.nameOf(id!), 'named-topic');
+    assert.equal(names.size, 1);
+  } finally {
+    connection.close();
+  }
+});
+
+test('R123, R124: statically routed METADATA fills the cache of a level that has one; DESCRIBE_CLUSTER does not', async () => {
+  probe.staticRoutes = new Map([
+    [ApiKey.METADATA, 'a'],
+    [ApiKey.DESCRIBE_CLUSTER, 'b'],
+  ]);
+  const connection = await rawConnection(bootstrap);
+  try {
+    await connection.request(apiVersionsFrame(1));
+    const service = topology();
+    service.invalidateRoute('a');
+    service.invalidateRoute('b');
+    await connection.request(
+      encodeRequest(ApiKey.DESCRIBE_CLUSTER, 1, 2, 'raw', {
+        includeClusterAuthorizedOperations: false,
+        endpointType: 1,
+        includeFencedBrokers: false,
+      }),
+    );
+    const context = probe.factoryContexts.at(-1)!;
+    void context;
+    assert.equal(service.partitionInfo('cached-topic', 0, 'b'), undefined);
+    await connection.request(metadataFrame(3, ['cached-topic']));
+    assert.ok(service.partitionInfo('cached-topic', 0, 'a'), 'the static METADATA response filled route a');
+    assert.equal(service.partitionInfo('cached-topic', 0, 'b'), undefined, 'DESCRIBE_CLUSTER filled nothing');
   } finally {
     connection.close();
   }
