@@ -62,11 +62,13 @@ export async function useProxy(yaml: string, options: ProxyOptions = {}): Promis
 /**
  * The first of `size` consecutive free loopback ports, for port-per-broker gateways (bootstrap at
  * the first, node V at first + 1 + V). Found by binding each port once; random bases keep
- * concurrent test files apart.
+ * concurrent test files apart. The block lies below the test bed's broker ports (20000-32000) and
+ * Linux's ephemeral range (32768+): node ports are bound on demand, long after this check, and an
+ * outgoing connection's ephemeral port must not be able to take one in between.
  */
 export async function freePortBlock(size: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30_000 + Math.floor(Math.random() * 25_000);
+    const base = 10_000 + Math.floor(Math.random() * (10_000 - size));
     let free = true;
     for (let port = base; port < base + size && free; port++) free = await canBind(port);
     if (free) return base;

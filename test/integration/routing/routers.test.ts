@@ -2,13 +2,23 @@
 // dynamic router merging both clusters behind one bootstrap address, and nested routers composing
 // virtual node ids. Every router is written against the package entry point (fixtures/routers.ts).
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { test } from 'node:test';
+import type { DecodeEvent } from '../../../src/pipeline/diagnostics.ts';
+import {
+  ApiKey,
+  decodeResponseBody,
+  encodeRequest,
+  readResponseHeader,
+  responseHeaderVersion,
+} from '../../../src/protocol/index.ts';
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
 import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
 import { platformaticConsume, platformaticProduce } from '../../helpers/clients/platformatic.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+import { rawConnection } from '../filters/raw-client.ts';
 
 const ROUTERS = './test/integration/routing/fixtures/routers.ts';
 
@@ -170,4 +180,64 @@ test('R99, R140: nested routers compose ids (outer S=2 route id 1, inner S=3 rou
   );
   const onB = await kcatConsume(direct.b, { topic: 'nested-topic', count: 1 });
   assert.equal(onB.length, 1, 'the record is on the cluster behind the nested route');
+});
+
+/** The decodes the proxy makes while `work` runs, as "request 0", "response 1", … */
+async function decodesDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const record = (event: unknown): void => {
+    const { direction, apiKey } = event as DecodeEvent;
+    seen.push(`${direction} ${apiKey}`);
+  };
+  subscribe('switchyard:decode', record);
+  try {
+    await work();
+  } finally {
+    unsubscribe('switchyard:decode', record);
+  }
+  return seen;
+}
+
+test('R45, R46, R104: a static single-route router forwards produce and fetch as the client sent them, undecoded; with two routes static FETCH responses are translated', async () => {
+  const workload = (vc: string, topic: string) => async () => {
+    await kcatProduce(via(vc), topic, [{ value: 'static' }]);
+    await kcatConsume(via(vc), { topic, count: 1 });
+  };
+  await kafkajsCreateTopics(direct.b, [{ name: 'static-b', partitions: 1, replicationFactor: 1 }]);
+  await kafkajsCreateTopics(direct.a, [{ name: 'static-b', partitions: 1, replicationFactor: 1 }]);
+  const plain = await decodesDuring(workload('plain', 'static-a'));
+  const pass = await decodesDuring(workload('pass', 'static-a'));
+  const requests = (decodes: string[]) => decodes.filter((d) => d.startsWith('request'));
+  assert.deepEqual(requests(pass), [], 'no request is decoded through the one-route static router');
+  assert.deepEqual(requests(plain), [], 'nor through the VC that targets the cluster');
+  assert.ok(
+    (!pass.includes(`response ${ApiKey.PRODUCE}`) && !pass.includes(`response ${ApiKey.FETCH}`)) ||
+      pass.length === plain.length,
+  );
+  const split = await decodesDuring(workload('split', 'static-b'));
+  assert.ok(split.includes(`response ${ApiKey.FETCH}`), 'FETCH responses carry leader ids: translated with two routes');
+});
+
+test('R133: versions advertised to clients never exceed Switchyard and the brokers, and a router caps them further', async () => {
+  const connection = await rawConnection(via('split').bootstrapServers);
+  try {
+    const frame = await connection.request(
+      encodeRequest(ApiKey.API_VERSIONS, 3, 1, 'raw', {
+        clientSoftwareName: 'raw',
+        clientSoftwareVersion: '1',
+        clusterId: null,
+        nodeId: -1,
+      }),
+    );
+    const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.API_VERSIONS, 3));
+    const body = decodeResponseBody(ApiKey.API_VERSIONS, 3, frame, header.bodyOffset) as {
+      apiKeys: { apiKey: number; maxVersion: number }[];
+    };
+    const max = (key: number) => body.apiKeys.find((entry) => entry.apiKey === key)?.maxVersion;
+    assert.equal(max(ApiKey.PRODUCE), 12, 'capped by the router below the topic-id versions');
+    assert.equal(max(ApiKey.FETCH), 12);
+    assert.ok(body.apiKeys.every((entry) => entry.maxVersion >= 0));
+  } finally {
+    connection.close();
+  }
 });

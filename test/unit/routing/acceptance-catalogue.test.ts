@@ -10,7 +10,6 @@ const TEST_ROOT = new URL('../../', import.meta.url).pathname;
 
 /** Behaviours without their own test yet, and why. */
 const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([
-  [46, 'byte-for-byte comparison of a static single-route router with a direct VC not written yet'],
   [51, 'respondWith(header, body) does not carry the header tagged fields yet'],
   [66, 'needs a VC with a small in-flight limit beside a busy router'],
   [67, 'upstream write backpressure behind a router not exercised yet'],
@@ -18,7 +17,6 @@ const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([
   [74, 'out-of-band requests of route filters not exercised yet'],
   [84, 'needs SASL inspection or termination on the VC chain (identity issue)'],
   [85, 'needs a SASL initiating route filter (identity issue)'],
-  [104, 'the S = 1 half (response with node ids left undecoded) is not asserted yet'],
   [110, 'reaching a broker learned by another session without METADATA is not observed yet'],
   [111, 'two processes presenting identical ids and addresses not exercised yet'],
   [112, 'no probe observes that a level without the topology service inspects nothing'],
@@ -26,7 +24,6 @@ const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([
   [128, 'staleness errors are not provoked against a real broker yet'],
   [130, 'needs upstream credentials that differ between sessions'],
   [132, 'needs a cluster whose brokers advertise different API ranges'],
-  [133, 'the router cap is exercised by the API-key splitter but not asserted from a client'],
 ]);
 
 function testFiles(folder: string): string[] {
