@@ -261,7 +261,13 @@ function buildModel(
   const session = network.session!;
   const model: ProxyConfigurationModel = {
     ...(raw.management !== undefined
-      ? { management: { bindAddress: raw.management.bindAddress!, port: raw.management.port! } }
+      ? {
+          management: {
+            bindAddress: raw.management.bindAddress!,
+            port: raw.management.port!,
+            ui: { enabled: raw.management.ui!.enabled! },
+          },
+        }
       : {}),
     network: {
       onVirtualClusterFailure: network.onVirtualClusterFailure!,

@@ -166,6 +166,13 @@ export interface NetworkSettings {
   readonly session: SessionLimits;
 }
 
+export interface ManagementSettings {
+  readonly bindAddress: string;
+  readonly port: number;
+  /** The read-only admin page at /ui and its JSON at /api/status. Default: disabled. */
+  readonly ui: { readonly enabled: boolean };
+}
+
 export interface SourceLocation {
   readonly line: number;
   readonly column: number;
@@ -186,7 +193,7 @@ export interface ConfigurationSource {
 
 export interface ProxyConfigurationModel {
   /** Absent when the file has no `management` section. */
-  readonly management?: { readonly bindAddress: string; readonly port: number };
+  readonly management?: ManagementSettings;
   readonly network: NetworkSettings;
   /** Includes clusters synthesized from deprecated `targetCluster`s. In file order. */
   readonly clusters: ReadonlyMap<string, ClusterDefinition>;

@@ -91,7 +91,11 @@ export interface RawVirtualCluster {
 }
 
 export interface RawConfiguration {
-  readonly management?: { readonly bindAddress?: string; readonly port?: number };
+  readonly management?: {
+    readonly bindAddress?: string;
+    readonly port?: number;
+    readonly ui?: { readonly enabled?: boolean };
+  };
   readonly network?: {
     readonly onVirtualClusterFailure?: 'failProxy' | 'serveOthers';
     readonly proxy?: { readonly workerThreadCount?: number };

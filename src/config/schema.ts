@@ -330,6 +330,19 @@ export const CONFIGURATION: ObjectSpec = {
             default: 9190,
             invalid: ({ raw }) => `management.port must be an integer from 0 to 65535, but is ${raw}`,
           },
+          ui: {
+            default: {},
+            spec: {
+              kind: 'object',
+              fields: {
+                enabled: {
+                  spec: { kind: 'boolean' },
+                  default: false,
+                  invalid: ({ raw }) => `management.ui.enabled must be true or false, but is ${raw}`,
+                },
+              },
+            },
+          },
           endpoints: {
             spec: {
               kind: 'object',
