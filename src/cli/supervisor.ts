@@ -3,14 +3,16 @@
 // with backoff, and turns the workers' outcomes into the process exit code.
 
 import cluster, { type Worker } from 'node:cluster';
-import type { ProxyConfiguration } from '../config/model.ts';
+import type { ProxyConfiguration, ProxyConfigurationModel } from '../config/model.ts';
 import { configurationModel } from '../config/model.ts';
+import type { AdminView } from '../management/admin-status.ts';
 import { formatAddress, ManagementServer, type Readiness } from '../management/management-server.ts';
 import type { Logger } from '../observability/logger.ts';
 import { mergeExpositions } from '../observability/merge.ts';
 import { SupervisorMetrics } from '../observability/metrics.ts';
 import type { StatusDocument } from '../proxy/lifecycle/kafka-proxy.ts';
 import { VERSION } from '../proxy/lifecycle/version.ts';
+import { describeRouteGraph } from '../routing/graph-view.ts';
 import { groupReadiness, groupVirtualClusters, type WorkerReport } from './group-status.ts';
 import { isMessage, type SupervisorMessage, WORKER_INDEX_ENV, type WorkerMessage } from './ipc.ts';
 import type { ProcessControl } from './process-control.ts';
@@ -62,6 +64,7 @@ export async function runSupervisor(
 
 class Supervisor {
   readonly #logger: Logger;
+  readonly #model: ProxyConfigurationModel;
   readonly #control: ProcessControl;
   readonly #metrics = new SupervisorMetrics();
   readonly #slots: WorkerSlot[];
@@ -85,7 +88,8 @@ class Supervisor {
       restartTimer: undefined,
       stopExitCode: null,
     }));
-    const management = configurationModel(config).management;
+    this.#model = configurationModel(config);
+    const management = this.#model.management;
     this.#management =
       management === undefined
         ? null
@@ -94,8 +98,10 @@ class Supervisor {
               readiness: () => this.#readiness(),
               status: () => this.#status(),
               metricsText: () => this.#metricsText(),
+              adminView: () => this.#adminView(),
             },
             { host: management.bindAddress, port: management.port },
+            { ui: management.ui.enabled },
           );
   }
 
@@ -281,7 +287,28 @@ class Supervisor {
     });
   }
 
-  async #status(): Promise<unknown> {
+  /**
+   * The group's status for the admin page. The route graph comes from the configuration every
+   * worker runs; the virtual nodes live in each worker and are not reported here (null).
+   */
+  async #adminView(): Promise<AdminView> {
+    const status = await this.#status();
+    return {
+      ...status,
+      virtualClusters: status.virtualClusters.map((vc) => {
+        const definition = this.#model.virtualClusters.find((d) => d.name === vc.name);
+        return {
+          ...vc,
+          gateways: vc.gateways.map((g) => ({ ...g, boundBootstrapAddress: null })),
+          routeGraph: definition === undefined ? null : describeRouteGraph(definition, this.#model),
+          nodes: null,
+        };
+      }),
+      workers: status.workers.map(({ index, pid, state, restarts }) => ({ index, pid, state, restarts })),
+    };
+  }
+
+  async #status() {
     const state = this.#state;
     const startedAt = state.kind === 'started' ? state.at : state.kind === 'stopping' ? state.startedAt : null;
     return {

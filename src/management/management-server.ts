@@ -1,8 +1,11 @@
-// The management HTTP endpoint (lifecycle.md §10): /livez, /readyz, /metrics and /status.
+// The management HTTP endpoint (lifecycle.md §10): /livez, /readyz, /metrics and /status, and,
+// when enabled, the read-only admin page at /ui with its JSON at /api/status (docs/operations.md).
 // It only renders what its source reports; the proxy (or the supervisor) owns the state.
 
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type AdminView, adminStatus } from './admin-status.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -15,6 +18,13 @@ export interface ManagementSource {
   readiness(): Readiness;
   status(): Promise<unknown>;
   metricsText(): Promise<string>;
+  /** What the admin page shows; called only when the page is enabled. */
+  adminView(): Promise<AdminView>;
+}
+
+export interface ManagementOptions {
+  /** Serve the admin page (/ui, /ui/app.js, /ui/style.css) and /api/status. Default false. */
+  readonly ui?: boolean;
 }
 
 export interface ManagementAddress {
@@ -34,10 +44,14 @@ export class ManagementServer {
   private readonly source: ManagementSource;
   private readonly requested: ManagementAddress;
   private listener: ListenerState = { kind: 'idle' };
+  private readonly ui: boolean;
+  /** The admin page's files by request path, read once when the endpoint starts. */
+  private assets: ReadonlyMap<string, Reply> = new Map();
 
-  constructor(source: ManagementSource, address: ManagementAddress) {
+  constructor(source: ManagementSource, address: ManagementAddress, options: ManagementOptions = {}) {
     this.source = source;
     this.requested = address;
+    this.ui = options.ui ?? false;
   }
 
   /** "host:port" as configured, for step names and logs. */
@@ -60,6 +74,7 @@ export class ManagementServer {
     // close() may have run while node:http loaded (TypeScript cannot see that across the await).
     const now = this.listener as ListenerState;
     if (now.kind !== 'idle') throw new Error(`the management endpoint is ${now.kind}`);
+    if (this.ui) this.assets = await readAssets();
     const server = createServer((request, response) => void this.handle(request, response));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -86,7 +101,9 @@ export class ManagementServer {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     response.setHeader('Cache-Control', 'no-store');
     const path = (request.url ?? '/').split('?')[0];
-    const route = ROUTES[path ?? ''];
+    const asset = this.assets.get(path ?? '');
+    const route =
+      asset !== undefined ? async () => asset : (ROUTES[path ?? ''] ?? (this.ui ? UI_ROUTES[path ?? ''] : undefined));
     if (route === undefined) {
       send(response, request, 404, 'application/json', JSON.stringify({ status: 'not found' }));
       return;
@@ -97,7 +114,8 @@ export class ManagementServer {
       return;
     }
     try {
-      const { status, contentType, body } = await route(this.source);
+      const { status, contentType, body, headers } = await route(this.source);
+      for (const [name, value] of Object.entries(headers ?? {})) response.setHeader(name, value);
       send(response, request, status, contentType, body);
     } catch (error) {
       send(response, request, 500, 'application/json', JSON.stringify({ status: 'error', message: String(error) }));
@@ -109,6 +127,7 @@ interface Reply {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const ROUTES: Readonly<Record<string, (source: ManagementSource) => Promise<Reply>>> = {
@@ -126,6 +145,41 @@ const ROUTES: Readonly<Record<string, (source: ManagementSource) => Promise<Repl
     body: JSON.stringify(await source.status()),
   }),
 };
+
+const UI_ROUTES: Readonly<Record<string, (source: ManagementSource) => Promise<Reply>>> = {
+  '/api/status': async (source) => {
+    const [view, metrics] = await Promise.all([source.adminView(), source.metricsText()]);
+    return {
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify(adminStatus(view, metrics, Date.now())),
+    };
+  },
+};
+
+/** The page is self-contained: its own script and style only, never framed, nothing inline. */
+const PAGE_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+const ASSETS: readonly { readonly file: string; readonly paths: readonly string[]; readonly contentType: string }[] = [
+  { file: 'index.html', paths: ['/ui', '/ui/'], contentType: 'text/html; charset=utf-8' },
+  { file: 'app.js', paths: ['/ui/app.js'], contentType: 'text/javascript; charset=utf-8' },
+  { file: 'style.css', paths: ['/ui/style.css'], contentType: 'text/css; charset=utf-8' },
+];
+
+/** The page ships as plain files beside this module (./ui): no build step, read once. */
+async function readAssets(): Promise<ReadonlyMap<string, Reply>> {
+  const assets = new Map<string, Reply>();
+  for (const { file, paths, contentType } of ASSETS) {
+    const body = await readFile(new URL(`./ui/${file}`, import.meta.url), 'utf8');
+    for (const path of paths) assets.set(path, { status: 200, contentType, body, headers: PAGE_HEADERS });
+  }
+  return assets;
+}
 
 function send(
   response: ServerResponse,

@@ -7,6 +7,7 @@ import { type Logger, withFields } from '../observability/logger.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
 import type { ClientTls, SessionHandle, Stage } from '../pipeline/stage.ts';
 import { RouteGraph } from '../routing/graph.ts';
+import { describeRouteGraph, type RouteGraphView } from '../routing/graph-view.ts';
 import { AddressBook } from './address/address-book.ts';
 import { formatHostPort } from './address/host-port.ts';
 import { ClusterLeaf } from './forwarding/cluster-leaf.ts';
@@ -23,6 +24,7 @@ import type {
   ProxyRuntimeFactory,
   RuntimeDependencies,
   VirtualClusterRuntime,
+  VirtualNodeStatus,
 } from './lifecycle/virtual-cluster-runtime.ts';
 import { GraphExit } from './response/graph-exit.ts';
 import { ClientSession } from './session/client-session.ts';
@@ -237,6 +239,16 @@ class VirtualClusterService implements VirtualClusterRuntime {
         boundPorts: ports,
       };
     });
+  }
+
+  routeGraph(): RouteGraphView {
+    return describeRouteGraph(this.#definition, this.#config);
+  }
+
+  nodes(): readonly VirtualNodeStatus[] {
+    return [...this.#addressBook.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([id, address]) => ({ id, upstream: formatHostPort(address) }));
   }
 
   async stopAccepting(): Promise<void> {

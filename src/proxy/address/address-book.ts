@@ -22,6 +22,11 @@ export class AddressBook {
     return undefined;
   }
 
+  /** Every known broker, for the admin page; read-only. */
+  entries(): IterableIterator<[number, HostPort]> {
+    return this.#entries.entries();
+  }
+
   record(nodeId: number, address: HostPort): void {
     const known = this.#entries.get(nodeId);
     if (known?.host === address.host && known.port === address.port) return;

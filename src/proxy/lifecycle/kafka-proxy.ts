@@ -5,6 +5,7 @@
 
 import type { ProxyConfiguration, ProxyConfigurationModel, VirtualClusterDefinition } from '../../config/model.ts';
 import { configurationModel } from '../../config/model.ts';
+import type { AdminView } from '../../management/admin-status.ts';
 import {
   formatAddress,
   type ManagementAddress,
@@ -319,10 +320,11 @@ export class KafkaProxy implements AsyncDisposable {
     // Step 2: management endpoint.
     const management = this.#model.management;
     if (management !== undefined && this.#serveManagement && !this.#interrupted()) {
-      const server = new ManagementServer(this.#managementSource(), {
-        host: management.bindAddress,
-        port: management.port,
-      });
+      const server = new ManagementServer(
+        this.#managementSource(),
+        { host: management.bindAddress, port: management.port },
+        { ui: management.ui.enabled },
+      );
       this.#management = server;
       try {
         await server.listen();
@@ -604,6 +606,7 @@ export class KafkaProxy implements AsyncDisposable {
       readiness: () => this.#readiness(),
       status: async () => this.#status(),
       metricsText: () => this.metricsText(),
+      adminView: async () => this.#adminView(),
     };
   }
 
@@ -626,6 +629,23 @@ export class KafkaProxy implements AsyncDisposable {
       else if (vcState.kind !== 'serving') reasons.push(`virtual cluster '${vc.definition.name}' is ${vcState.kind}`);
     }
     return { ready: reasons.length === 0, reasons };
+  }
+
+  /** /status plus what the admin page draws: bound addresses, the route graph, the virtual nodes. */
+  #adminView(): AdminView {
+    const status = this.#status();
+    return {
+      ...status,
+      virtualClusters: this.#virtualClusters.map((vc, index) => {
+        const runtime = vc.runtime;
+        return {
+          ...status.virtualClusters[index]!,
+          gateways: vc.machine.state.kind === 'failed' || runtime === null ? [] : runtime.gateways(),
+          routeGraph: runtime?.routeGraph() ?? null,
+          nodes: runtime?.nodes() ?? [],
+        };
+      }),
+    };
   }
 
   #status(): StatusDocument {

@@ -18,6 +18,7 @@ import type { ProxyConfigurationModel, VirtualClusterDefinition } from '../../co
 import { SwitchyardError } from '../../errors.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { ProxyMetrics } from '../../observability/metrics.ts';
+import type { RouteGraphView } from '../../routing/graph-view.ts';
 
 export interface GatewayStatus {
   readonly name: string;
@@ -27,6 +28,14 @@ export interface GatewayStatus {
   readonly boundBootstrapAddress: string | null;
   /** Every port this gateway currently listens on, bootstrap first. */
   readonly boundPorts: readonly number[];
+}
+
+/** A virtual node the VC has learned, with the broker behind it (the VC's address book). */
+export interface VirtualNodeStatus {
+  /** The node id clients see (the top-level virtual id). */
+  readonly id: number;
+  /** The upstream broker, "host:port". */
+  readonly upstream: string;
 }
 
 export interface DrainResult {
@@ -55,6 +64,12 @@ export interface VirtualClusterRuntime {
 
   /** The gateways and their bound ports, for /status and KafkaProxy.bootstrapAddress(). */
   gateways(): readonly GatewayStatus[];
+
+  /** The VC's route graph as configured (routers, routes, filters, clusters), for the admin page. */
+  routeGraph(): RouteGraphView;
+
+  /** The virtual nodes learned so far, by id, for the admin page. */
+  nodes(): readonly VirtualNodeStatus[];
 
   /**
    * Close every listener of the VC (including per-node listeners opened on demand) and resolve

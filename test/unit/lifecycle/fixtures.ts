@@ -16,7 +16,9 @@ import type {
   ProxyRuntimeFactory,
   RuntimeDependencies,
   VirtualClusterRuntime,
+  VirtualNodeStatus,
 } from '../../../src/proxy/lifecycle/virtual-cluster-runtime.ts';
+import type { RouteGraphView } from '../../../src/routing/graph-view.ts';
 
 export interface VcSpec {
   readonly name: string;
@@ -28,6 +30,8 @@ export interface ConfigSpec {
   readonly policy?: 'failProxy' | 'serveOthers';
   /** Management on 127.0.0.1 with a free port when true. */
   readonly management?: boolean;
+  /** With `management`: enable the admin page too. */
+  readonly ui?: boolean;
 }
 
 export function makeConfig(spec: ConfigSpec = {}): ProxyConfiguration {
@@ -42,7 +46,9 @@ export function makeConfig(spec: ConfigSpec = {}): ProxyConfiguration {
     };
   });
   const model: ProxyConfigurationModel = {
-    ...(spec.management ? { management: { bindAddress: '127.0.0.1', port: 0 } } : {}),
+    ...(spec.management
+      ? { management: { bindAddress: '127.0.0.1', port: 0, ui: { enabled: spec.ui ?? false } } }
+      : {}),
     network: {
       onVirtualClusterFailure: spec.policy ?? 'failProxy',
       session: {
@@ -104,6 +110,14 @@ export class FakeVirtualCluster implements VirtualClusterRuntime {
         boundPorts: this.bound ? [19092, 19093] : [],
       },
     ];
+  }
+
+  routeGraph(): RouteGraphView {
+    return { filters: [], target: { kind: 'cluster', cluster: 'main', bootstrapServers: ['kafka:9092'] } };
+  }
+
+  nodes(): readonly VirtualNodeStatus[] {
+    return this.bound ? [{ id: 0, upstream: 'kafka:9092' }] : [];
   }
 
   async stopAccepting(): Promise<void> {

@@ -6,6 +6,11 @@ import { ManagementServer } from '../../../src/management/management-server.ts';
 import { proxyInternals } from '../../../src/proxy/lifecycle/kafka-proxy.ts';
 import { gate, harness, http } from '../lifecycle/fixtures.ts';
 
+/** Sources of endpoints without the admin page are never asked for its view. */
+const noAdminView = (): never => {
+  throw new Error('the admin page is not enabled');
+};
+
 test('L55: without a management section no management listener is opened', async () => {
   const h = harness({ management: false });
   const servers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
@@ -122,6 +127,7 @@ test('L60: unknown paths answer 404; methods other than GET and HEAD answer 405 
       readiness: () => ({ ready: true, reasons: [] }),
       status: async () => ({}),
       metricsText: async () => 'm 1\n',
+      adminView: noAdminView,
     },
     { host: '127.0.0.1', port: 0 },
   );
@@ -146,7 +152,12 @@ test('L60: unknown paths answer 404; methods other than GET and HEAD answer 405 
 
 test('the endpoint closes idle keep-alive connections when it closes', async () => {
   const server = new ManagementServer(
-    { readiness: () => ({ ready: true, reasons: [] }), status: async () => ({}), metricsText: async () => '' },
+    {
+      readiness: () => ({ ready: true, reasons: [] }),
+      status: async () => ({}),
+      metricsText: async () => '',
+      adminView: noAdminView,
+    },
     { host: '127.0.0.1', port: 0 },
   );
   await server.listen();
@@ -155,4 +166,98 @@ test('the endpoint closes idle keep-alive connections when it closes', async () 
   await agentReply.text();
   await server.close();
   await assert.rejects(http(port, '/livez'), /ECONNREFUSED/);
+});
+
+test('the admin page and /api/status answer 404 unless management.ui.enabled is true', async () => {
+  const h = harness({ management: true });
+  h.proxy.startup();
+  await h.proxy.whenStarted();
+  const port = proxyInternals(h.proxy).managementAddress()?.port ?? 0;
+  for (const path of ['/ui', '/ui/', '/ui/app.js', '/ui/style.css', '/api/status']) {
+    assert.equal((await http(port, path)).status, 404, path);
+  }
+  await h.proxy.shutdown();
+});
+
+test('with the admin page enabled, /ui serves the page, its script and style under a same-origin-only policy', async () => {
+  const h = harness({ management: true, ui: true });
+  h.proxy.startup();
+  await h.proxy.whenStarted();
+  const port = proxyInternals(h.proxy).managementAddress()?.port ?? 0;
+  for (const [path, type] of [
+    ['/ui', 'text/html; charset=utf-8'],
+    ['/ui/', 'text/html; charset=utf-8'],
+    ['/ui/app.js', 'text/javascript; charset=utf-8'],
+    ['/ui/style.css', 'text/css; charset=utf-8'],
+  ] as const) {
+    const reply = await http(port, path);
+    assert.equal(reply.status, 200, path);
+    assert.equal(reply.headers['content-type'], type, path);
+    assert.match(String(reply.headers['content-security-policy']), /default-src 'none'; script-src 'self'/, path);
+    assert.equal(reply.headers['x-content-type-options'], 'nosniff', path);
+  }
+  assert.match((await http(port, '/ui')).body, /<script type="module" src="\/ui\/app\.js">/);
+  assert.equal((await http(port, '/ui', 'POST')).status, 405);
+  await h.proxy.shutdown();
+});
+
+test('/api/status reports each VC with its gateways, route graph, virtual nodes and traffic counters', async () => {
+  const h = harness(
+    { management: true, ui: true, virtualClusters: ['orders', 'analytics'], policy: 'serveOthers' },
+    (vc) => {
+      if (vc.name === 'analytics') vc.initializeStep = async () => Promise.reject(new Error('no'));
+    },
+  );
+  h.proxy.startup();
+  await h.proxy.whenStarted();
+  const port = proxyInternals(h.proxy).managementAddress()?.port ?? 0;
+  const before = Date.now();
+  const reply = await http(port, '/api/status');
+  assert.equal(reply.status, 200);
+  assert.equal(reply.headers['content-type'], 'application/json');
+  const status = JSON.parse(reply.body);
+  assert.deepEqual(Object.keys(status), [
+    'state',
+    'version',
+    'startedAt',
+    'uptimeSeconds',
+    'virtualClusters',
+    'sampledAt',
+  ]);
+  assert.ok(status.sampledAt >= before);
+  const [orders, analytics] = status.virtualClusters;
+  assert.deepEqual(
+    { ...orders, since: undefined },
+    {
+      name: 'orders',
+      state: 'serving',
+      since: undefined,
+      failureReason: null,
+      gateways: [
+        {
+          name: 'ports',
+          bootstrapAddress: '127.0.0.1:0',
+          boundBootstrapAddress: '127.0.0.1:19092',
+          boundPorts: [19092, 19093],
+        },
+      ],
+      routeGraph: { filters: [], target: { kind: 'cluster', cluster: 'main', bootstrapServers: ['kafka:9092'] } },
+      nodes: [{ id: 0, upstream: 'kafka:9092' }],
+      traffic: {
+        connectionsActive: 0,
+        connectionsTotal: 0,
+        requestsTotal: 0,
+        requestBytesTotal: 0,
+        responseBytesTotal: 0,
+        errorsTotal: 0,
+        errors: { disconnects: 0, routing: 0, upstream: 0, filters: 0 },
+        routes: [],
+        routers: [],
+        clusters: [],
+      },
+    },
+  );
+  assert.equal(analytics.state, 'failed');
+  assert.deepEqual(analytics.gateways, []);
+  await h.proxy.shutdown();
 });
