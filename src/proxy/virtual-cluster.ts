@@ -10,6 +10,7 @@ import { RouteGraph } from '../routing/graph.ts';
 import { describeRouteGraph, type RouteGraphView } from '../routing/graph-view.ts';
 import { AddressBook } from './address/address-book.ts';
 import { formatHostPort } from './address/host-port.ts';
+import { ConnectionLog } from './connection-log.ts';
 import { ClusterLeaf } from './forwarding/cluster-leaf.ts';
 import { VersionGate } from './forwarding/version-gate.ts';
 import type { AcceptedConnection, Gateway } from './gateway/gateway.ts';
@@ -27,7 +28,7 @@ import type {
   VirtualNodeStatus,
 } from './lifecycle/virtual-cluster-runtime.ts';
 import { GraphExit } from './response/graph-exit.ts';
-import { ClientSession } from './session/client-session.ts';
+import { ClientSession, subjectOf } from './session/client-session.ts';
 import { UpstreamPool } from './upstream/upstream-pool.ts';
 import { UpstreamTlsMaterial } from './upstream/upstream-tls.ts';
 import { VirtualClusterMetrics } from './virtual-cluster-metrics.ts';
@@ -47,8 +48,11 @@ export interface DataPathProbes {
 export function proxyRuntimeFactory(probes: DataPathProbes = {}): ProxyRuntimeFactory {
   return (virtualClusters, dependencies): ProxyRuntime => {
     const sni = new SniListeners(dependencies.logger);
+    const connectionLog = new ConnectionLog(dependencies.logger);
     return {
-      virtualClusters: virtualClusters.map((vc) => new VirtualClusterService(vc, dependencies, sni, probes)),
+      virtualClusters: virtualClusters.map(
+        (vc) => new VirtualClusterService(vc, dependencies, sni, connectionLog, probes),
+      ),
       release: () => sni.closeAll(),
     };
   };
@@ -71,6 +75,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
   readonly #logger: Logger;
   readonly #metrics: VirtualClusterMetrics;
   readonly #sni: SniListeners;
+  readonly #connectionLog: ConnectionLog;
   readonly #sessionPrefix: string;
   readonly #sessions = new Set<ClientSession>();
   readonly #addressBook = new AddressBook();
@@ -95,8 +100,10 @@ class VirtualClusterService implements VirtualClusterRuntime {
     definition: VirtualClusterDefinition,
     dependencies: RuntimeDependencies,
     sni: SniListeners,
+    connectionLog: ConnectionLog,
     probes: DataPathProbes,
   ) {
+    this.#connectionLog = connectionLog;
     this.#probes = probes;
     this.name = definition.name;
     this.#definition = definition;
@@ -321,6 +328,13 @@ class VirtualClusterService implements VirtualClusterRuntime {
             peerCertificate: certificate !== undefined && Object.keys(certificate).length > 0 ? certificate : undefined,
             certificateVerified: (connection.socket as TLSSocket).authorized === true,
           };
+    const logger = withFields(this.#logger, { sessionId: id });
+    const logClosed = this.#connectionLog.opened(logger, {
+      gateway: gateway.name,
+      socket: connection.socket,
+      subject: subjectOf(clientTls),
+      serverName: tls?.serverName,
+    });
     const session = new ClientSession({
       id,
       socket: connection.socket,
@@ -343,9 +357,10 @@ class VirtualClusterService implements VirtualClusterRuntime {
           this.#sessions.delete(closed);
           metrics.onConnectionClosed(gateway.name);
           metrics.onClosed(closed, cause);
+          logClosed(closed.subject, cause);
         },
       },
-      logger: withFields(this.#logger, { sessionId: id }),
+      logger,
     });
     if (session.isOpen) this.#sessions.add(session);
   }
