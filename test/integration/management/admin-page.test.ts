@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
+// Registers the first-party filters the configuration names, as the command line does.
+import '../../../src/filters/index.ts';
 import { proxyInternals } from '../../../src/proxy/lifecycle/kafka-proxy.ts';
 import { kafkajsClient } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
@@ -38,18 +40,26 @@ clusterDefinitions:
     bootstrapServers: ${clusterA.bootstrapServers}
   - name: b
     bootstrapServers: ${clusterB.bootstrapServers}
+filterDefinitions:
+  - name: audit
+    type: ProtocolLogger
+    config: { apis: [CREATE_TOPICS] }
+  - name: guard
+    type: TopicPolicy
+    config: { denyProduce: ['b\\.secret\\..*'] }
 routerDefinitions:
   - name: merged
     type: ${ROUTERS}#MergingRouter
     config: { defaultRoute: a, topicPrefixes: { "b.": b } }
     routes:
       - { name: a, id: 0, target: { cluster: a } }
-      - { name: b, id: 1, target: { cluster: b } }
+      - { name: b, id: 1, filters: [guard], target: { cluster: b } }
 virtualClusters:
   - name: plain
     target: { cluster: a }${gateway(ports.plain)}
   - name: merged
-    target: { router: merged }${gateway(ports.merged)}
+    target: { router: merged }
+    filters: [audit]${gateway(ports.merged)}
 `);
 const management = proxyInternals(running.proxy).managementAddress();
 assert.ok(management !== null, 'the management endpoint listens');
@@ -122,6 +132,10 @@ test('the admin page draws the route graph of a routed virtual cluster: router, 
     await graph.locator('g.route').evaluateAll((labels) => labels.map((l) => l.getAttribute('data-route'))),
     ['', 'a', 'b'],
   );
+  // The filter chains: the VC's on its edge into the graph, a route's on that route.
+  assert.deepEqual(await graph.locator('g.route[data-route=""] text.filters').allTextContents(), ['filters: audit']);
+  assert.deepEqual(await graph.locator('g.route[data-route="b"] text.filters').allTextContents(), ['filters: guard']);
+  assert.deepEqual(await graph.locator('g.route[data-route="a"] text.filters').allTextContents(), []);
   // A VC that targets a cluster is the one-edge graph.
   const plain = page.locator('[data-vc="plain"] .graph svg');
   assert.deepEqual(
