@@ -4,7 +4,7 @@
 // (docs/design/2026-12-03-package.md). dist/ is emptied first so that a source file deleted or
 // renamed since the last build does not linger in the package.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -13,4 +13,8 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 // typescript's `exports` do not list its bin, so it is found next to its package.json.
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
 const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (result.status === 0) {
+  // The admin page is plain files the management endpoint reads beside its module: tsc skips them.
+  cpSync(join(root, 'src', 'management', 'ui'), join(root, 'dist', 'management', 'ui'), { recursive: true });
+}
 process.exit(result.status ?? 1);

@@ -73,9 +73,13 @@ test('the tarball carries the compiled package, its command and the user documen
     (path) =>
       !['README.md', 'package.json', 'bin/switchyard.js'].includes(path) &&
       !/^dist\/.+\.(js|d\.ts)$/.test(path) &&
+      !/^dist\/management\/ui\/[^/]+\.(html|css)$/.test(path) &&
       !/^docs\/[^/]+\.md$/.test(path),
   );
   assert.deepEqual(unexpected, []);
+  for (const asset of ['index.html', 'app.js', 'style.css']) {
+    assert.ok(paths.includes(`dist/management/ui/${asset}`), `the admin page's ${asset} is packed`);
+  }
   assert.ok(paths.includes('dist/index.js') && paths.includes('dist/index.d.ts'), paths.join('\n'));
   assert.ok(paths.includes('dist/cli/main.js'), paths.join('\n'));
 });
@@ -119,7 +123,8 @@ test("the installed proxy runs the project's filter in front of a real broker", 
   const port = await freePortBlock(3);
   writeFileSync(
     join(project, 'run.yaml'),
-    `filterDefinitions:
+    `management: { bindAddress: 127.0.0.1, port: 0, ui: { enabled: true } }
+filterDefinitions:
   - name: no-internal-topics
     type: ./no-internal-topics.ts#NoInternalTopics
     config: { prefix: internal- }
@@ -138,7 +143,13 @@ virtualClusters:
   );
   const proxy = startCommand(['--config', 'run.yaml'], command);
   try {
+    const listening = await proxy.waitForLine((l) => l.msg?.startsWith('management endpoint listening on') ?? false);
     await proxy.waitForLine((l) => l.msg?.startsWith('Switchyard started') ?? false);
+    // The admin page's files are part of the package, next to the compiled endpoint.
+    const management = `http://${listening.msg?.slice('management endpoint listening on '.length)}`;
+    for (const path of ['/ui', '/ui/app.js', '/ui/style.css', '/api/status']) {
+      assert.equal((await fetch(`${management}${path}`)).status, 200, path);
+    }
     const via = { bootstrapServers: `127.0.0.1:${port}` };
     await assert.rejects(kafkajsCreateTopics(via, [{ name: 'internal-audit' }]), (error: Error) => {
       // kafkajs collects the per-topic errors of CREATE_TOPICS in an aggregate.
