@@ -56,6 +56,7 @@ export interface Traffic {
     readonly upstream: number;
     readonly filters: number;
   };
+  readonly gateways: readonly { readonly gateway: string; readonly connectionsActive: number }[];
   readonly routes: readonly { readonly router: string; readonly route: string; readonly requestsTotal: number }[];
   readonly routers: readonly { readonly router: string; readonly errorsTotal: number }[];
   readonly clusters: readonly {
@@ -82,6 +83,7 @@ interface Sums {
   routing: number;
   upstream: number;
   filters: number;
+  readonly gateways: Map<string, number>;
   readonly routes: Map<string, { router: string; route: string; requestsTotal: number }>;
   readonly routers: Map<string, number>;
   readonly clusters: Map<string, { cluster: string; connectionsActive: number; errorsTotal: number }>;
@@ -98,6 +100,7 @@ function emptySums(): Sums {
     routing: 0,
     upstream: 0,
     filters: 0,
+    gateways: new Map(),
     routes: new Map(),
     routers: new Map(),
     clusters: new Map(),
@@ -119,9 +122,12 @@ export function adminStatus(view: AdminView, metricsText: string, sampledAt: num
       return entry;
     };
     switch (name) {
-      case 'switchyard_client_connections_active':
+      case 'switchyard_client_connections_active': {
         vc.connectionsActive += value;
+        const gateway = labels.gateway ?? '';
+        vc.gateways.set(gateway, (vc.gateways.get(gateway) ?? 0) + value);
         break;
+      }
       case 'switchyard_client_connections_total':
         vc.connectionsTotal += value;
         break;
@@ -179,6 +185,7 @@ export function adminStatus(view: AdminView, metricsText: string, sampledAt: num
           responseBytesTotal: s.responseBytesTotal,
           errorsTotal: s.disconnects + s.routing + s.upstream + s.filters,
           errors: { disconnects: s.disconnects, routing: s.routing, upstream: s.upstream, filters: s.filters },
+          gateways: [...s.gateways].map(([gateway, connectionsActive]) => ({ gateway, connectionsActive })),
           routes: [...s.routes.values()],
           routers: [...s.routers].map(([router, errorsTotal]) => ({ router, errorsTotal })),
           clusters: [...s.clusters.values()],

@@ -293,13 +293,15 @@ function virtualCluster(vc, current) {
   );
   if (vc.routeGraph !== null) card.append(el('h3', {}, 'Route graph'), routeGraph(vc, current));
 
+  const connectionsOf = (name) => t.gateways.find((g) => g.gateway === name)?.connectionsActive ?? 0;
   const gateways = table(
-    ['gateway', 'bootstrap', 'bound', 'ports'],
+    ['gateway', 'bootstrap', 'bound', 'ports', 'connections'],
     vc.gateways.map((g) => [
       g.name,
       g.bootstrapAddress,
       g.boundBootstrapAddress ?? '–',
       g.boundPorts.join(', ') || '–',
+      String(connectionsOf(g.name)),
     ]),
     'no gateway bound',
   );

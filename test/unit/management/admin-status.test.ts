@@ -80,6 +80,10 @@ switchyard_client_requests_total{virtual_cluster="elsewhere",api_key="PRODUCE"} 
     responseBytesTotal: 200,
     errorsTotal: 7,
     errors: { disconnects: 1, routing: 2, upstream: 3, filters: 1 },
+    gateways: [
+      { gateway: 'g1', connectionsActive: 2 },
+      { gateway: 'g2', connectionsActive: 1 },
+    ],
     routes: [
       { router: 'split', route: 'data', requestsTotal: 9 },
       { router: 'split', route: 'control', requestsTotal: 4 },

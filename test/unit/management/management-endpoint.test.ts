@@ -251,6 +251,7 @@ test('/api/status reports each VC with its gateways, route graph, virtual nodes 
         responseBytesTotal: 0,
         errorsTotal: 0,
         errors: { disconnects: 0, routing: 0, upstream: 0, filters: 0 },
+        gateways: [],
         routes: [],
         routers: [],
         clusters: [],
