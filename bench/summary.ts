@@ -65,6 +65,16 @@ export function summaryLine(
     cpuPerGbToRelay: ratio(`${name}.cpuPerGbToRelay`, name, 'cpuSecPerGb:switchyard/relay'),
     cpuPerGbToReference: ratio(`${name}.cpuPerGbToReference`, name, 'cpuSecPerGb:switchyard/reference'),
   });
+  const routed = (name: 'produce' | 'consume') => ({
+    staticToPlain: ratio(`routed.${name}.staticToPlain`, name, 'mbPerSec:routerStatic/switchyard'),
+    dynamicToPlain: ratio(`routed.${name}.dynamicToPlain`, name, 'mbPerSec:routerDynamic/switchyard'),
+    staticCpuPerGbToPlain: ratio(`routed.${name}.staticCpuPerGbToPlain`, name, 'cpuSecPerGb:routerStatic/switchyard'),
+    dynamicCpuPerGbToPlain: ratio(
+      `routed.${name}.dynamicCpuPerGbToPlain`,
+      name,
+      'cpuSecPerGb:routerDynamic/switchyard',
+    ),
+  });
   // The connections figures of the smallest size: the one compared with the relay's RSS.
   const size = connectionSizes[0] ?? 0;
   const failures = connectionSizes.flatMap((n) =>
@@ -92,6 +102,12 @@ export function summaryLine(
     idle: {
       rssMb: median('idle.rssMb', 'idle', 'switchyard', 'rssMb'),
       startSeconds: median('idle.startSeconds', 'idle', 'switchyard', 'startSeconds'),
+    },
+    // The same clients through a one-route static router and a dynamic two-route router, against
+    // the plain virtual cluster (goals: static >= 0.98 and CPU/GB <= 1.1; dynamic >= 0.85).
+    routed: {
+      produce: routed('produce'),
+      consume: routed('consume'),
     },
   };
   return { line, unreliable };

@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { repoRoot } from '../tools/kafka-dist.ts';
 import type { Broker } from './broker.ts';
-import { type IdleFigures, measureIdle, oneVirtualClusterConfig, proxyPortCount } from './idle.ts';
+import { type IdleFigures, measureIdle, oneVirtualClusterConfig, proxyPortCount, routedConfig } from './idle.ts';
 import { benchClasses, benchDir, javaSources, jvmArgs, mavenLibs } from './java.ts';
 import { waitForKafka } from './kafka-wire.ts';
 import { freePortBlock } from './ports.ts';
@@ -36,6 +36,14 @@ const targetKinds = {
     oneVirtualClusterConfig(`127.0.0.1:${c.broker.directPort}`, port),
   ),
   reference: { role: 'baseline', start: startReference },
+  // The `routed` comparison: the same virtual cluster behind a one-route static router, and behind
+  // a dynamic router over two routes (every request decoded, routed and encoded again).
+  routerStatic: switchyardKind('one-route static router (docs/examples/pass-through.ts)', (c, port) =>
+    routedConfig('static', `127.0.0.1:${c.broker.directPort}`, port),
+  ),
+  routerDynamic: switchyardKind('dynamic TopicRouter over two routes to the broker', (c, port) =>
+    routedConfig('dynamic', `127.0.0.1:${c.broker.directPort}`, port),
+  ),
 } satisfies Record<string, TargetKind>;
 
 export type TargetName = keyof typeof targetKinds;

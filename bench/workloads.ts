@@ -97,10 +97,20 @@ function pairs(ofs: readonly TargetName[], tos: readonly TargetName[]): [TargetN
   return ofs.flatMap((of) => tos.map((to): [TargetName, TargetName] => [of, to]));
 }
 
+/** The routed shapes against the plain virtual cluster they must cost no more than (issue: routed). */
+const routedPairs = pairs(
+  subjects.filter((name) => name !== 'switchyard'),
+  subjects.filter((name) => name === 'switchyard'),
+);
 /** Throughput: every proxy against direct, every subject against every baseline. */
-const throughputPairs = [...pairs(subjects, directs), ...pairs(subjects, baselines), ...pairs(baselines, directs)];
+const throughputPairs = [
+  ...pairs(subjects, directs),
+  ...pairs(subjects, baselines),
+  ...pairs(baselines, directs),
+  ...routedPairs,
+];
 /** CPU and memory: subjects against baselines (direct has no proxy process). */
-const costPairs = pairs(subjects, baselines);
+const costPairs = [...pairs(subjects, baselines), ...routedPairs];
 /** What a proxy adds to direct's latency. */
 const addedPairs = pairs(proxies, directs);
 

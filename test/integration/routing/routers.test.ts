@@ -47,7 +47,7 @@ clusterDefinitions:
     bootstrapServers: ${clusterB.bootstrapServers}
 routerDefinitions:
   - name: pass
-    type: ${ROUTERS}#PassThrough
+    type: ./docs/examples/pass-through.ts#PassThrough
     routes:
       - { name: only, id: 0, target: { cluster: a } }
   - name: split

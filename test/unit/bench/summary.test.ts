@@ -35,8 +35,14 @@ function result(
 const sameEveryRound = <T>(value: T): T[] => [value, value, value];
 
 describe('summaryLine', () => {
-  it('has exactly the members and keys of the issue, null where nothing was measured', () => {
+  it('has exactly the members and keys of the issue (routed added by the Router API), null where nothing was measured', () => {
     const { line } = summaryLine({}, [1000]);
+    const routed = {
+      staticToPlain: null,
+      dynamicToPlain: null,
+      staticCpuPerGbToPlain: null,
+      dynamicCpuPerGbToPlain: null,
+    };
     assert.deepEqual(JSON.parse(JSON.stringify(line)), {
       produce: { ratioToRelay: null, ratioToReference: null, cpuPerGbToRelay: null, cpuPerGbToReference: null },
       consume: { ratioToRelay: null, ratioToReference: null, cpuPerGbToRelay: null, cpuPerGbToReference: null },
@@ -44,6 +50,7 @@ describe('summaryLine', () => {
       latency: { addedP50Ms: null, addedP99Ms: null, relayAddedP50Ms: null },
       connections: { rssMb: null, relayRssMb: null, failures: null },
       idle: { rssMb: null, startSeconds: null },
+      routed: { produce: routed, consume: routed },
     });
   });
 
