@@ -3,6 +3,9 @@
 // inspector, so tests can check what clients really receive.
 import { createServer } from 'node:net';
 import { after, afterEach, type TestContext } from 'node:test';
+// The first-party plugins register their names as the package entry point does.
+import '../../src/filters/index.ts';
+import '../../src/routers/index.ts';
 import { parseConfiguration } from '../../src/config/index.ts';
 import { StructuredLogger } from '../../src/observability/logger.ts';
 import { KafkaProxy, withInternalOptions } from '../../src/proxy/lifecycle/kafka-proxy.ts';

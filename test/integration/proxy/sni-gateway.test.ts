@@ -23,6 +23,8 @@ const certificate = issueCertificate(ca, certificates, 'sni-gateway', [
   '*.orders.sni.test',
   'audit.sni.test',
   '*.audit.sni.test',
+  'union.sni.test',
+  '*.union.sni.test',
 ]);
 const port = await freePortBlock(1);
 
@@ -54,6 +56,21 @@ virtualClusters:
           bootstrapAddress: audit.sni.test:${port}
           advertisedBrokerAddressPattern: broker-$(nodeId).audit.sni.test
           bindAddress: 127.0.0.1${tlsBlock}
+  - name: union
+    target: { router: union }
+    gateways:
+      - name: sni
+        sniHostIdentifiesNode:
+          bootstrapAddress: union.sni.test:${port}
+          advertisedBrokerAddressPattern: broker-$(nodeId).union.sni.test
+          bindAddress: 127.0.0.1${tlsBlock}
+routerDefinitions:
+  - name: union
+    type: TopicRouter
+    config: { defaultRoute: main, topics: [{ prefix: "other.", route: other }] }
+    routes:
+      - { name: main, id: 0, target: { cluster: main } }
+      - { name: other, id: 1, target: { cluster: other } }
 `);
 
 /** A kafkajs client whose sockets all go to the proxy's port, each naming its host through SNI. */
@@ -154,4 +171,37 @@ test('the Java console tools produce and consume in a group through the SNI gate
   await javaConsoleProduce(ordersViaSni, 'sni-orders', [{ key: 'j', value: 'via-java' }]);
   const consumed = await javaConsoleConsume(ordersViaSni, { topic: 'sni-orders', groupId: 'sni-java', count: 42 });
   assert.ok(consumed.some((record) => record.value === 'via-java'));
+});
+
+test('a router over two clusters behind one SNI bootstrap: kcat sees the brokers of both by virtual id and reaches topics of both', async () => {
+  // main's brokers 1 and 2 behind route 0, other's broker 1 behind route 1 (V = route + 2 × broker).
+  const virtualIds = [
+    ...cluster.brokers.map((broker) => 2 * broker.id),
+    ...other.brokers.map((broker) => 1 + 2 * broker.id),
+  ];
+  const unionViaSni = {
+    bootstrapServers: `union.sni.test:${port}`,
+    tls: { caFile: ca.certFile },
+    hosts: Object.fromEntries(
+      ['union.sni.test', ...virtualIds.map((id) => `broker-${id}.union.sni.test`)].map((name) => [name, '127.0.0.1']),
+    ),
+  };
+  const metadata = await kcatMetadata(unionViaSni);
+  assert.deepEqual(
+    metadata.brokers.map((broker) => broker.host).sort(),
+    virtualIds.map((id) => `broker-${id}.union.sni.test`).sort(),
+  );
+  for (const topic of ['union-main', 'other.union']) {
+    await kcatProduce(unionViaSni, topic, [{ value: `via-sni ${topic}` }]);
+    const consumed = await kcatConsume(unionViaSni, { topic, count: 1 });
+    assert.deepEqual(
+      consumed.map((record) => record.value),
+      [`via-sni ${topic}`],
+    );
+  }
+  const onOther = await kcatMetadata({ bootstrapServers: other.bootstrapServers });
+  assert.ok(
+    onOther.topics.some((topic) => topic.name === 'other.union'),
+    'other.* topics live on the other cluster',
+  );
 });
