@@ -12,8 +12,12 @@ export class RoutingMetrics {
   readonly #metrics: ProxyMetrics;
   readonly #virtualCluster: string;
   readonly #router: string;
-  readonly #requests = new Map<string, BoundCounter>();
-  readonly #durations = new Map<string, BoundHistogram>();
+  /** Bound series per route, indexed by api key: counting on the hot path allocates nothing. */
+  readonly #requests = new Map<
+    string,
+    { static: (BoundCounter | undefined)[]; dynamic: (BoundCounter | undefined)[] }
+  >();
+  readonly #durations = new Map<string, (BoundHistogram | undefined)[]>();
 
   constructor(metrics: ProxyMetrics, virtualCluster: string, router: string) {
     this.#metrics = metrics;
@@ -22,8 +26,13 @@ export class RoutingMetrics {
   }
 
   request(route: string, apiKey: number, mode: 'static' | 'dynamic'): void {
-    const key = `${route}\u0000${apiKey}\u0000${mode}`;
-    let counter = this.#requests.get(key);
+    let byMode = this.#requests.get(route);
+    if (byMode === undefined) {
+      byMode = { static: [], dynamic: [] };
+      this.#requests.set(route, byMode);
+    }
+    const counters = byMode[mode];
+    let counter = counters[apiKey];
     if (counter === undefined) {
       counter = this.#metrics.routeRequests.bind({
         virtual_cluster: this.#virtualCluster,
@@ -32,14 +41,18 @@ export class RoutingMetrics {
         api_key: apiKeyName(apiKey) ?? 'unknown',
         mode,
       });
-      this.#requests.set(key, counter);
+      counters[apiKey] = counter;
     }
     counter.inc();
   }
 
   duration(route: string, apiKey: number, seconds: number): void {
-    const key = `${route}\u0000${apiKey}`;
-    let histogram = this.#durations.get(key);
+    let histograms = this.#durations.get(route);
+    if (histograms === undefined) {
+      histograms = [];
+      this.#durations.set(route, histograms);
+    }
+    let histogram = histograms[apiKey];
     if (histogram === undefined) {
       histogram = this.#metrics.routeRequestDuration.bind({
         virtual_cluster: this.#virtualCluster,
@@ -47,7 +60,7 @@ export class RoutingMetrics {
         route,
         api_key: apiKeyName(apiKey) ?? 'unknown',
       });
-      this.#durations.set(key, histogram);
+      histograms[apiKey] = histogram;
     }
     histogram.observe(seconds);
   }
