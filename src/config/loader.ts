@@ -259,6 +259,7 @@ function buildModel(
 
   const network = raw.network!;
   const session = network.session!;
+  const overload = network.overload!;
   const model: ProxyConfigurationModel = {
     ...(raw.management !== undefined
       ? {
@@ -278,6 +279,14 @@ function buildModel(
         unauthenticatedIdleTimeoutMs: session.unauthenticatedIdleTimeout!,
         authenticatedIdleTimeoutMs: session.authenticatedIdleTimeout!,
         filterTimeoutMs: session.filterTimeout!,
+        maxResponseFrameBytes: session.maxResponseFrameBytes!,
+        requestReadTimeoutMs: session.requestReadTimeout!,
+      },
+      overload: {
+        maxConnectionsPerGateway: overload.maxConnectionsPerGateway!,
+        maxConnectionsPerClientAddress: overload.maxConnectionsPerClientAddress!,
+        maxBufferedBytes: overload.maxBufferedBytes!,
+        bufferedBytesGracePeriodMs: overload.bufferedBytesGracePeriod!,
       },
     },
     clusters: new FrozenMap(clusters),

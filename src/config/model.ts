@@ -158,12 +158,29 @@ export interface SessionLimits {
   readonly authenticatedIdleTimeoutMs: number;
   /** How long a filter's pending result may take before the connection is closed. Default 20 000. */
   readonly filterTimeoutMs: number;
+  /** Largest response frame accepted from a broker. Default 1 073 741 824 (1 GiB). */
+  readonly maxResponseFrameBytes: number;
+  /** How long a request may take to arrive once its first byte has. Default 30 000. */
+  readonly requestReadTimeoutMs: number;
+}
+
+/** Limits that keep the process up when clients misbehave; see docs/security.md. */
+export interface OverloadLimits {
+  /** Client connections one gateway holds at most. Default 10 000. */
+  readonly maxConnectionsPerGateway: number;
+  /** Client connections from one IP address, across all gateways of the process. Default 1 000. */
+  readonly maxConnectionsPerClientAddress: number;
+  /** Bytes all sessions of the process may buffer before the largest are paused. Default 1 GiB. */
+  readonly maxBufferedBytes: number;
+  /** How long paused sessions have to bring the total under budget before they are closed. Default 5 000. */
+  readonly bufferedBytesGracePeriodMs: number;
 }
 
 export interface NetworkSettings {
   readonly onVirtualClusterFailure: 'failProxy' | 'serveOthers';
   readonly workerThreadCount?: number;
   readonly session: SessionLimits;
+  readonly overload: OverloadLimits;
 }
 
 export interface ManagementSettings {

@@ -105,6 +105,14 @@ export interface RawConfiguration {
       readonly unauthenticatedIdleTimeout?: number;
       readonly authenticatedIdleTimeout?: number;
       readonly filterTimeout?: number;
+      readonly maxResponseFrameBytes?: number;
+      readonly requestReadTimeout?: number;
+    };
+    readonly overload?: {
+      readonly maxConnectionsPerGateway?: number;
+      readonly maxConnectionsPerClientAddress?: number;
+      readonly maxBufferedBytes?: number;
+      readonly bufferedBytesGracePeriod?: number;
     };
   };
   readonly clusterDefinitions?: readonly (RawCluster | undefined)[];

@@ -156,12 +156,25 @@ function checkTarget(ctx: RuleContext, target: RawTarget | undefined, subject: s
   return true;
 }
 
+/** A budget below one request frame would close a client for sending one legitimate request. */
+function checkBufferBudget(ctx: RuleContext, raw: RawConfiguration): void {
+  const budget = raw.network?.overload?.maxBufferedBytes;
+  const frame = raw.network?.session?.maxFrameBytes;
+  if (budget === undefined || frame === undefined || budget >= frame) return;
+  ctx.report(
+    'warning',
+    `network.overload.maxBufferedBytes (${budget}) is smaller than network.session.maxFrameBytes (${frame}): one large request would exceed the budget and close its connection`,
+    ['network', 'overload', 'maxBufferedBytes'],
+  );
+}
+
 export function checkRules(
   ctx: RuleContext,
   raw: RawConfiguration,
   plugins: ResolvedPlugins,
   configs: ValidatedConfigs,
 ): void {
+  checkBufferBudget(ctx, raw);
   const clusters = raw.clusterDefinitions ?? [];
   const filters = raw.filterDefinitions ?? [];
   const routers = raw.routerDefinitions ?? [];

@@ -389,10 +389,30 @@ export const CONFIGURATION: ObjectSpec = {
               kind: 'object',
               fields: {
                 maxFrameBytes: { spec: { kind: 'integer', min: 1, max: 2 ** 31 - 1 }, default: 104_857_600 },
+                // Responses are as large as what the client asked for (fetch.max.bytes), not as a
+                // request may be: their own bound, generous enough for any client setting, that
+                // still rejects a size prefix no broker would send.
+                maxResponseFrameBytes: { spec: { kind: 'integer', min: 1, max: 2 ** 31 - 1 }, default: 1_073_741_824 },
                 maxInFlightRequests: { spec: { kind: 'integer', min: 1, max: 2 ** 31 - 1 }, default: 1000 },
                 unauthenticatedIdleTimeout: { spec: duration(), default: 30_000 },
                 authenticatedIdleTimeout: { spec: duration(), default: 600_000 },
                 filterTimeout: { spec: duration(), default: 20_000 },
+                requestReadTimeout: { spec: duration(), default: 30_000 },
+              },
+            },
+          },
+          overload: {
+            default: {},
+            spec: {
+              kind: 'object',
+              fields: {
+                maxConnectionsPerGateway: { spec: { kind: 'integer', min: 1, max: 2 ** 31 - 1 }, default: 10_000 },
+                maxConnectionsPerClientAddress: {
+                  spec: { kind: 'integer', min: 1, max: 2 ** 31 - 1 },
+                  default: 1_000,
+                },
+                maxBufferedBytes: { spec: { kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER }, default: 1_073_741_824 },
+                bufferedBytesGracePeriod: { spec: duration(), default: 5_000 },
               },
             },
           },

@@ -66,6 +66,14 @@ virtualClusters:
       unauthenticatedIdleTimeoutMs: 30_000,
       authenticatedIdleTimeoutMs: 600_000,
       filterTimeoutMs: 20_000,
+      maxResponseFrameBytes: 1_073_741_824,
+      requestReadTimeoutMs: 30_000,
+    },
+    overload: {
+      maxConnectionsPerGateway: 10_000,
+      maxConnectionsPerClientAddress: 1_000,
+      maxBufferedBytes: 1_073_741_824,
+      bufferedBytesGracePeriodMs: 5_000,
     },
   });
 });

@@ -134,6 +134,8 @@ network:
     unauthenticatedIdleTimeout: 5s
     authenticatedIdleTimeout: 1h
     filterTimeout: 2s
+    maxResponseFrameBytes: 67108864
+    requestReadTimeout: 3s
 ${BASE.trim()}
 virtualClusters:${vc('{ cluster: main }')}
 `);
@@ -143,7 +145,55 @@ virtualClusters:${vc('{ cluster: main }')}
     unauthenticatedIdleTimeoutMs: 5_000,
     authenticatedIdleTimeoutMs: 3_600_000,
     filterTimeoutMs: 2_000,
+    maxResponseFrameBytes: 67_108_864,
+    requestReadTimeoutMs: 3_000,
   });
+});
+
+test('network.overload sets the connection caps and the buffer budget', async () => {
+  const { model } = await load(`
+network:
+  overload:
+    maxConnectionsPerGateway: 2000
+    maxConnectionsPerClientAddress: 100
+    maxBufferedBytes: 268435456
+    bufferedBytesGracePeriod: 2s
+${BASE.trim()}
+virtualClusters:${vc('{ cluster: main }')}
+`);
+  assert.deepEqual(model.network.overload, {
+    maxConnectionsPerGateway: 2_000,
+    maxConnectionsPerClientAddress: 100,
+    maxBufferedBytes: 268_435_456,
+    bufferedBytesGracePeriodMs: 2_000,
+  });
+});
+
+test('network.overload rejects non-positive limits and non-durations', async () => {
+  const lines = await rejected(`
+network:
+  overload: { maxConnectionsPerGateway: 0, maxBufferedBytes: -5, bufferedBytesGracePeriod: 10 }
+${BASE.trim()}
+virtualClusters:${vc('{ cluster: main }')}
+`);
+  assert.deepEqual(lines, [
+    "test.yaml:3:41: error: Property 'maxConnectionsPerGateway' of network.overload must be an integer from 1 to 2147483647, but is 0 (at network.overload.maxConnectionsPerGateway)",
+    "test.yaml:3:62: error: Property 'maxBufferedBytes' of network.overload must be an integer from 1 to 9007199254740991, but is -5 (at network.overload.maxBufferedBytes)",
+    "test.yaml:3:92: error: Property 'bufferedBytesGracePeriod' of network.overload must be a duration such as 500ms, 10s or 1m30s, but is 10 (at network.overload.bufferedBytesGracePeriod)",
+  ]);
+});
+
+test('a buffer budget smaller than the largest request frame is a warning', async () => {
+  const { warnings } = await load(`
+network:
+  session: { maxFrameBytes: 2000000 }
+  overload: { maxBufferedBytes: 1000000 }
+${BASE.trim()}
+virtualClusters:${vc('{ cluster: main }')}
+`);
+  assert.deepEqual(warnings, [
+    'test.yaml:4:33: warning: network.overload.maxBufferedBytes (1000000) is smaller than network.session.maxFrameBytes (2000000): one large request would exceed the budget and close its connection (at network.overload.maxBufferedBytes)',
+  ]);
 });
 
 test('network.session rejects non-positive limits and non-durations', async () => {
