@@ -195,7 +195,8 @@ class VirtualClusterService implements VirtualClusterRuntime {
     let pool = this.#pools.get(session);
     if (pool === undefined) {
       pool = new UpstreamPool(session, {
-        maxFrameBytes: this.#config.network.session.maxFrameBytes,
+        // Responses are bounded by what the client asked for, not by the request limit.
+        maxFrameBytes: this.#config.network.session.maxResponseFrameBytes,
         connectTimeoutMs: UPSTREAM_CONNECT_TIMEOUT_MS,
         idleLossClosesSession: this.#definition.target.kind === 'cluster',
       });
