@@ -19,6 +19,8 @@ export class VirtualClusterMetrics {
   readonly #metrics: ProxyMetrics;
   readonly #virtualCluster: string;
   readonly #perApiKey: (PerApiKey | undefined)[] = [];
+  /** Every API key Switchyard does not know shares one series: clients choose the key. */
+  #unknownApiKey: PerApiKey | undefined;
   readonly #readPauses: BoundCounter;
 
   constructor(metrics: ProxyMetrics, virtualCluster: string) {
@@ -75,16 +77,24 @@ export class VirtualClusterMetrics {
   }
 
   #forApiKey(apiKey: number): PerApiKey {
-    let counters = this.#perApiKey[apiKey];
-    if (counters === undefined) {
-      const labels = { virtual_cluster: this.#virtualCluster, api_key: apiKeyName(apiKey) ?? String(apiKey) };
-      counters = {
-        requests: this.#metrics.clientRequests.bind(labels),
-        requestBytes: this.#metrics.clientRequestBytes.bind(labels),
-        responseBytes: this.#metrics.clientResponseBytes.bind(labels),
-      };
-      this.#perApiKey[apiKey] = counters;
+    const counters = this.#perApiKey[apiKey];
+    if (counters !== undefined) return counters;
+    const name = apiKeyName(apiKey);
+    if (name === undefined) {
+      this.#unknownApiKey ??= this.#bind('unknown');
+      return this.#unknownApiKey;
     }
-    return counters;
+    const bound = this.#bind(name);
+    this.#perApiKey[apiKey] = bound;
+    return bound;
+  }
+
+  #bind(apiKey: string): PerApiKey {
+    const labels = { virtual_cluster: this.#virtualCluster, api_key: apiKey };
+    return {
+      requests: this.#metrics.clientRequests.bind(labels),
+      requestBytes: this.#metrics.clientRequestBytes.bind(labels),
+      responseBytes: this.#metrics.clientResponseBytes.bind(labels),
+    };
   }
 }
