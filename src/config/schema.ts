@@ -411,7 +411,10 @@ export const CONFIGURATION: ObjectSpec = {
                   spec: { kind: 'integer', min: 1, max: 2 ** 31 - 1 },
                   default: 1_000,
                 },
-                maxBufferedBytes: { spec: { kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER }, default: 1_073_741_824 },
+                maxBufferedBytes: {
+                  spec: { kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER },
+                  default: 1_073_741_824,
+                },
                 bufferedBytesGracePeriod: { spec: duration(), default: 5_000 },
               },
             },

@@ -3,7 +3,8 @@
 //
 // No label may carry an unbounded value (client id, topic, group, principal, session id): every
 // label below is bounded by the configuration (virtual cluster, gateway, cluster, router, route),
-// by the protocol (api key) or by a closed set of values listed in `labelValues`.
+// by the protocol (api key: the names of the API keys Switchyard knows, every other key counted as
+// `unknown`) or by a closed set of values listed in `labelValues`.
 
 import type { MetricDefinition } from './registry.ts';
 
@@ -32,6 +33,8 @@ export const DISCONNECT_CAUSES = [
   'tls_failed',
   'authentication_failed',
   'idle_timeout',
+  'request_timeout',
+  'buffer_budget',
   'internal_error',
 ] as const;
 export type DisconnectCause = (typeof DISCONNECT_CAUSES)[number];
@@ -50,6 +53,13 @@ export const UPSTREAM_ERRORS = [
 export type UpstreamError = (typeof UPSTREAM_ERRORS)[number];
 
 export const FILTER_ERRORS = ['filter_failed', 'close_failed'] as const;
+
+/** Why a client connection was refused on accept (network.overload). */
+export const CONNECTION_REFUSALS = ['gateway_limit', 'address_limit'] as const;
+export type ConnectionRefusal = (typeof CONNECTION_REFUSALS)[number];
+
+/** How a session's need for broker addresses was met: a discovery connection, or a recent answer. */
+export const DISCOVERY_RESULTS = ['queried', 'cached'] as const;
 
 /** Lifecycle specification §11. */
 const STARTUP_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -194,6 +204,40 @@ export const METRICS = {
     labels: ['virtual_cluster'],
   }),
 
+  clientConnectionsRefused: define({
+    name: 'switchyard_client_connections_refused_total',
+    type: 'counter',
+    help: 'Client connections closed on accept because a connection limit was reached, by virtual cluster, gateway and limit.',
+    labels: ['virtual_cluster', 'gateway', 'reason'],
+    labelValues: { reason: CONNECTION_REFUSALS },
+  }),
+
+  // ---- Overload budget (network.overload) ----
+  bufferedBytes: define({
+    name: 'switchyard_buffered_bytes',
+    type: 'gauge',
+    help: 'Bytes client sessions hold in buffers, as counted by the buffer budget (network.overload.maxBufferedBytes).',
+    labels: [],
+  }),
+  bufferBudgetPausedSessions: define({
+    name: 'switchyard_buffer_budget_paused_sessions',
+    type: 'gauge',
+    help: 'Client sessions whose reads are currently paused because the buffer budget is exceeded.',
+    labels: [],
+  }),
+  bufferBudgetPauses: define({
+    name: 'switchyard_buffer_budget_pauses_total',
+    type: 'counter',
+    help: 'Times a client session was paused because the buffer budget was exceeded and it held the most.',
+    labels: ['virtual_cluster'],
+  }),
+  warningsSuppressed: define({
+    name: 'switchyard_warnings_suppressed_total',
+    type: 'counter',
+    help: 'Warnings caused by unauthenticated clients that were logged at debug level instead, by the warning rate limit.',
+    labels: [],
+  }),
+
   // ---- Upstream side of the data path ----
   upstreamConnections: define({
     name: 'switchyard_upstream_connections_total',
@@ -213,6 +257,13 @@ export const METRICS = {
     help: 'Upstream connection failures, by virtual cluster, target cluster and error type.',
     labels: ['virtual_cluster', 'cluster', 'error'],
     labelValues: { error: UPSTREAM_ERRORS },
+  }),
+  addressDiscoveries: define({
+    name: 'switchyard_address_discoveries_total',
+    type: 'counter',
+    help: 'Sessions bound to a broker whose address was unknown: answered by a discovery connection to the cluster (queried) or by a recent discovery (cached).',
+    labels: ['virtual_cluster', 'result'],
+    labelValues: { result: DISCOVERY_RESULTS },
   }),
   upstreamReadPauses: define({
     name: 'switchyard_upstream_read_pauses_total',

@@ -29,6 +29,13 @@ export class ProxyMetrics {
   readonly clientResponseBytes = this.registry.counter(METRICS.clientResponseBytes);
   readonly clientReadPauses = this.registry.counter(METRICS.clientReadPauses);
   readonly clientReadsPaused = this.registry.gauge(METRICS.clientReadsPaused);
+  readonly clientConnectionsRefused = this.registry.counter(METRICS.clientConnectionsRefused);
+
+  readonly bufferedBytes = this.registry.gauge(METRICS.bufferedBytes);
+  readonly bufferBudgetPausedSessions = this.registry.gauge(METRICS.bufferBudgetPausedSessions);
+  readonly bufferBudgetPauses = this.registry.counter(METRICS.bufferBudgetPauses);
+  readonly warningsSuppressed = this.registry.counter(METRICS.warningsSuppressed);
+  readonly addressDiscoveries = this.registry.counter(METRICS.addressDiscoveries);
 
   readonly upstreamConnections = this.registry.counter(METRICS.upstreamConnections);
   readonly upstreamConnectionsActive = this.registry.gauge(METRICS.upstreamConnectionsActive);

@@ -27,6 +27,8 @@ import type {
   VirtualClusterRuntime,
   VirtualNodeStatus,
 } from './lifecycle/virtual-cluster-runtime.ts';
+import { DiscoveryThrottle } from './overload/discovery-throttle.ts';
+import { OverloadManager } from './overload/overload-manager.ts';
 import { GraphExit } from './response/graph-exit.ts';
 import { ClientSession, subjectOf } from './session/client-session.ts';
 import { UpstreamPool } from './upstream/upstream-pool.ts';
@@ -47,13 +49,24 @@ export interface DataPathProbes {
 /** The proxy core behind the lifecycle, with test probes: one runtime per virtual cluster. */
 export function proxyRuntimeFactory(probes: DataPathProbes = {}): ProxyRuntimeFactory {
   return (virtualClusters, dependencies): ProxyRuntime => {
-    const sni = new SniListeners(dependencies.logger);
-    const connectionLog = new ConnectionLog(dependencies.logger);
+    const { config, metrics, logger } = dependencies;
+    // One set of overload limits per process: connection caps, buffer budget, warning rate.
+    const overload = new OverloadManager({
+      overload: config.network.overload,
+      session: config.network.session,
+      metrics,
+      logger,
+    });
+    const sni = new SniListeners(logger, overload.unauthenticatedWarnings);
+    const connectionLog = new ConnectionLog(logger);
     return {
       virtualClusters: virtualClusters.map(
-        (vc) => new VirtualClusterService(vc, dependencies, sni, connectionLog, probes),
+        (vc) => new VirtualClusterService(vc, dependencies, sni, connectionLog, probes, overload),
       ),
-      release: () => sni.closeAll(),
+      release: () => {
+        overload.dispose();
+        return sni.closeAll();
+      },
     };
   };
 }
@@ -95,6 +108,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
   #nextSessionNumber = 0;
 
   readonly #probes: DataPathProbes;
+  readonly #overload: OverloadManager;
 
   constructor(
     definition: VirtualClusterDefinition,
@@ -102,9 +116,11 @@ class VirtualClusterService implements VirtualClusterRuntime {
     sni: SniListeners,
     connectionLog: ConnectionLog,
     probes: DataPathProbes,
+    overload: OverloadManager,
   ) {
     this.#connectionLog = connectionLog;
     this.#probes = probes;
+    this.#overload = overload;
     this.name = definition.name;
     this.#definition = definition;
     this.#config = dependencies.config;
@@ -159,6 +175,10 @@ class VirtualClusterService implements VirtualClusterRuntime {
               addressBook: this.#addressBook,
               events: this.#metrics.upstreamEvents(cluster.name),
               poolOf: (session) => this.#poolOf(session),
+              // overload: unknown node ids must not cost a discovery each
+              discovery: new DiscoveryThrottle((result) =>
+                this.#proxyMetrics.addressDiscoveries.inc({ virtual_cluster: this.name, result }),
+              ),
             });
           },
           filters: chainOf,
@@ -199,6 +219,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
         maxFrameBytes: this.#config.network.session.maxResponseFrameBytes,
         connectTimeoutMs: UPSTREAM_CONNECT_TIMEOUT_MS,
         idleLossClosesSession: this.#definition.target.kind === 'cluster',
+        onBuffered: (session as ClientSession).upstreamBuffered, // overload budget
       });
       this.#pools.set(session, pool);
     }
@@ -313,6 +334,12 @@ class VirtualClusterService implements VirtualClusterRuntime {
       connection.socket.destroy();
       return;
     }
+    // overload: connection caps; a refused connection never becomes a session.
+    const guard = this.#overload.admit(connection.socket, this.name, gateway);
+    if (guard === undefined) {
+      connection.socket.destroy();
+      return;
+    }
     const id = `${this.#sessionPrefix}-${(this.#nextSessionNumber++).toString(36)}`;
     const metrics = this.#metrics;
     const inspect = this.#probes.inspectResponse;
@@ -344,6 +371,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
       clientTls,
       limits: this.#config.network.session,
       stage: head,
+      guard,
       observer: {
         onRequest: (request, bytes, frame) => {
           metrics.onRequest(request, bytes);

@@ -8,6 +8,7 @@ import type { ApiKey } from '../../protocol/generated/api-keys.ts';
 import { UpstreamAddressUnknownError } from '../../routing/errors.ts';
 import type { AddressBook } from '../address/address-book.ts';
 import type { HostPort } from '../address/host-port.ts';
+import type { DiscoveryThrottle } from '../overload/discovery-throttle.ts';
 import { forEachBrokerAddress, responseCarriesBrokerAddresses } from '../response/broker-addresses.ts';
 import { DISCOVERY_METADATA_VERSION, discoveryMetadataRequest, METADATA } from '../response/codec.ts';
 import type { ResponseHandler, UpstreamConnectionError } from '../upstream/upstream-connection.ts';
@@ -31,6 +32,8 @@ export interface ClusterLeafOptions {
   readonly events: UpstreamEvents;
   /** The session's upstream connections. */
   readonly poolOf: (session: SessionHandle) => UpstreamPool;
+  /** Shares discoveries between the sessions of the VC (overload: unknown ids cost one each). */
+  readonly discovery?: DiscoveryThrottle;
 }
 
 /**
@@ -118,26 +121,28 @@ class LeafSession implements SessionStage {
     if (this.#discovering) return;
     this.#discovering = true;
     try {
-      await new Promise<void>((resolve) => {
-        const request = Request.fromBody(
-          {
-            requestApiKey: METADATA as ApiKey,
-            requestApiVersion: DISCOVERY_METADATA_VERSION,
-            correlationId: 0,
-            clientId: 'switchyard',
-          },
-          discoveryMetadataRequest(),
-          { outOfBand: true },
-        );
-        this.#send(this.#addressOf(undefined)!, request, {
-          expectsResponse: true,
-          respond: () => resolve(),
-          fail: (_cause, message) => {
-            this.#session.logger.warn('address discovery failed', { sessionId: this.#session.id, error: message });
-            resolve();
-          },
+      const discover = (): Promise<boolean> =>
+        new Promise<boolean>((resolve) => {
+          const request = Request.fromBody(
+            {
+              requestApiKey: METADATA as ApiKey,
+              requestApiVersion: DISCOVERY_METADATA_VERSION,
+              correlationId: 0,
+              clientId: 'switchyard',
+            },
+            discoveryMetadataRequest(),
+            { outOfBand: true },
+          );
+          this.#send(this.#addressOf(undefined)!, request, {
+            expectsResponse: true,
+            respond: () => resolve(true),
+            fail: (_cause, message) => {
+              this.#session.logger.warn('address discovery failed', { sessionId: this.#session.id, error: message });
+              resolve(false);
+            },
+          });
         });
-      });
+      await (this.#options.discovery ? this.#options.discovery.run(discover) : discover());
     } finally {
       this.#discovering = false;
     }

@@ -1,6 +1,7 @@
 import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls';
 import type { SniHostIdentifiesNodeGateway } from '../../config/model.ts';
 import type { Logger } from '../../observability/logger.ts';
+import type { RateLimiter } from '../../observability/rate-limit.ts';
 import type { SessionBinding } from '../../pipeline/stage.ts';
 import { formatHostPort, type HostPort } from '../address/host-port.ts';
 import { GatewayBindError } from '../lifecycle/virtual-cluster-runtime.ts';
@@ -91,9 +92,12 @@ export class SniGatewayRuntime implements Gateway {
 export class SniListeners {
   readonly #listeners = new Map<string, SharedSniListener>();
   readonly #logger: Logger;
+  /** Clients choose their server names and certificates: their warnings are rate-limited. */
+  readonly #warnings: RateLimiter | undefined;
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, warnings?: RateLimiter) {
     this.#logger = logger;
+    this.#warnings = warnings;
   }
 
   gateway(options: ConstructorParameters<typeof SniGatewayRuntime>[1]): SniGatewayRuntime {
@@ -106,7 +110,7 @@ export class SniListeners {
     const key = formatHostPort(address);
     let listener = this.#listeners.get(key);
     if (listener === undefined) {
-      listener = new SharedSniListener(address, this.#logger);
+      listener = new SharedSniListener(address, this.#logger, this.#warnings);
       this.#listeners.set(key, listener);
     }
     listener.gateways.add(gateway);
@@ -139,11 +143,13 @@ class SharedSniListener {
   readonly gateways = new Set<SniGatewayRuntime>();
   readonly #server: TlsServer;
   readonly #logger: Logger;
+  readonly #warnings: RateLimiter | undefined;
   #listening: Promise<void> | undefined;
 
-  constructor(address: HostPort, logger: Logger) {
+  constructor(address: HostPort, logger: Logger, warnings: RateLimiter | undefined) {
     this.address = address;
     this.#logger = logger;
+    this.#warnings = warnings;
     this.#server = createTlsServer(
       {
         // Client certificates are requested when any gateway on the port asks for them; the
@@ -195,6 +201,11 @@ class SharedSniListener {
     return stopListening(this.#server);
   }
 
+  #warn(message: string, fields: Record<string, unknown>): void {
+    if (this.#warnings) this.#warnings.warn(this.#logger, message, fields);
+    else this.#logger.warn(message, fields);
+  }
+
   #find(serverName: string): { gateway: SniGatewayRuntime; binding: SessionBinding } | undefined {
     for (const gateway of this.gateways) {
       const binding = gateway.bindingFor(serverName);
@@ -207,13 +218,13 @@ class SharedSniListener {
     const serverName = typeof socket.servername === 'string' ? socket.servername : undefined;
     const found = serverName ? this.#find(serverName) : undefined;
     if (!found) {
-      this.#logger.warn('TLS client sent no known server name; closing', { serverName });
+      this.#warn('TLS client sent no known server name; closing', { serverName });
       socket.destroy();
       return;
     }
     const clientAuth = found.gateway.definition.tls.trust?.clientAuth ?? 'NONE';
     if (clientAuth === 'REQUIRED' && !socket.authorized) {
-      this.#logger.warn('client certificate required but not verified; closing', {
+      this.#warn('client certificate required but not verified; closing', {
         serverName,
         error: String(socket.authorizationError),
       });

@@ -7,6 +7,7 @@ import type { ClientTls, SessionBinding, SessionHandle, SessionStage, Stage } fr
 import { ANONYMOUS, type Subject } from '../../pipeline/types.ts';
 import { FrameSizeError, FrameSplitter } from '../../protocol/frames/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
+import type { SessionGuard } from '../overload/session-guard.ts';
 import { readClientRequest } from './client-request.ts';
 import { type ResponseSlot, ResponseSlots } from './response-slots.ts';
 import { NoReply, type SlotOwner, SlotReply } from './slot-reply.ts';
@@ -21,6 +22,8 @@ export interface SessionObserver {
   onReadPaused(): void;
   onClosed(session: ClientSession, cause: SessionCloseCause): void;
 }
+
+type PauseReason = 'in_flight' | 'upstream' | 'draining' | 'overload';
 
 /** How long a graceful close may wait for the client to take the last responses. */
 const GRACEFUL_CLOSE_LIMIT_MS = 5_000;
@@ -48,6 +51,8 @@ export interface ClientSessionOptions {
   readonly stage: Stage;
   readonly observer: SessionObserver;
   readonly logger: Logger;
+  /** Overload limits: buffer budget, request read deadline, rate-limited warnings. */
+  readonly guard?: SessionGuard;
 }
 
 /**
@@ -76,7 +81,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
   #stage: SessionStage | undefined;
   #state: State = { kind: 'open' };
   /** Reasons reading from the client is paused; reading resumes when the set is empty. */
-  readonly #pauseReasons = new Set<'in_flight' | 'upstream' | 'draining'>();
+  readonly #pauseReasons = new Set<PauseReason>();
   #congestedUpstreams = 0;
   #clientCongested = false;
   #authenticated = false;
@@ -85,6 +90,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
   #closeCause: SessionCloseCause | undefined;
   /** Listeners told when the client socket becomes writable again (upstreams resume reading). */
   readonly #clientWritableListeners = new Set<(congested: boolean) => void>();
+  readonly #guard: SessionGuard | undefined;
 
   constructor(options: ClientSessionOptions) {
     this.id = options.id;
@@ -97,12 +103,18 @@ export class ClientSession implements SessionHandle, SlotOwner {
     this.#socket = options.socket;
     this.#limits = options.limits;
     this.#observer = options.observer;
+    // overload: the guard sees what this session buffers and the request it is reading.
+    this.#guard = options.guard;
+    this.#guard?.attach(this);
     this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.limits.maxFrameBytes);
     const socket = this.#socket;
     socket.setNoDelay(true);
     socket.setTimeout(this.#limits.unauthenticatedIdleTimeoutMs, () => this.close('idle_timeout'));
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('drain', () => this.#setClientCongested(false));
+    socket.on('drain', () => {
+      this.#guard?.socketBytes(0); // overload: the client took everything written
+      this.#setClientCongested(false);
+    });
     socket.on('error', (error) => {
       this.logger.debug('client socket error', { sessionId: this.id, error: error.message });
     });
@@ -114,6 +126,22 @@ export class ClientSession implements SessionHandle, SlotOwner {
 
   get isOpen(): boolean {
     return this.#state.kind !== 'closed';
+  }
+
+  get authenticated(): boolean {
+    return this.#authenticated;
+  }
+
+  get unsentBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  /** Bytes held for upstream responses not complete yet changed by `delta` (overload budget). */
+  readonly upstreamBuffered = (delta: number): void => this.#guard?.upstreamBytes(delta);
+
+  /** The overload budget pauses or resumes reading from this client. */
+  setOverloadPaused(paused: boolean): void {
+    this.#setPaused('overload', paused);
   }
 
   /** Requests read whose responses have not been written yet. */
@@ -136,6 +164,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
   fill(slot: ResponseSlot | undefined, frame: Buffer | null, closeWith?: SessionCloseCause): void {
     if (slot === undefined || slot.frame !== undefined) return;
     slot.frame = frame;
+    if (frame !== null) this.#guard?.slotBytes(frame.length); // overload: held until written
     if (closeWith) {
       slot.closeAfter = true;
       this.#closeCause ??= closeWith;
@@ -157,7 +186,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
   failAfter(cause: SessionCloseCause, message: string, slot?: ResponseSlot): void {
     // Requests still pending when the session itself closed fail quietly: nobody waits for them.
     if (this.#state.kind === 'closed') return;
-    this.logger.warn(message, { sessionId: this.id, cause });
+    this.#warn(message, { sessionId: this.id, cause });
     this.#closeCause ??= cause;
     if (slot && slot.frame === undefined) {
       slot.frame = null;
@@ -202,6 +231,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
       return;
     }
     this.#transition({ kind: 'closed', cause });
+    this.#guard?.release(); // overload: give back the connection slot and the budget
     if (graceful) {
       socket.end();
       // Read (and drop: the session is closed) whatever the client still sends, so its end of the
@@ -232,8 +262,9 @@ export class ClientSession implements SessionHandle, SlotOwner {
     if (this.#state.kind !== 'open') return;
     try {
       this.#splitter.push(chunk);
+      this.#guard?.afterRead(this.#splitter.bufferedBytes); // overload: request read deadline
     } catch (error) {
-      this.logger.warn('malformed request frame from client; closing the connection', {
+      this.#warn('malformed request frame from client; closing the connection', {
         sessionId: this.id,
         error: (error as Error).message,
       });
@@ -271,9 +302,13 @@ export class ClientSession implements SessionHandle, SlotOwner {
         wrote = true;
       }
       this.#observer.onResponse(slot, frame);
+      this.#guard?.slotBytes(-frame.length); // overload: from the slot to the socket's buffer
       if (!socket.write(frame)) congested = true;
     });
-    if (wrote) socket.uncork();
+    if (wrote) {
+      socket.uncork();
+      this.#guard?.socketBytes(socket.writableLength); // overload: what the client has not taken
+    }
     if (congested) this.#setClientCongested(true);
     if (mustClose) {
       this.close(this.#closeCause ?? 'drain_completed', true);
@@ -287,11 +322,18 @@ export class ClientSession implements SessionHandle, SlotOwner {
     if (this.#state.kind === 'draining' && this.#slots.pending === 0) this.close('drain_completed', true);
   }
 
-  #setPaused(reason: 'in_flight' | 'upstream' | 'draining', paused: boolean): void {
+  /** Warnings a client can cause; rate-limited by the guard while it is unauthenticated. */
+  #warn(message: string, fields: Record<string, unknown>): void {
+    if (this.#guard) this.#guard.warn(message, fields);
+    else this.logger.warn(message, fields);
+  }
+
+  #setPaused(reason: PauseReason, paused: boolean): void {
     const wasPaused = this.#pauseReasons.size > 0;
     if (paused) this.#pauseReasons.add(reason);
     else this.#pauseReasons.delete(reason);
     const isPaused = this.#pauseReasons.size > 0;
+    if (isPaused !== wasPaused) this.#guard?.readingPaused(isPaused); // overload: request deadline
     if (isPaused && !wasPaused) {
       this.#socket.pause();
       this.#observer.onReadPaused();

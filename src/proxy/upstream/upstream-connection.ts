@@ -41,6 +41,8 @@ export interface UpstreamConnectionOptions {
   readonly maxFrameBytes: number;
   readonly connectTimeoutMs: number;
   readonly observer: UpstreamObserver;
+  /** Told how the bytes held for a response not complete yet change (overload budget). */
+  readonly onBuffered?: (delta: number) => void;
 }
 
 type State =
@@ -65,10 +67,13 @@ export class UpstreamConnection {
   #congested = false;
   #readPaused = false;
   #corked = false;
+  readonly #onBuffered: ((delta: number) => void) | undefined;
+  #reportedBuffered = 0;
 
   constructor(options: UpstreamConnectionOptions) {
     this.address = options.address;
     this.#observer = options.observer;
+    this.#onBuffered = options.onBuffered;
     this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.maxFrameBytes);
     try {
       this.#socket = openSocket(options.address, options.tls);
@@ -183,9 +188,16 @@ export class UpstreamConnection {
   #onData(chunk: Buffer): void {
     try {
       this.#splitter.push(chunk);
+      if (this.#onBuffered) this.#reportBuffered(this.#splitter.bufferedBytes); // overload budget
     } catch (error) {
       this.#fail(`invalid response frame: ${(error as Error).message}`, error);
     }
+  }
+
+  #reportBuffered(bytes: number): void {
+    if (bytes === this.#reportedBuffered) return;
+    this.#onBuffered?.(bytes - this.#reportedBuffered);
+    this.#reportedBuffered = bytes;
   }
 
   #onFrame(frame: Buffer): void {
@@ -216,6 +228,7 @@ export class UpstreamConnection {
     const error = requested ? undefined : new UpstreamConnectionError(this.#label(), message, { cause });
     this.#state = { kind: 'closed', error };
     this.#socket.destroy();
+    this.#reportBuffered(0);
     const failure = error ?? new UpstreamConnectionError(this.#label(), message);
     for (const pending of this.#pending.drainAll()) pending.handler.onError(failure);
     this.#observer.onClosed(this, error);

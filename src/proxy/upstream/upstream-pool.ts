@@ -28,6 +28,8 @@ export interface UpstreamPoolOptions {
    * connections and a lost one is simply opened again by the next request that needs it.
    */
   readonly idleLossClosesSession: boolean;
+  /** Told how the bytes held for responses not complete yet change (overload budget). */
+  readonly onBuffered?: (delta: number) => void;
 }
 
 /**
@@ -71,6 +73,7 @@ export class UpstreamPool {
       tls: route.tls,
       maxFrameBytes: this.#options.maxFrameBytes,
       connectTimeoutMs: this.#options.connectTimeoutMs,
+      onBuffered: this.#options.onBuffered,
       observer: {
         onWriteBackpressure: (_connection, congested) => session.upstreamCongestion(congested),
         onClosed: (closed, error) => {
