@@ -2,20 +2,14 @@
 // in front of a real Kafka cluster and a raw client that controls every frame.
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import {
-  ApiKey,
-  decodeResponseBody,
-  ErrorCode,
-  encodeRequest,
-  readResponseHeader,
-  responseHeaderVersion,
-} from '../../../src/protocol/index.ts';
+import { ApiKey, ErrorCode, encodeRequest } from '../../../src/protocol/index.ts';
 import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { produceFrame } from '../filters/frames.ts';
 import { rawConnection } from '../filters/raw-client.ts';
 import { forwardAll, probe } from './fixtures/probe.ts';
+import { apiVersionsFrame, decoded, METADATA_VERSION, metadataFrame, metric as metricOf } from './fixtures/wire.ts';
 
 const FIXTURES = './test/integration/routing/fixtures/probe.ts';
 const cluster = await useKafkaCluster({ name: 'routing-behaviours' });
@@ -53,44 +47,13 @@ const bootstrap = running.bootstrap('probed', 'ports');
 
 beforeEach(() => probe.reset());
 
-const METADATA_VERSION = 12;
-function metadataFrame(correlationId: number, topics: string[] | null = []): Buffer {
-  return encodeRequest(ApiKey.METADATA, METADATA_VERSION, correlationId, 'raw', {
-    topics: topics === null ? null : topics.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' })),
-    allowAutoTopicCreation: true,
-    includeClusterAuthorizedOperations: false,
-    includeTopicAuthorizedOperations: false,
-  });
-}
-function apiVersionsFrame(correlationId: number): Buffer {
-  return encodeRequest(ApiKey.API_VERSIONS, 3, correlationId, 'raw', {
-    clientSoftwareName: 'raw',
-    clientSoftwareVersion: '1',
-    // v5 fields (Kafka 4.4): not on the wire at v3.
-    clusterId: null,
-    nodeId: -1,
-  });
-}
 function describeGroupsFrame(correlationId: number): Buffer {
   return encodeRequest(ApiKey.DESCRIBE_GROUPS, 5, correlationId, 'raw', {
     groups: ['g1', 'g2'],
     includeAuthorizedOperations: false,
   });
 }
-function decoded(apiKey: number, version: number, frame: Buffer): Record<string, unknown> {
-  const header = readResponseHeader(frame, responseHeaderVersion(apiKey as never, version));
-  return decodeResponseBody(apiKey, version, frame, header.bodyOffset) as Record<string, unknown>;
-}
-async function metric(name: string, labels: Record<string, string>): Promise<number> {
-  const text = await running.proxy.metricsText();
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    if (wanted.every((label) => line.includes(label))) total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
+const metric = (name: string, labels: Record<string, string>) => metricOf(running.proxy, name, labels);
 
 test('R47, R48, R50, R109: in a fresh process, without staticRoutes() every key reaches onRequest decoded with the client header, and the answer carries the client correlation id', async () => {
   let seen:

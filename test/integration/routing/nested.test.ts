@@ -2,18 +2,12 @@
 // routers at two levels in front of a real Kafka cluster and a route to a cluster that is down.
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import {
-  ApiKey,
-  decodeResponseBody,
-  ErrorCode,
-  encodeRequest,
-  readResponseHeader,
-  responseHeaderVersion,
-} from '../../../src/protocol/index.ts';
+import { ApiKey, ErrorCode, encodeRequest } from '../../../src/protocol/index.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { rawConnection } from '../filters/raw-client.ts';
 import { forwardTo, type OnRequest, probe } from './fixtures/probe.ts';
+import { decoded, METADATA_VERSION, metadataFrame, metric as metricOf } from './fixtures/wire.ts';
 
 const FIXTURES = './test/integration/routing/fixtures/probe.ts';
 const cluster = await useKafkaCluster({ name: 'routing-nested' });
@@ -49,30 +43,10 @@ const INNER = 'top/n/inner';
 
 beforeEach(() => probe.reset());
 
-const METADATA_VERSION = 12;
-function metadataFrame(correlationId: number): Buffer {
-  return encodeRequest(ApiKey.METADATA, METADATA_VERSION, correlationId, 'raw', {
-    topics: [],
-    allowAutoTopicCreation: false,
-    includeClusterAuthorizedOperations: false,
-    includeTopicAuthorizedOperations: false,
-  });
+function decodedMetadata(frame: Buffer): { brokers: { nodeId: number }[] } {
+  return decoded(ApiKey.METADATA, METADATA_VERSION, frame) as never;
 }
-function decoded(frame: Buffer): { brokers: { nodeId: number }[]; errorCode?: number } {
-  const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.METADATA, METADATA_VERSION));
-  return decodeResponseBody(ApiKey.METADATA, METADATA_VERSION, frame, header.bodyOffset) as never;
-}
-async function metric(name: string, labels: Record<string, string>): Promise<number> {
-  const text = await running.proxy.metricsText();
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) && wanted.every((label) => line.includes(label))) {
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return total;
-}
+const metric = (name: string, labels: Record<string, string>) => metricOf(running.proxy, name, labels);
 
 /** The outer router sends the client's METADATA to `node(context)` and records what happened. */
 function outerSends(node: (context: Parameters<OnRequest>[4]) => ReturnType<Parameters<OnRequest>[4]['anyNode']>) {
@@ -168,7 +142,7 @@ test('R80: on a static path the nested response reaches the client and its withC
   const connection = await rawConnection(bootstrap);
   const [response] = connection.pipeline([metadataFrame(7)]);
   assert.deepEqual(
-    decoded(await response!).brokers.map((b) => b.nodeId),
+    decodedMetadata(await response!).brokers.map((b) => b.nodeId),
     [4],
     'translated on its way up',
   );
@@ -231,14 +205,7 @@ test('R68: a router that never completes stalls only its own session', async () 
     header.clientId === 'stuck' ? new Promise(() => {}) : forwardTo('a')(apiKey, version, header, request, context),
   );
   const stuck = await rawConnection(bootstrap);
-  stuck.pipeline([
-    encodeRequest(ApiKey.METADATA, METADATA_VERSION, 1, 'stuck', {
-      topics: [],
-      allowAutoTopicCreation: false,
-      includeClusterAuthorizedOperations: false,
-      includeTopicAuthorizedOperations: false,
-    }),
-  ]);
+  stuck.pipeline([metadataFrame(1, [], 'stuck')]);
   try {
     await oneMetadata();
     assert.deepEqual(stuck.arrivals, []);
