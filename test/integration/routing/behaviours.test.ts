@@ -8,13 +8,14 @@ import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { produceFrame } from '../filters/frames.ts';
 import { rawConnection } from '../filters/raw-client.ts';
-import { forwardAll, probe } from './fixtures/probe.ts';
+import { forwardAll, outOfBand, probe } from './fixtures/probe.ts';
 import { apiVersionsFrame, decoded, METADATA_VERSION, metadataFrame, metric as metricOf } from './fixtures/wire.ts';
 
 const FIXTURES = './test/integration/routing/fixtures/probe.ts';
 const cluster = await useKafkaCluster({ name: 'routing-behaviours' });
 const port = await freePortBlock(8);
 const filteredPort = await freePortBlock(8);
+const oobPort = await freePortBlock(8);
 const running = await useProxy(`
 clusterDefinitions:
   - name: main
@@ -22,13 +23,29 @@ clusterDefinitions:
 filterDefinitions:
   - name: tamper
     type: ${FIXTURES}#Tamper
+  - name: vc-oob
+    type: ${FIXTURES}#VcOutOfBand
+  - name: route-oob
+    type: ${FIXTURES}#RouteOutOfBand
 routerDefinitions:
   - name: probe
     type: ${FIXTURES}#Probe
     routes:
       - { name: a, id: 0, target: { cluster: main } }
       - { name: b, id: 1, target: { cluster: main } }
+  - name: probe-oob
+    type: ${FIXTURES}#Probe
+    routes:
+      - { name: a, id: 0, filters: [route-oob], target: { cluster: main } }
+      - { name: b, id: 1, target: { cluster: main } }
 virtualClusters:
+  - name: oob
+    target: { router: probe-oob }
+    filters: [vc-oob]
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${oobPort}
   - name: probed
     target: { router: probe }
     gateways:
@@ -674,6 +691,52 @@ test('R123, R124: statically routed METADATA fills the cache of a level that has
     await connection.request(metadataFrame(3, ['cached-topic']));
     assert.ok(service.partitionInfo('cached-topic', 0, 'a'), 'the static METADATA response filled route a');
     assert.equal(service.partitionInfo('cached-topic', 0, 'b'), undefined, 'DESCRIBE_CLUSTER filled nothing');
+  } finally {
+    connection.close();
+  }
+});
+
+test('R73: a request a VC filter sends itself is routed like a client request, bypasses the busy router queue, takes no slot and returns to the filter', async () => {
+  probe.maxConcurrentRequests = 1;
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const seen: (string | null)[] = [];
+  probe.onRequest = async (apiKey, version, header, request, context) => {
+    seen.push(header.clientId);
+    if (apiKey === ApiKey.API_VERSIONS) await gate;
+    return forwardAll(apiKey, version, header, request, context);
+  };
+  outOfBand.vcFilterSaw = undefined;
+  const connection = await rawConnection(running.bootstrap('oob', 'ports'));
+  try {
+    const responses = connection.pipeline([apiVersionsFrame(1), metadataFrame(2, [], 'oob')]);
+    // The router is busy with request 1 (limit 1); the filter's request must not wait behind it.
+    while (outOfBand.vcFilterSaw === undefined) await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(seen.includes('vc-filter-oob'), 'the filter request reached the router');
+    release();
+    await Promise.all(responses);
+    assert.deepEqual(connection.arrivals, [1, 2], 'the client gets its two responses and nothing else');
+  } finally {
+    connection.close();
+  }
+});
+
+test('R74: a request a route filter sends itself goes to the target of its route and comes back untranslated', async () => {
+  outOfBand.routeFilterSaw = undefined;
+  probe.onRequest = forwardAll;
+  const connection = await rawConnection(running.bootstrap('oob', 'ports'));
+  try {
+    const brokers = decoded(ApiKey.METADATA, METADATA_VERSION, await connection.request(metadataFrame(1))).brokers as {
+      nodeId: number;
+    }[];
+    assert.deepEqual(
+      brokers.map((b) => b.nodeId),
+      [2],
+      "the client sees the level's id (route a, broker 1)",
+    );
+    assert.deepEqual(outOfBand.routeFilterSaw, [1], "the route filter sees the cluster's own broker id");
   } finally {
     connection.close();
   }

@@ -13,8 +13,6 @@ const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([
   [51, 'respondWith(header, body) does not carry the header tagged fields yet'],
   [66, 'needs a VC with a small in-flight limit beside a busy router'],
   [67, 'upstream write backpressure behind a router not exercised yet'],
-  [73, 'out-of-band requests of VC filters in front of a router not exercised yet'],
-  [74, 'out-of-band requests of route filters not exercised yet'],
   [84, 'needs SASL inspection or termination on the VC chain (identity issue)'],
   [85, 'needs a SASL initiating route filter (identity issue)'],
   [110, 'reaching a broker learned by another session without METADATA is not observed yet'],
