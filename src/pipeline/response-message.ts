@@ -1,7 +1,7 @@
 import { responseHeaderVersion } from '../protocol/generated/api-keys.ts';
 import { decodeResponseBody, encodeResponse, readResponseHeader } from '../protocol/index.ts';
 import { type DecodeEvent, decodeChannel } from './diagnostics.ts';
-import type { ApiMessage } from './types.ts';
+import type { ApiMessage, HeaderTaggedField } from './types.ts';
 
 /**
  * One response on its way back through the stages: the upstream's bytes, or a decoded body, or
@@ -14,6 +14,8 @@ export class ResponseMessage {
   /** The bytes (size prefix included); undefined once the body changed or for a built response. */
   #frame: Buffer | undefined;
   #body: ApiMessage | undefined;
+  /** Header tagged fields a plugin gave with a built response (respondWith(header, body)). */
+  #headerTaggedFields: readonly HeaderTaggedField[] | undefined;
 
   private constructor(apiKey: number, apiVersion: number) {
     this.apiKey = apiKey;
@@ -26,9 +28,15 @@ export class ResponseMessage {
     return message;
   }
 
-  static fromBody(apiKey: number, apiVersion: number, body: ApiMessage): ResponseMessage {
+  static fromBody(
+    apiKey: number,
+    apiVersion: number,
+    body: ApiMessage,
+    headerTaggedFields?: readonly HeaderTaggedField[],
+  ): ResponseMessage {
     const message = new ResponseMessage(apiKey, apiVersion);
     message.#body = body;
+    message.#headerTaggedFields = headerTaggedFields;
     return message;
   }
 
@@ -64,7 +72,13 @@ export class ResponseMessage {
   frameFor(correlationId: number): Buffer {
     let frame = this.#frame;
     if (frame === undefined) {
-      frame = encodeResponse(this.apiKey, this.apiVersion, correlationId, this.#body as never);
+      frame = encodeResponse(
+        this.apiKey,
+        this.apiVersion,
+        correlationId,
+        this.#body as never,
+        this.#headerTaggedFields,
+      );
       this.#frame = frame;
       return frame;
     }

@@ -15,9 +15,19 @@ export interface RequestHeader {
   clientId: string | null;
 }
 
-/** The response header; the correlation id is always replaced by the client's. */
+/** A tagged field of a header kept as bytes (tag and raw value). */
+export interface HeaderTaggedField {
+  readonly tag: number;
+  readonly data: Buffer;
+}
+
+/**
+ * The response header; the correlation id is always replaced by the client's. Tagged fields (of
+ * flexible versions) are written to the client as given.
+ */
 export interface ResponseHeader {
   readonly correlationId: number;
+  readonly unknownTaggedFields?: readonly HeaderTaggedField[];
 }
 
 /** One identity established for a session (by mTLS or SASL). */

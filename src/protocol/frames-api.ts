@@ -2,6 +2,7 @@
 // encode a complete frame (4-byte size + header + body) in a single allocation sized by the size
 // functions.
 
+import type { RawTaggedField } from './codec-runtime.ts';
 import { requestHeaderVersion, responseHeaderVersion } from './generated/api-keys.ts';
 import { codecsFor, type RequestByApiKey, type ResponseByApiKey } from './generated/codecs.ts';
 import { sizeOfRequestHeader, sizeOfResponseHeader, writeRequestHeader, writeResponseHeader } from './headers.ts';
@@ -68,14 +69,15 @@ export function encodeResponse<K extends number>(
   version: number,
   correlationId: number,
   body: Body<ResponseByApiKey, K>,
+  headerTaggedFields?: readonly RawTaggedField[],
 ): Buffer {
   const c = requireCodec(apiKey, 'response');
   const headerVersion = responseHeaderVersion(apiKey, version);
-  const size = sizeOfResponseHeader(headerVersion) + c.size(body, version);
+  const size = sizeOfResponseHeader(headerVersion, headerTaggedFields) + c.size(body, version);
   const frame = Buffer.allocUnsafe(4 + size);
   const w = ByteWriter.into(frame);
   w.int32(size);
-  writeResponseHeader(w, headerVersion, correlationId);
+  writeResponseHeader(w, headerVersion, correlationId, headerTaggedFields);
   c.encode(w, body, version);
   return checkFilled(w, frame);
 }

@@ -460,7 +460,12 @@ export class LevelSession implements SessionStage {
       reply.respond(undefined, result.close ? 'router_closed' : undefined);
       return;
     }
-    const response = Response.fromBody(message.apiKey, message.apiVersion, result.body);
+    const response = Response.fromBody(
+      message.apiKey,
+      message.apiVersion,
+      result.body,
+      result.header?.unknownTaggedFields,
+    );
     try {
       // Encoding now proves the body is a response of this API at the client's version; the
       // encoding is kept for the way out unless a filter changes the body.

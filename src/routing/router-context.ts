@@ -19,11 +19,13 @@ const MAX_NODE_ID = 0x7fffffff;
 export class RouterResponseImpl {
   readonly call: RouterCall;
   readonly body: ApiMessage | undefined;
+  readonly header: ResponseHeader | undefined;
   readonly close: boolean;
 
-  constructor(call: RouterCall, body: ApiMessage | undefined, close: boolean) {
+  constructor(call: RouterCall, body: ApiMessage | undefined, header: ResponseHeader | undefined, close: boolean) {
     this.call = call;
     this.body = body;
+    this.header = header;
     this.close = close;
   }
 }
@@ -38,14 +40,14 @@ export class RouterCall {
     const routing = level.routing;
     const session = routing.session;
     const addressed = message.node;
-    const stage = (body: ApiMessage | undefined): CloseOrTerminalStage => {
+    const stage = (body: ApiMessage | undefined, header?: ResponseHeader): CloseOrTerminalStage => {
       if (this.#settled) throw new Error('the response for this request has already been produced');
       let used = false;
       const build = (close: boolean): RouterResponse => {
         if (this.#settled) throw new Error('the response for this request has already been produced');
         if (used) throw new Error('build() may be called once per stage');
         used = true;
-        return new RouterResponseImpl(this, body, close) as unknown as RouterResponse;
+        return new RouterResponseImpl(this, body, header, close) as unknown as RouterResponse;
       };
       return {
         build: () => build(false),
@@ -101,7 +103,7 @@ export class RouterCall {
         return session.subject;
       },
       respondWith(headerOrBody: ResponseHeader | ApiMessage, maybeBody?: ApiMessage): CloseOrTerminalStage {
-        return stage(maybeBody ?? headerOrBody);
+        return maybeBody === undefined ? stage(headerOrBody) : stage(maybeBody, headerOrBody as ResponseHeader);
       },
       respondWithError(
         header: RequestHeader,

@@ -2,7 +2,13 @@
 // in front of a real Kafka cluster and a raw client that controls every frame.
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import { ApiKey, ErrorCode, encodeRequest } from '../../../src/protocol/index.ts';
+import {
+  ApiKey,
+  ErrorCode,
+  encodeRequest,
+  readResponseHeader,
+  responseHeaderVersion,
+} from '../../../src/protocol/index.ts';
 import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
@@ -737,6 +743,27 @@ test('R74: a request a route filter sends itself goes to the target of its route
       "the client sees the level's id (route a, broker 1)",
     );
     assert.deepEqual(outOfBand.routeFilterSaw, [1], "the route filter sees the cluster's own broker id");
+  } finally {
+    connection.close();
+  }
+});
+
+test('R51: respondWith(header, body) reaches the client with the header tagged fields and the client correlation id', async () => {
+  probe.onRequest = async (_apiKey, _version, header, request, context) => {
+    const body = await context.sendRequest(context.anyNode('a'), header, request);
+    return context
+      .respondWith({ correlationId: 999, unknownTaggedFields: [{ tag: 7, data: Buffer.from([1, 2]) }] }, body!)
+      .build();
+  };
+  const connection = await rawConnection(bootstrap);
+  try {
+    const frame = await connection.request(metadataFrame(41));
+    const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.METADATA, METADATA_VERSION));
+    assert.equal(header.correlationId, 41);
+    assert.deepEqual(
+      header.unknownTaggedFields?.map((field) => [field.tag, [...field.data]]),
+      [[7, [1, 2]]],
+    );
   } finally {
     connection.close();
   }
