@@ -1,7 +1,9 @@
 // The runtime's promises to router authors (routing.md §6, §10), each proven with a probe router
 // in front of a real Kafka cluster and a raw client that controls every frame.
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { beforeEach, test } from 'node:test';
+import type { DecodeEvent } from '../../../src/pipeline/diagnostics.ts';
 import {
   ApiKey,
   ErrorCode,
@@ -767,4 +769,35 @@ test('R51: respondWith(header, body) reaches the client with the header tagged f
   } finally {
     connection.close();
   }
+});
+
+test('R112: a level that never asked for the topology service decodes nothing for it; one that did reads the FIND_COORDINATOR key', async () => {
+  probe.staticRoutes = new Map([[ApiKey.FIND_COORDINATOR, 'a']]);
+  const findCoordinator = (correlationId: number) =>
+    encodeRequest(ApiKey.FIND_COORDINATOR, 4, correlationId, 'raw', {
+      key: '',
+      keyType: 0,
+      coordinatorKeys: ['some-group'],
+    });
+  const decodedRequests = async (address: string, before?: () => void): Promise<string[]> => {
+    const seen: string[] = [];
+    const record = (event: unknown): void => {
+      const { direction, apiKey } = event as DecodeEvent;
+      if (direction === 'request') seen.push(String(apiKey));
+    };
+    const connection = await rawConnection(address);
+    try {
+      await connection.request(apiVersionsFrame(1));
+      before?.();
+      subscribe('switchyard:decode', record);
+      await connection.request(findCoordinator(2));
+    } finally {
+      unsubscribe('switchyard:decode', record);
+      connection.close();
+    }
+    return seen;
+  };
+  // VC "filtered" has its own level of the same router, and nothing there asks for the service.
+  assert.deepEqual(await decodedRequests(running.bootstrap('filtered', 'ports')), []);
+  assert.deepEqual(await decodedRequests(bootstrap, () => topology()), [String(ApiKey.FIND_COORDINATOR)]);
 });

@@ -16,7 +16,6 @@ const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([
   [85, 'needs a SASL initiating route filter (identity issue)'],
   [110, 'reaching a broker learned by another session without METADATA is not observed yet'],
   [111, 'two processes presenting identical ids and addresses not exercised yet'],
-  [112, 'no probe observes that a level without the topology service inspects nothing'],
   [121, 'needs route filters that rename topics'],
   [128, 'staleness errors are not provoked against a real broker yet'],
   [130, 'needs upstream credentials that differ between sessions'],
