@@ -801,3 +801,20 @@ test('R112: a level that never asked for the topology service decodes nothing fo
   assert.deepEqual(await decodedRequests(running.bootstrap('filtered', 'ports')), []);
   assert.deepEqual(await decodedRequests(bootstrap, () => topology()), [String(ApiKey.FIND_COORDINATOR)]);
 });
+
+test('R110: a broker learned by one session is reachable from another session without address discovery', async () => {
+  const first = await rawConnection(bootstrap);
+  try {
+    await first.request(metadataFrame(1));
+  } finally {
+    first.close();
+  }
+  const before = await metric('switchyard_address_discoveries_total', { virtual_cluster: 'probed' });
+  const bound = await rawConnection(`127.0.0.1:${port + 1 + 2}`);
+  try {
+    assert.equal((await bound.request(apiVersionsFrame(5))).readInt32BE(4), 5);
+  } finally {
+    bound.close();
+  }
+  assert.equal(await metric('switchyard_address_discoveries_total', { virtual_cluster: 'probed' }), before);
+});
