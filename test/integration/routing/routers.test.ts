@@ -39,7 +39,7 @@ const gateway = (port: number) => `
         portIdentifiesNode:
           bootstrapAddress: 127.0.0.1:${port}`;
 
-const running = await useProxy(`
+const yaml = `
 clusterDefinitions:
   - name: a
     bootstrapServers: ${clusterA.bootstrapServers}
@@ -86,7 +86,8 @@ virtualClusters:
     target: { router: merged }${gateway(ports.merged)}
   - name: nested
     target: { router: outer }${gateway(ports.nested)}
-`);
+`;
+const running = await useProxy(yaml);
 const via = (vc: string) => ({ bootstrapServers: running.bootstrap(vc, 'ports') });
 const direct = {
   a: { bootstrapServers: clusterA.bootstrapServers },
@@ -240,4 +241,15 @@ test('R133: versions advertised to clients never exceed Switchyard and the broke
   } finally {
     connection.close();
   }
+});
+
+// Last in this file: it stops the proxy the tests above share.
+test('R111: a restarted process presents identical virtual ids and advertised addresses for the same brokers', async () => {
+  const before = await kcatMetadata(via('merged'));
+  await running.stop();
+  const restarted = await useProxy(yaml);
+  const after = await kcatMetadata({ bootstrapServers: restarted.bootstrap('merged', 'ports') });
+  const brokers = (metadata: typeof before) => metadata.brokers.map((b) => `${b.id}@${b.host}:${b.port}`).sort();
+  assert.deepEqual(brokers(after), brokers(before));
+  assert.equal(brokers(after).length, 2);
 });
