@@ -25,6 +25,9 @@ const port = await freePortBlock(8);
 const filteredPort = await freePortBlock(8);
 const oobPort = await freePortBlock(8);
 const running = await useProxy(`
+network:
+  session:
+    maxInFlightRequests: 5
 clusterDefinitions:
   - name: main
     bootstrapServers: ${cluster.bootstrapServers}
@@ -817,4 +820,28 @@ test('R110: a broker learned by one session is reachable from another session wi
     bound.close();
   }
   assert.equal(await metric('switchyard_address_discoveries_total', { virtual_cluster: 'probed' }), before);
+});
+
+test('R66: while a router is busy the client is still read up to the in-flight limit, then reading pauses, and resumes when answers go out', async () => {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  probe.onRequest = async (apiKey, version, header, request, context) => {
+    await gate;
+    return forwardAll(apiKey, version, header, request, context);
+  };
+  const pauses = () => metric('switchyard_client_read_pauses_total', { virtual_cluster: 'probed' });
+  const before = await pauses();
+  const connection = await rawConnection(bootstrap);
+  try {
+    const responses = connection.pipeline(Array.from({ length: 8 }, (_, i) => metadataFrame(i + 1)));
+    while ((await pauses()) === before) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(probe.events.filter((e) => e.startsWith('onRequest')).length, 1, 'the router holds the first call');
+    release();
+    await Promise.all(responses);
+    assert.deepEqual(connection.arrivals, [1, 2, 3, 4, 5, 6, 7, 8]);
+  } finally {
+    connection.close();
+  }
 });
