@@ -11,6 +11,7 @@ import {
   readResponseHeader,
   responseHeaderVersion,
 } from '../../../src/protocol/index.ts';
+import { supportedVersionRange } from '../../../src/proxy/response/codec.ts';
 import { kafkajsCreateTopics } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
@@ -843,5 +844,34 @@ test('R66: while a router is busy the client is still read up to the in-flight l
     assert.deepEqual(connection.arrivals, [1, 2, 3, 4, 5, 6, 7, 8]);
   } finally {
     connection.close();
+  }
+});
+
+test('R132: on a broker-endpoint session, API_VERSIONS sent to virtualNode() answers with that broker ranges, within Switchyard ceiling', async () => {
+  const first = await rawConnection(bootstrap);
+  await first.request(metadataFrame(1));
+  first.close();
+  const ranges = (frame: Buffer) =>
+    new Map(
+      (
+        decoded(ApiKey.API_VERSIONS, 3, frame).apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]
+      ).map((entry) => [entry.apiKey, [entry.minVersion, entry.maxVersion]] as const),
+    );
+  const direct = await rawConnection(cluster.bootstrapServers);
+  const broker = ranges(await direct.request(apiVersionsFrame(1)));
+  direct.close();
+  const bound = await rawConnection(`127.0.0.1:${port + 1 + 2}`);
+  try {
+    const seen = ranges(await bound.request(apiVersionsFrame(2)));
+    assert.equal(String(probe.contexts.at(-1)!.virtualNode()), String(probe.contexts.at(-1)!.nodeForId(2)));
+    assert.ok(seen.size > 0);
+    for (const [apiKey, [min, max]] of seen) {
+      const theirs = broker.get(apiKey);
+      const ours = supportedVersionRange(apiKey);
+      assert.ok(theirs && ours, `api ${apiKey} is known to the broker and to Switchyard`);
+      assert.deepEqual([min, max], [Math.max(theirs[0], ours.min), Math.min(theirs[1], ours.max)], `api ${apiKey}`);
+    }
+  } finally {
+    bound.close();
   }
 });

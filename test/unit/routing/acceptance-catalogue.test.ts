@@ -16,7 +16,6 @@ const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([
   [121, 'needs route filters that rename topics'],
   [128, 'staleness errors are not provoked against a real broker yet'],
   [130, 'needs upstream credentials that differ between sessions'],
-  [132, 'needs a cluster whose brokers advertise different API ranges'],
 ]);
 
 function testFiles(folder: string): string[] {
