@@ -875,3 +875,73 @@ test('R132: on a broker-endpoint session, API_VERSIONS sent to virtualNode() ans
     bound.close();
   }
 });
+
+test('R128: a staleness error reaches the client unchanged and the runtime sends no METADATA of its own', async () => {
+  await kafkajsCreateTopics({ bootstrapServers: cluster.bootstrapServers }, [{ name: 'epoch-topic' }]);
+  const connection = await rawConnection(bootstrap);
+  try {
+    await connection.request(metadataFrame(1, ['epoch-topic']));
+    const metadataSent = () => metric('switchyard_route_requests_total', { router: 'probe', api_key: 'METADATA' });
+    const before = await metadataSent();
+    // A leader epoch from the future: the broker answers UNKNOWN_LEADER_EPOCH (a stale-metadata error).
+    const fetch = decodeFetch(await connection.request(fetchFrameWithEpoch(2, 'epoch-topic', 1000)));
+    assert.equal(fetch, ErrorCode.UNKNOWN_LEADER_EPOCH);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(await metadataSent(), before);
+  } finally {
+    connection.close();
+  }
+});
+
+test('R130: discovery of a session-bound topology service travels over that session own upstream connection', async () => {
+  await kafkajsCreateTopics({ bootstrapServers: cluster.bootstrapServers }, [{ name: 'discovered-topic' }]);
+  const connection = await rawConnection(bootstrap);
+  try {
+    await connection.request(metadataFrame(1));
+    const opened = () => metric('switchyard_upstream_connections_total', { virtual_cluster: 'probed' });
+    const before = await opened();
+    const service = topology();
+    service.invalidateRoute('a');
+    const leaders = await service.leaders(new Map([['a', ['discovered-topic']]]));
+    assert.ok(leaders.leaderOf('discovered-topic', 0), 'discovered');
+    assert.equal(await opened(), before, 'no connection of its own: the session already had one to that server');
+  } finally {
+    connection.close();
+  }
+});
+
+function fetchFrameWithEpoch(correlationId: number, topic: string, currentLeaderEpoch: number): Buffer {
+  return encodeRequest(ApiKey.FETCH, 12, correlationId, 'raw', {
+    replicaId: -1,
+    maxWaitMs: 100,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch,
+            fetchOffset: 0n,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1n,
+            partitionMaxBytes: 1 << 20,
+            replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+          },
+        ],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  } as never);
+}
+
+function decodeFetch(frame: Buffer): number {
+  const body = decoded(ApiKey.FETCH, 12, frame) as { responses: { partitions: { errorCode: number }[] }[] };
+  return body.responses[0]!.partitions[0]!.errorCode;
+}

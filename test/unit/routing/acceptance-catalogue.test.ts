@@ -14,8 +14,6 @@ const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([
   [84, 'needs SASL inspection or termination on the VC chain (identity issue)'],
   [85, 'needs a SASL initiating route filter (identity issue)'],
   [121, 'needs route filters that rename topics'],
-  [128, 'staleness errors are not provoked against a real broker yet'],
-  [130, 'needs upstream credentials that differ between sessions'],
 ]);
 
 function testFiles(folder: string): string[] {
