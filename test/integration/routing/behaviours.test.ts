@@ -39,12 +39,15 @@ filterDefinitions:
     type: ${FIXTURES}#VcOutOfBand
   - name: route-oob
     type: ${FIXTURES}#RouteOutOfBand
+  - name: rename
+    type: ${FIXTURES}#RenameTopics
+    config: { prefix: "renamed." }
 routerDefinitions:
   - name: probe
     type: ${FIXTURES}#Probe
     routes:
       - { name: a, id: 0, target: { cluster: main } }
-      - { name: b, id: 1, target: { cluster: main } }
+      - { name: b, id: 1, filters: [rename], target: { cluster: main } }
   - name: probe-oob
     type: ${FIXTURES}#Probe
     routes:
@@ -655,7 +658,7 @@ test('R117, R118: coordinators() asks once for every missing key, batched, and c
   }
 });
 
-test('R120: topicNames() resolves ids of a route and leaves unknown ids out', async () => {
+test('R120, R121: topicNames() resolves ids per route (one id, two names where a route filter renames topics) and leaves unknown ids out', async () => {
   await kafkajsCreateTopics({ bootstrapServers: cluster.bootstrapServers }, [{ name: 'named-topic' }]);
   let id: string | undefined;
   probe.onRequest = async (apiKey, version, header, request, context) => {
@@ -672,8 +675,10 @@ test('R120: topicNames() resolves ids of a route and leaves unknown ids out', as
     const service = topology();
     service.invalidateRoute('b');
     const names = await service.topicNames('b', [id!, 'AQEBAQEBAQEBAQEBAQEBAQ']);
-    assert.equal(names.nameOf(id!), 'named-topic');
+    assert.equal(names.nameOf(id!), 'renamed.named-topic', 'route b renames topics');
     assert.equal(names.size, 1);
+    service.invalidateRoute('a');
+    assert.equal((await service.topicNames('a', [id!])).nameOf(id!), 'named-topic');
   } finally {
     connection.close();
   }

@@ -13,7 +13,6 @@ const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([
   [67, 'upstream write backpressure behind a router not exercised yet'],
   [84, 'needs SASL inspection or termination on the VC chain (identity issue)'],
   [85, 'needs a SASL initiating route filter (identity issue)'],
-  [121, 'needs route filters that rename topics'],
 ]);
 
 function testFiles(folder: string): string[] {
