@@ -1,4 +1,5 @@
 import type { DisconnectCause } from '../observability/catalogue.ts';
+import type { FrameRestSink } from './request-message.ts';
 import type { ResponseMessage } from './response-message.ts';
 
 /** Why a session ends: the counted disconnect causes, or the client's own close. */
@@ -25,4 +26,16 @@ export interface Reply {
    * with `error` (or an Error carrying `message`).
    */
   fail(cause: SessionCloseCause, message: string, error?: Error): void;
+  /**
+   * Optional fast path of a reply that writes bytes itself (a client's response slot): delivers an
+   * upstream response frame, unchanged and still carrying the upstream's correlation id, without a
+   * ResponseMessage. Only for responses nothing on the way back looks at.
+   */
+  respondFrame?(frame: Buffer): void;
+  /**
+   * Optional: offered the head of a large upstream response (upstream correlation id) of
+   * `frameLength` bytes that nothing on the way back looks at. Returns where the rest goes when the
+   * response can be written to the client as it arrives, or undefined to get it whole.
+   */
+  streamResponse?(head: Buffer, frameLength: number): FrameRestSink | undefined;
 }

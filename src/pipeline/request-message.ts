@@ -21,6 +21,14 @@ export type NodeRef = number | BootstrapRef | undefined;
 const SIZE_AND_FIXED_HEADER = 12;
 
 /**
+ * Where the rest of a streamed request goes (see RequestMessage.streamed): the upstream connection
+ * its head was written to, which writes each slice as it comes.
+ */
+export interface FrameRestSink {
+  writeRest(slice: Buffer, last: boolean): void;
+}
+
+/**
  * One request on its way through the stages: the bytes as the client sent them, or a decoded body,
  * or both. It is decoded the first time a stage asks for the body and encoded again only when a
  * stage changed it, so a filter's change reaches a router (and the upstream) without a re-encode
@@ -36,6 +44,13 @@ export class RequestMessage {
   readonly expectsResponse: boolean;
   readonly outOfBand: boolean;
   node: NodeRef;
+  /**
+   * For a streamed request: the connection that took its head and now takes the rest. Set by the
+   * upstream connection when it sends the head.
+   */
+  restSink: FrameRestSink | undefined;
+  /** For a streamed request, the length of the whole frame (`#frame` holds only its head); else 0. */
+  readonly #streamedLength: number;
   /** The bytes (size prefix included); undefined once the body changed. */
   #frame: Buffer | undefined;
   /** True once the frame's correlation id was overwritten for an upstream connection. */
@@ -50,7 +65,9 @@ export class RequestMessage {
     expectsResponse: boolean,
     outOfBand: boolean,
     node: NodeRef,
+    streamedLength = 0,
   ) {
+    this.#streamedLength = streamedLength;
     this.apiKey = apiKey;
     this.apiVersion = apiVersion;
     this.correlationId = correlationId;
@@ -71,6 +88,31 @@ export class RequestMessage {
     const message = new RequestMessage(apiKey, apiVersion, correlationId, expectsResponse, false, node);
     message.#frame = frame;
     return message;
+  }
+
+  /**
+   * A request read from a client whose bytes are still arriving: `head` is its start (fixed header
+   * fields read), `frameLength` its whole size. It may be sent only where the bytes go unchanged to
+   * one upstream connection (SessionStage.streams), which then takes the rest through `restSink`;
+   * its body cannot be decoded.
+   */
+  static streamed(
+    head: Buffer,
+    frameLength: number,
+    apiKey: number,
+    apiVersion: number,
+    correlationId: number,
+    expectsResponse: boolean,
+    node: NodeRef,
+  ): RequestMessage {
+    const message = new RequestMessage(apiKey, apiVersion, correlationId, expectsResponse, false, node, frameLength);
+    message.#frame = head;
+    return message;
+  }
+
+  /** True for a request whose bytes are still arriving (see streamed()). */
+  get isStreamed(): boolean {
+    return this.#streamedLength > 0;
   }
 
   /** A request built by a plugin (or by the proxy itself). */
@@ -116,6 +158,7 @@ export class RequestMessage {
   /** The decoded body, decoded on first use. Throws DecodeError for a malformed frame. */
   body(): ApiMessage {
     if (this.#body === undefined) {
+      if (this.#streamedLength > 0) throw new Error('the body of a request still arriving cannot be decoded');
       const frame = this.#frame!;
       const read = readRequestHeader(frame);
       this.#header ??= {
@@ -158,19 +201,23 @@ export class RequestMessage {
       const header = this.header();
       return encodeRequest(this.apiKey, this.apiVersion, correlationId, header.clientId, this.#body as never);
     }
-    if (this.#frameLent) frame = Buffer.from(frame);
-    else this.#frameLent = true;
+    if (this.#frameLent) {
+      if (this.#streamedLength > 0) throw new Error('a request still arriving can be sent only once');
+      frame = Buffer.from(frame);
+    } else {
+      this.#frameLent = true;
+    }
     frame.writeInt32BE(correlationId, 8);
     return frame;
   }
 
-  /** The bytes as received, when unchanged (for probes and byte-exact checks). */
+  /** The bytes as received, when unchanged (for probes and byte-exact checks); only the head of a streamed request. */
   get originalFrame(): Buffer | undefined {
     return this.#frame;
   }
 
   /** Size of the request on the wire, when known without encoding. */
   get byteLength(): number {
-    return this.#frame?.length ?? SIZE_AND_FIXED_HEADER;
+    return this.#streamedLength || (this.#frame?.length ?? SIZE_AND_FIXED_HEADER);
   }
 }

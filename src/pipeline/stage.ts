@@ -1,7 +1,7 @@
 import type { PeerCertificate } from 'node:tls';
 import type { Logger } from '../observability/logger.ts';
 import type { Reply, SessionCloseCause } from './reply.ts';
-import type { RequestMessage } from './request-message.ts';
+import type { NodeRef, RequestMessage } from './request-message.ts';
 import type { Subject } from './types.ts';
 
 /** What a session is bound to: the VC's bootstrap endpoint, or one top-level virtual node. */
@@ -51,6 +51,13 @@ export interface Stage {
 export interface SessionStage {
   /** Handles one request; its answer goes to `reply`. Requests arrive in the order to keep. */
   dispatch(message: RequestMessage, reply: Reply): void;
+  /**
+   * Whether dispatch(message), with `message.node` set to `node`, would now write the request's
+   * bytes unchanged to one upstream connection before returning, without looking at its body: then
+   * the session may dispatch the request before all its bytes have arrived (RequestMessage.streamed).
+   * Asking changes nothing. A stage without this method (a filter chain, a router) never streams.
+   */
+  streams?(message: RequestMessage, node: NodeRef): boolean;
   /** The session ended: release what this stage holds for it, then close the stages after it. */
   close(): void;
 }

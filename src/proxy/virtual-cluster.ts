@@ -372,13 +372,15 @@ class VirtualClusterService implements VirtualClusterRuntime {
       limits: this.#config.network.session,
       stage: head,
       guard,
+      // Probes look at whole frames.
+      wholeFrames: inspect !== undefined || inspectRequest !== undefined,
       observer: {
         onRequest: (request, bytes, frame) => {
           metrics.onRequest(request, bytes);
           inspectRequest?.(frame);
         },
-        onResponse: (slot, frame) => {
-          metrics.onResponse(slot.apiKey, frame.length);
+        onResponse: (slot, frame, bytes) => {
+          metrics.onResponse(slot.apiKey, bytes);
           inspect?.(slot.apiKey, slot.apiVersion, frame);
         },
         onReadPaused: () => metrics.onReadPaused(),

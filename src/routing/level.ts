@@ -9,7 +9,7 @@ import { errorResponseFor } from '../filter/error-response.ts';
 import type { Logger } from '../observability/logger.ts';
 import { withFields } from '../observability/logger.ts';
 import type { Reply, SessionCloseCause } from '../pipeline/reply.ts';
-import { type NodeRef, RequestMessage } from '../pipeline/request-message.ts';
+import { type BootstrapRef, type NodeRef, RequestMessage } from '../pipeline/request-message.ts';
 import type { ResponseMessage } from '../pipeline/response-message.ts';
 import { ResponseMessage as Response } from '../pipeline/response-message.ts';
 import { SessionClosedError } from '../pipeline/session-closed-error.ts';
@@ -152,7 +152,7 @@ export class LevelSession implements SessionStage {
   readonly sentBodies = new WeakSet<object>();
   readonly #routeSessions: (SessionStage | undefined)[] = [];
   /** Per cluster route: the session's sticky bootstrap pick and the next round-robin index. */
-  readonly #bootstrapPicks: ({ first: number; next: number } | undefined)[] = [];
+  readonly #bootstrapPicks: ({ first: number; next: number; readonly ref: BootstrapRef } | undefined)[] = [];
   /** Why this session cannot dispatch (its Router could not be created). */
   #broken = false;
 
@@ -240,7 +240,7 @@ export class LevelSession implements SessionStage {
     let picks = this.#bootstrapPicks[route.id];
     if (picks === undefined) {
       const first = Math.floor(Math.random() * count);
-      picks = { first, next: (first + 1) % count };
+      picks = { first, next: (first + 1) % count, ref: Object.freeze({ bootstrapIndex: first }) };
       this.#bootstrapPicks[route.id] = picks;
       return first;
     }
@@ -279,12 +279,7 @@ export class LevelSession implements SessionStage {
    */
   forward(route: RouteRuntime, message: RequestMessage, reply: Reply): void {
     const mapping = this.level.mapping;
-    const node = message.node;
-    if (typeof node === 'number' && node >= 0 && mapping.routeIdOf(node) === route.id) {
-      message.node = mapping.targetIdOf(node);
-    } else {
-      message.node = route.cluster === undefined ? undefined : { bootstrapIndex: this.defaultBootstrap(route) };
-    }
+    message.node = this.#nodeOnRoute(route, message.node);
     if (mapping.routeCount > 1 && carriesNodeIds('request', message.apiKey, message.apiVersion)) {
       const mismatch = this.#translateRequest(route, message);
       if (mismatch !== undefined) {
@@ -308,6 +303,25 @@ export class LevelSession implements SessionStage {
     }
     this.level.options.metrics?.request(route.name, message.apiKey, 'static');
     this.#routeSession(route).dispatch(message, this.#boundary(route, message, reply));
+  }
+
+  /** Only a VC targeting a cluster streams: its one route takes every request as it is. */
+  streams(message: RequestMessage, node: NodeRef): boolean {
+    const route = this.#allStatic;
+    if (route === undefined) return false;
+    if (this.level.mapping.routeCount > 1 && carriesNodeIds('request', message.apiKey, message.apiVersion))
+      return false;
+    return this.#routeSession(route).streams?.(message, this.#nodeOnRoute(route, node)) === true;
+  }
+
+  /** The node a request addressed to `node` at this level goes to on `route`. */
+  #nodeOnRoute(route: RouteRuntime, node: NodeRef): NodeRef {
+    const mapping = this.level.mapping;
+    if (typeof node === 'number' && node >= 0 && mapping.routeIdOf(node) === route.id) return mapping.targetIdOf(node);
+    if (route.cluster === undefined) return undefined;
+    this.defaultBootstrap(route);
+    // One reference per route and session, not one per request.
+    return this.#bootstrapPicks[route.id]!.ref;
   }
 
   /**

@@ -23,30 +23,62 @@ export class FrameSizeError extends DecodeError {
 }
 
 /**
+ * Takes frames that need no reassembly: offered the head of each large frame that straddles
+ * chunks, it may accept it, and then receives the rest of that frame slice by slice, as views of the
+ * chunks it arrives in, instead of one reassembled frame.
+ */
+export interface FrameStreamer {
+  /**
+   * A frame of `frameLength` bytes (size prefix included) starts with `head`, a view of the chunk
+   * holding at least STREAM_HEAD_BYTES bytes (but not the whole frame). Returns true to take the
+   * rest through onRest(); false to get the whole frame from onFrame as usual.
+   */
+  onHead(head: Buffer, frameLength: number): boolean;
+  /** The next bytes of the accepted frame, in order; `last` is true on its final slice. */
+  onRest(slice: Buffer, last: boolean): void;
+}
+
+/**
+ * Below this size a straddling frame is copied: one small copy costs less than writing it in pieces.
+ * Produce batches and fetch responses, the frames that matter, are far larger.
+ */
+export const STREAM_MIN_FRAME_BYTES = 16 * 1024;
+/** A streamed frame's head holds at least this much, enough for any request header and PRODUCE's acks. */
+export const STREAM_HEAD_BYTES = 512;
+
+/**
  * Cuts a TCP byte stream into Kafka frames (int32 size + payload). Each frame handed to `onFrame`
  * includes its 4-byte size prefix, so an unchanged frame can be forwarded as it is. A frame that lies
- * within one chunk is a view of that chunk (no copy); only a frame straddling chunks is copied, once,
- * into a buffer of exactly its size. The splitter is unusable after it has thrown.
+ * within one chunk is a view of that chunk (no copy); a frame straddling chunks is either offered to
+ * the optional streamer (large frames only) or copied, once, into a buffer of exactly its size. The
+ * splitter is unusable after it has thrown.
  */
 export class FrameSplitter {
   private readonly maxFrameSize: number;
   private readonly onFrame: (frame: Buffer) => void;
+  private readonly streamer: FrameStreamer | undefined;
+  /** Bytes of the streamed frame not seen yet (0 when no frame is being streamed). */
+  private streamRemaining = 0;
   /** The frame being assembled across chunks, allocated at its exact size, or null. */
   private partial: Buffer | null = null;
   private partialFilled = 0;
-  /** Size-prefix bytes of the next frame when a chunk ended inside them (0 to 3 are held). */
-  private readonly prefix = Buffer.alloc(4);
+  /**
+   * Size-prefix bytes of the next frame when a chunk ended inside them (0 to 3 are held), kept as
+   * a number: no buffer per splitter.
+   */
+  private prefix = 0;
   private prefixFilled = 0;
   /** Stream position of the first byte of the next chunk, for error offsets. */
   private streamOffset = 0;
   private failed: FrameSizeError | null = null;
 
-  constructor(onFrame: (frame: Buffer) => void, maxFrameSize = DEFAULT_MAX_FRAME_SIZE) {
+  constructor(onFrame: (frame: Buffer) => void, maxFrameSize = DEFAULT_MAX_FRAME_SIZE, streamer?: FrameStreamer) {
     if (!Number.isInteger(maxFrameSize) || maxFrameSize < 0 || maxFrameSize > 0x7fffffff) {
       throw new RangeError(`maxFrameSize must be an int32 >= 0, got ${maxFrameSize}`);
     }
     this.onFrame = onFrame;
     this.maxFrameSize = maxFrameSize;
+    this.streamer = streamer;
   }
 
   /** Bytes held for an incomplete frame (what this splitter costs in memory right now). */
@@ -54,7 +86,10 @@ export class FrameSplitter {
     return this.partial !== null ? this.partial.length : this.prefixFilled;
   }
 
-  /** Feeds one chunk; calls `onFrame` for every frame it completes, in order. */
+  /**
+   * Feeds one chunk; calls `onFrame` for every frame it completes (and the streamer for the pieces
+   * of the frames it took), in order.
+   */
   push(chunk: Buffer): void {
     if (this.failed !== null) throw this.failed;
     const len = chunk.length;
@@ -62,17 +97,29 @@ export class FrameSplitter {
     this.streamOffset = base + len;
     let pos = 0;
 
-    if (this.prefixFilled > 0) {
-      const take = Math.min(4 - this.prefixFilled, len);
-      chunk.copy(this.prefix, this.prefixFilled, 0, take);
-      this.prefixFilled += take;
+    const streaming = this.streamRemaining;
+    if (streaming > 0) {
+      const take = Math.min(streaming, len);
+      this.streamRemaining = streaming - take;
+      this.streamer!.onRest(take === len ? chunk : chunk.subarray(0, take), take === streaming);
       pos = take;
+    }
+
+    if (this.prefixFilled > 0) {
+      const held = this.prefixFilled;
+      const take = Math.min(4 - held, len - pos);
+      let prefix = this.prefix;
+      for (let i = pos; i < pos + take; i++) prefix = (prefix << 8) | chunk[i]!;
+      this.prefix = prefix;
+      this.prefixFilled = held + take;
+      pos += take;
       if (this.prefixFilled < 4) return;
       this.prefixFilled = 0;
-      const size = this.prefix.readInt32BE(0);
-      this.checkSize(size, base - (4 - take));
+      this.prefix = 0;
+      const size = prefix | 0;
+      this.checkSize(size, base + pos - 4);
       const frame = Buffer.allocUnsafe(size + 4);
-      this.prefix.copy(frame, 0);
+      frame.writeInt32BE(size, 0);
       this.partial = frame;
       this.partialFilled = 4;
     }
@@ -93,6 +140,16 @@ export class FrameSplitter {
       if (size < 0 || size > this.maxFrameSize) this.checkSize(size, base + pos);
       const end = pos + 4 + size;
       if (end > len) {
+        const streamer = this.streamer;
+        if (
+          streamer !== undefined &&
+          end - pos >= STREAM_MIN_FRAME_BYTES &&
+          len - pos >= STREAM_HEAD_BYTES &&
+          streamer.onHead(chunk.subarray(pos, len), end - pos)
+        ) {
+          this.streamRemaining = end - len;
+          return;
+        }
         const frame = Buffer.allocUnsafe(size + 4);
         chunk.copy(frame, 0, pos, len);
         this.partial = frame;
@@ -104,7 +161,9 @@ export class FrameSplitter {
     }
 
     if (pos < len) {
-      chunk.copy(this.prefix, 0, pos, len);
+      let prefix = 0;
+      for (let i = pos; i < len; i++) prefix = (prefix << 8) | chunk[i]!;
+      this.prefix = prefix;
       this.prefixFilled = len - pos;
     }
   }

@@ -169,31 +169,46 @@ class LeafSession implements SessionStage {
     }
   }
 
-  #send(address: HostPort, message: RequestMessage, reply: Reply): void {
-    const connection = this.#pool.connection(this.#upstream, address);
-    connection.send(message, message.expectsResponse ? this.#handlerFor(message, reply) : undefined);
+  /** Any request streams here, unless address discovery must come first. */
+  streams(_message: RequestMessage, node: NodeRef): boolean {
+    return !this.#closed && this.#waiting.length === 0 && this.#addressOf(node) !== undefined;
   }
 
-  #handlerFor(message: RequestMessage, reply: Reply): ResponseHandler {
-    const { apiKey, apiVersion } = message;
-    const session = this.#session;
-    return {
-      onResponse: (frame) => {
-        // A regular request answered means the broker accepted the connection as authenticated.
-        if (!UNAUTHENTICATED_APIS.has(apiKey)) session.markAuthenticated();
-        const response = ResponseMessage.fromFrame(apiKey, apiVersion, frame);
-        if (responseCarriesBrokerAddresses(apiKey, apiVersion)) {
-          const failure = this.#capture(response);
-          if (failure !== undefined) {
-            reply.fail('upstream_failed', failure.message, failure);
-            return;
-          }
-        }
-        reply.respond(response);
-      },
-      onError: (error: UpstreamConnectionError) => reply.fail('upstream_failed', error.message, error),
-    };
+  #send(address: HostPort, message: RequestMessage, reply: Reply): void {
+    const connection = this.#pool.connection(this.#upstream, address);
+    // The leaf session handles every response itself, told apart by their replies: nothing is
+    // allocated per request.
+    connection.send(message, message.expectsResponse ? this.#responses : undefined, reply);
   }
+
+  readonly #responses: ResponseHandler<Reply> = {
+    onResponse: (frame, apiKey, apiVersion, reply) => {
+      // A regular request answered means the broker accepted the connection as authenticated.
+      if (!UNAUTHENTICATED_APIS.has(apiKey)) this.#session.markAuthenticated();
+      const inspect = responseCarriesBrokerAddresses(apiKey, apiVersion);
+      if (!inspect && reply.respondFrame !== undefined) {
+        reply.respondFrame(frame);
+        return;
+      }
+      const response = ResponseMessage.fromFrame(apiKey, apiVersion, frame);
+      if (inspect) {
+        const failure = this.#capture(response);
+        if (failure !== undefined) {
+          reply.fail('upstream_failed', failure.message, failure);
+          return;
+        }
+      }
+      reply.respond(response);
+    },
+    onError: (error: UpstreamConnectionError, reply) => reply.fail('upstream_failed', error.message, error),
+    onResponseHead: (head, frameLength, apiKey, apiVersion, reply) => {
+      // Broker addresses are captured from the whole response.
+      if (responseCarriesBrokerAddresses(apiKey, apiVersion) || reply.streamResponse === undefined) return undefined;
+      const sink = reply.streamResponse(head, frameLength);
+      if (sink !== undefined && !UNAUTHENTICATED_APIS.has(apiKey)) this.#session.markAuthenticated();
+      return sink;
+    },
+  };
 
   /** Records the response's broker addresses under top-level ids; returns an error when it cannot. */
   #capture(response: ResponseMessage): Error | undefined {

@@ -1,5 +1,5 @@
 import type { Reply } from '../../pipeline/reply.ts';
-import type { RequestMessage } from '../../pipeline/request-message.ts';
+import type { NodeRef, RequestMessage } from '../../pipeline/request-message.ts';
 import { ResponseMessage } from '../../pipeline/response-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
 import { API_VERSIONS, supportedVersionRange, unsupportedApiVersionsBody } from '../response/codec.ts';
@@ -36,6 +36,15 @@ export class VersionGate implements Stage {
           range === undefined
             ? `client sent unknown api key ${message.apiKey}; closing the connection`
             : `client sent api key ${message.apiKey} version ${message.apiVersion}, outside the supported ${range.min}-${range.max}; closing the connection`,
+        );
+      },
+      streams(message: RequestMessage, node: NodeRef): boolean {
+        const range = supportedVersionRange(message.apiKey);
+        return (
+          range !== undefined &&
+          message.apiVersion >= range.min &&
+          message.apiVersion <= range.max &&
+          next.streams?.(message, node) === true
         );
       },
       close: () => next.close(),

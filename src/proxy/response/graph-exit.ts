@@ -1,6 +1,6 @@
 import type { Logger } from '../../observability/logger.ts';
 import type { Reply, SessionCloseCause } from '../../pipeline/reply.ts';
-import type { RequestMessage } from '../../pipeline/request-message.ts';
+import type { NodeRef, RequestMessage } from '../../pipeline/request-message.ts';
 import type { ResponseMessage } from '../../pipeline/response-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
 import type { ApiVersionsRequest } from '../../protocol/index.ts';
@@ -70,6 +70,8 @@ export class GraphExit implements Stage {
           next.dispatch(message, reply);
         }
       },
+      // Only responses are looked at here: the request's bytes may stream past.
+      streams: (message: RequestMessage, node: NodeRef): boolean => next.streams?.(message, node) === true,
       close: () => next.close(),
     };
   }

@@ -17,7 +17,37 @@ export function readClientRequest(frame: Buffer, node: number | undefined): Requ
   if (frame.length < FIXED_HEADER_END) readRequestHeader(frame); // throws the typed error
   const apiKey = frame.readInt16BE(4);
   const apiVersion = frame.readInt16BE(6);
-  const expectsResponse =
-    apiKey !== PRODUCE || readProduceAcks(frame, readRequestHeader(frame).bodyOffset, apiVersion) !== 0;
-  return RequestMessage.fromFrame(frame, apiKey, apiVersion, frame.readInt32BE(8), expectsResponse, node);
+  return RequestMessage.fromFrame(
+    frame,
+    apiKey,
+    apiVersion,
+    frame.readInt32BE(8),
+    expectsResponse(frame, apiKey, apiVersion),
+    node,
+  );
+}
+
+/**
+ * The same for the head of a large request still arriving (`frameLength` bytes in all), or
+ * undefined when the head is too short for what must be read (the frame is then reassembled and
+ * read whole, which also reports a malformed one).
+ */
+export function readStreamedClientRequest(
+  head: Buffer,
+  frameLength: number,
+  node: number | undefined,
+): RequestMessage | undefined {
+  const apiKey = head.readInt16BE(4);
+  const apiVersion = head.readInt16BE(6);
+  let expects: boolean;
+  try {
+    expects = expectsResponse(head, apiKey, apiVersion);
+  } catch {
+    return undefined;
+  }
+  return RequestMessage.streamed(head, frameLength, apiKey, apiVersion, head.readInt32BE(8), expects, node);
+}
+
+function expectsResponse(frame: Buffer, apiKey: number, apiVersion: number): boolean {
+  return apiKey !== PRODUCE || readProduceAcks(frame, readRequestHeader(frame).bodyOffset, apiVersion) !== 0;
 }

@@ -2,28 +2,40 @@ import type { Socket } from 'node:net';
 import type { SessionLimits } from '../../config/model.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { SessionCloseCause } from '../../pipeline/reply.ts';
-import type { RequestMessage } from '../../pipeline/request-message.ts';
+import type { FrameRestSink, RequestMessage } from '../../pipeline/request-message.ts';
 import type { ClientTls, SessionBinding, SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
 import { ANONYMOUS, type Subject } from '../../pipeline/types.ts';
-import { FrameSizeError, FrameSplitter } from '../../protocol/frames/index.ts';
+import { FrameSizeError, FrameSplitter, type FrameStreamer } from '../../protocol/frames/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { SessionGuard } from '../overload/session-guard.ts';
-import { readClientRequest } from './client-request.ts';
-import { type ResponseSlot, ResponseSlots } from './response-slots.ts';
+import { readClientRequest, readStreamedClientRequest } from './client-request.ts';
+import { type ResponseSlot, ResponseSlots, STREAMED } from './response-slots.ts';
 import { NoReply, type SlotOwner, SlotReply } from './slot-reply.ts';
 
 export type { SessionCloseCause } from '../../pipeline/reply.ts';
 
 /** Counters the session reports to; implemented by the VC's metrics. */
 export interface SessionObserver {
+  /** `frame` is the whole request, or only the head of a streamed one (never with `wholeFrames`). */
   onRequest(request: RequestMessage, bytes: number, frame: Buffer): void;
-  /** A response is about to be written to the client (correlation id already the client's). */
-  onResponse(slot: ResponseSlot, frame: Buffer): void;
+  /**
+   * A response of `bytes` bytes is about to be written to the client (correlation id already the
+   * client's); `frame` is the whole response, or only the head of a streamed one.
+   */
+  onResponse(slot: ResponseSlot, frame: Buffer, bytes: number): void;
   onReadPaused(): void;
   onClosed(session: ClientSession, cause: SessionCloseCause): void;
 }
 
-type PauseReason = 'in_flight' | 'upstream' | 'draining' | 'overload';
+/** Why reading from the client is paused: bits of one number, so a session holds no set for them. */
+type PauseReason = typeof IN_FLIGHT | typeof UPSTREAM | typeof DRAINING | typeof OVERLOAD;
+const IN_FLIGHT = 1;
+const UPSTREAM = 2;
+const DRAINING = 4;
+const OVERLOAD = 8;
+
+/** Where the rest of a streamed request goes when no upstream connection took its head. */
+const DROP_REST: FrameRestSink = { writeRest: () => {} };
 
 /** How long a graceful close may wait for the client to take the last responses. */
 const GRACEFUL_CLOSE_LIMIT_MS = 5_000;
@@ -50,6 +62,11 @@ export interface ClientSessionOptions {
   /** The head of the VC's data path; the session opens it once. */
   readonly stage: Stage;
   readonly observer: SessionObserver;
+  /**
+   * Reassemble every frame before passing it on (the observer must see whole frames, e.g. for
+   * probes); otherwise large frames that nothing inspects are forwarded as they arrive.
+   */
+  readonly wholeFrames?: boolean;
   readonly logger: Logger;
   /** Overload limits: buffer budget, request read deadline, rate-limited warnings. */
   readonly guard?: SessionGuard;
@@ -63,6 +80,10 @@ export interface ClientSessionOptions {
  * Flow control: reading from the client pauses while the session has `maxInFlightRequests`
  * unanswered requests or while any upstream connection is congested; reading from upstreams
  * pauses (through the stages) while the client socket is congested.
+ *
+ * Large frames stream (docs/design/2026-12-03-streaming-frames.md): a request whose path forwards
+ * its bytes unchanged is dispatched by its head and its rest goes to the upstream connection as it
+ * arrives; a response nothing looks at is written as it arrives once its slot is the oldest.
  */
 export class ClientSession implements SessionHandle, SlotOwner {
   readonly id: string;
@@ -80,8 +101,14 @@ export class ClientSession implements SessionHandle, SlotOwner {
   readonly #boundNode: number | undefined;
   #stage: SessionStage | undefined;
   #state: State = { kind: 'open' };
-  /** Reasons reading from the client is paused; reading resumes when the set is empty. */
-  readonly #pauseReasons = new Set<PauseReason>();
+  /** Reasons reading from the client is paused (PauseReason bits); reading resumes at 0. */
+  #pauseReasons = 0;
+  /** The upstream connection taking the rest of the request being streamed, or undefined. */
+  #requestSink: FrameRestSink | undefined;
+  /** The slot whose response is being written piece by piece, or undefined. */
+  #streamingSlot: ResponseSlot | undefined;
+  /** The reply of every request that expects no response: it holds nothing per request. */
+  readonly #noReply = new NoReply(this);
   #congestedUpstreams = 0;
   #clientCongested = false;
   #authenticated = false;
@@ -106,7 +133,13 @@ export class ClientSession implements SessionHandle, SlotOwner {
     // overload: the guard sees what this session buffers and the request it is reading.
     this.#guard = options.guard;
     this.#guard?.attach(this);
-    this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.limits.maxFrameBytes);
+    const streamer: FrameStreamer | undefined = options.wholeFrames
+      ? undefined
+      : {
+          onHead: (head, frameLength) => this.#onRequestHead(head, frameLength),
+          onRest: (slice, last) => this.#onRequestRest(slice, last),
+        };
+    this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.limits.maxFrameBytes, streamer);
     const socket = this.#socket;
     socket.setNoDelay(true);
     socket.setTimeout(this.#limits.unauthenticatedIdleTimeoutMs, () => this.close('idle_timeout'));
@@ -141,7 +174,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
 
   /** The overload budget pauses or resumes reading from this client. */
   setOverloadPaused(paused: boolean): void {
-    this.#setPaused('overload', paused);
+    this.#setPaused(OVERLOAD, paused);
   }
 
   /** Requests read whose responses have not been written yet. */
@@ -172,10 +205,42 @@ export class ClientSession implements SessionHandle, SlotOwner {
     this.#slotFilled();
   }
 
+  /**
+   * Writes the head of `slot`'s response now and returns where its rest goes, when every earlier
+   * response has been written (the slot is the oldest); otherwise returns undefined and the
+   * response is filled whole, as usual. Later responses wait until the last piece is written.
+   */
+  streamResponse(slot: ResponseSlot, head: Buffer, frameLength: number): FrameRestSink | undefined {
+    if (this.#state.kind === 'closed' || this.#slots.head !== slot || this.#streamingSlot !== undefined)
+      return undefined;
+    head.writeInt32BE(slot.correlationId, 4);
+    this.#observer.onResponse(slot, head, frameLength);
+    this.#streamingSlot = slot;
+    this.#writeToClient(head);
+    return this.#responseSink;
+  }
+
+  /** The rest of the response being streamed (see streamResponse()). */
+  readonly #responseSink: FrameRestSink = {
+    writeRest: (slice, last) => {
+      const slot = this.#streamingSlot;
+      if (slot === undefined || this.#state.kind === 'closed') return;
+      this.#writeToClient(slice);
+      if (!last) return;
+      this.#streamingSlot = undefined;
+      // A failure while streaming already filled the slot (to close after it).
+      if (slot.frame === undefined) this.fill(slot, STREAMED);
+    },
+  };
+
+  #writeToClient(bytes: Buffer): void {
+    if (!this.#socket.write(bytes)) this.#setClientCongested(true);
+  }
+
   upstreamCongestion(congested: boolean): void {
     this.#congestedUpstreams += congested ? 1 : -1;
     if (this.#congestedUpstreams < 0) this.#congestedUpstreams = 0;
-    this.#setPaused('upstream', this.#congestedUpstreams > 0);
+    this.#setPaused(UPSTREAM, this.#congestedUpstreams > 0);
   }
 
   /**
@@ -213,7 +278,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
           resolve();
         },
       });
-      this.#setPaused('draining', true);
+      this.#setPaused(DRAINING, true);
       this.#closeIfDrained();
     });
   }
@@ -274,47 +339,81 @@ export class ClientSession implements SessionHandle, SlotOwner {
 
   #onFrame(frame: Buffer): void {
     if (this.#state.kind !== 'open') return;
-    const request = readClientRequest(frame, this.#boundNode);
-    this.#observer.onRequest(request, frame.length, frame);
-    const slot = request.expectsResponse
-      ? this.#slots.reserve(request.correlationId, request.apiKey, request.apiVersion)
-      : undefined;
-    if (this.#slots.pending >= this.#limits.maxInFlightRequests) this.#setPaused('in_flight', true);
-    this.#stage!.dispatch(request, slot ? new SlotReply(this, slot) : new NoReply(this));
+    this.#dispatch(readClientRequest(frame, this.#boundNode), frame);
+  }
+
+  #dispatch(request: RequestMessage, frame: Buffer): void {
+    this.#observer.onRequest(request, request.byteLength, frame);
+    let reply: SlotReply | NoReply = this.#noReply;
+    if (request.expectsResponse) {
+      const slot = new SlotReply(this, request.correlationId, request.apiKey, request.apiVersion);
+      this.#slots.add(slot);
+      reply = slot;
+    }
+    if (this.#slots.pending >= this.#limits.maxInFlightRequests) this.#setPaused(IN_FLIGHT, true);
+    this.#stage!.dispatch(request, reply);
+  }
+
+  /**
+   * The head of a large request: dispatched now when every stage on its path forwards its bytes
+   * unchanged (SessionStage.streams), its rest following as it arrives; otherwise it is reassembled.
+   */
+  #onRequestHead(head: Buffer, frameLength: number): boolean {
+    if (this.#state.kind !== 'open') return false;
+    const request = readStreamedClientRequest(head, frameLength, this.#boundNode);
+    if (request === undefined || this.#stage?.streams?.(request, request.node) !== true) return false;
+    this.#dispatch(request, head);
+    // The connection that took the head takes the rest. Without one the request already failed
+    // (the session closes after the earlier responses): its rest is read and dropped.
+    this.#requestSink = request.restSink ?? DROP_REST;
+    return true;
+  }
+
+  #onRequestRest(slice: Buffer, last: boolean): void {
+    const sink = this.#requestSink!;
+    if (last) this.#requestSink = undefined;
+    if (this.#state.kind !== 'closed') sink.writeRest(slice, last);
   }
 
   #slotFilled(): void {
     if (this.#flushScheduled || this.#state.kind === 'closed') return;
     this.#flushScheduled = true;
     // Responses that complete in the same tick are written together: one writev, fewer syscalls.
-    queueMicrotask(() => this.#flush());
+    queueMicrotask(this.#flushTask);
   }
+
+  readonly #flushTask = (): void => this.#flush();
+
+  /** Whether the current flush corked the socket, and whether a write of it backed up. */
+  #flushCorked = false;
+  #flushCongested = false;
+
+  readonly #writeSlot = (slot: ResponseSlot, frame: Buffer): void => {
+    if (!this.#flushCorked) {
+      this.#socket.cork();
+      this.#flushCorked = true;
+    }
+    this.#observer.onResponse(slot, frame, frame.length);
+    this.#guard?.slotBytes(-frame.length); // overload: from the slot to the socket's buffer
+    if (!this.#socket.write(frame)) this.#flushCongested = true;
+  };
 
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#state.kind === 'closed') return;
-    const socket = this.#socket;
-    let congested = false;
-    let wrote = false;
-    const mustClose = this.#slots.release((slot, frame) => {
-      if (!wrote) {
-        socket.cork();
-        wrote = true;
-      }
-      this.#observer.onResponse(slot, frame);
-      this.#guard?.slotBytes(-frame.length); // overload: from the slot to the socket's buffer
-      if (!socket.write(frame)) congested = true;
-    });
-    if (wrote) {
-      socket.uncork();
-      this.#guard?.socketBytes(socket.writableLength); // overload: what the client has not taken
+    this.#flushCorked = false;
+    this.#flushCongested = false;
+    const mustClose = this.#slots.release(this.#writeSlot);
+    if (this.#flushCorked) {
+      this.#socket.uncork();
+      this.#guard?.socketBytes(this.#socket.writableLength); // overload: what the client has not taken
     }
-    if (congested) this.#setClientCongested(true);
+    if (this.#flushCongested) this.#setClientCongested(true);
     if (mustClose) {
       this.close(this.#closeCause ?? 'drain_completed', true);
       return;
     }
-    if (this.#slots.pending < this.#limits.maxInFlightRequests) this.#setPaused('in_flight', false);
+    if (this.#slots.pending < this.#limits.maxInFlightRequests) this.#setPaused(IN_FLIGHT, false);
     this.#closeIfDrained();
   }
 
@@ -329,10 +428,9 @@ export class ClientSession implements SessionHandle, SlotOwner {
   }
 
   #setPaused(reason: PauseReason, paused: boolean): void {
-    const wasPaused = this.#pauseReasons.size > 0;
-    if (paused) this.#pauseReasons.add(reason);
-    else this.#pauseReasons.delete(reason);
-    const isPaused = this.#pauseReasons.size > 0;
+    const wasPaused = this.#pauseReasons !== 0;
+    this.#pauseReasons = paused ? this.#pauseReasons | reason : this.#pauseReasons & ~reason;
+    const isPaused = this.#pauseReasons !== 0;
     if (isPaused !== wasPaused) this.#guard?.readingPaused(isPaused); // overload: request deadline
     if (isPaused && !wasPaused) {
       this.#socket.pause();

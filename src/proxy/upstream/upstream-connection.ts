@@ -1,21 +1,32 @@
 import { connect as netConnect, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { RequestMessage } from '../../pipeline/request-message.ts';
+import type { FrameRestSink, RequestMessage } from '../../pipeline/request-message.ts';
 import { FrameSplitter } from '../../protocol/frames/index.ts';
 import type { HostPort } from '../address/host-port.ts';
-import { FifoQueue } from '../fifo-queue.ts';
+import { PendingRequests } from './pending-requests.ts';
 import type { UpstreamTlsOptions } from './upstream-tls.ts';
 
-/** What the connection calls back with once the response to one request has arrived. */
-export interface ResponseHandler {
+/**
+ * What the connection calls back with once the response to one request has arrived. One handler
+ * serves many requests: `context` (given to send()) tells them apart, so no object is made per
+ * request. `apiKey` and `apiVersion` are those of the request.
+ */
+export interface ResponseHandler<C = undefined> {
   /** `frame` is the whole response frame (size prefix included) with the upstream correlation id. */
-  onResponse(frame: Buffer): void;
-  onError(error: UpstreamConnectionError): void;
-}
-
-interface Pending {
-  readonly correlationId: number;
-  readonly handler: ResponseHandler;
+  onResponse(frame: Buffer, apiKey: number, apiVersion: number, context: C): void;
+  onError(error: UpstreamConnectionError, context: C): void;
+  /**
+   * Offered the head of a large response (upstream correlation id, at least the response header)
+   * of `frameLength` bytes: returns where the rest goes when the handler forwards the response as
+   * it arrives, or undefined to get the whole frame through onResponse().
+   */
+  onResponseHead?(
+    head: Buffer,
+    frameLength: number,
+    apiKey: number,
+    apiVersion: number,
+    context: C,
+  ): FrameRestSink | undefined;
 }
 
 export class UpstreamConnectionError extends Error {
@@ -46,6 +57,7 @@ export interface UpstreamConnectionOptions {
 }
 
 type State =
+  // Frames (and pieces of a streamed frame) sent before the connection was established.
   | { readonly kind: 'connecting'; readonly queued: Buffer[] }
   | { readonly kind: 'ready' }
   | { readonly kind: 'closed'; readonly error: UpstreamConnectionError | undefined };
@@ -55,12 +67,23 @@ type State =
  * requests (correlation ids are rewritten in place in the request frame), remembers which handler
  * waits for each, and hands every response frame to its handler. Requests sent before the
  * connection is established are queued and written, in order, once it is.
+ *
+ * Large frames may pass in pieces both ways. A streamed request (RequestMessage.streamed) has its
+ * head written at once and its rest, through writeRest(), as the client sends it; other requests
+ * sent meanwhile wait until its last piece, so frames never interleave. A large response is offered
+ * to its handler by its head; a handler that takes it gets the rest piece by piece.
  */
-export class UpstreamConnection {
+export class UpstreamConnection implements FrameRestSink {
   readonly address: HostPort;
   readonly #socket: Socket;
-  readonly #pending = new FifoQueue<Pending>();
+  readonly #pending = new PendingRequests<ResponseHandler<unknown> | undefined, unknown>();
   readonly #splitter: FrameSplitter;
+  /** Bytes of the streamed request still to come (0 when none is being streamed). */
+  #requestRemaining = 0;
+  /** Frames sent while a streamed request was still arriving, written after its last piece. */
+  #held: Buffer[] | undefined;
+  /** Where the rest of the response being streamed goes, or undefined. */
+  #responseSink: FrameRestSink | undefined;
   readonly #observer: UpstreamObserver;
   #state: State = { kind: 'connecting', queued: [] };
   #nextCorrelationId = 1;
@@ -74,7 +97,10 @@ export class UpstreamConnection {
     this.address = options.address;
     this.#observer = options.observer;
     this.#onBuffered = options.onBuffered;
-    this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.maxFrameBytes);
+    this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.maxFrameBytes, {
+      onHead: (head, frameLength) => this.#onResponseHead(head, frameLength),
+      onRest: (slice, last) => this.#onResponseRest(slice, last),
+    });
     try {
       this.#socket = openSocket(options.address, options.tls);
     } catch (error) {
@@ -106,12 +132,16 @@ export class UpstreamConnection {
   /**
    * Sends one request with this connection's next correlation id (written into the message's
    * frame, see RequestMessage.frameFor). `handler` is undefined for requests that get no response
-   * (PRODUCE with acks=0). A closed connection reports the failure to the handler asynchronously.
+   * (PRODUCE with acks=0); it is called with `context`. A closed connection reports the failure to
+   * the handler asynchronously. For a streamed request the connection becomes its `restSink`.
    */
-  send(message: RequestMessage, handler: ResponseHandler | undefined): void {
+  send<C>(message: RequestMessage, handler: ResponseHandler<C> | undefined, context: C): void;
+  send(message: RequestMessage, handler: ResponseHandler | undefined): void;
+  send(message: RequestMessage, handler: ResponseHandler<unknown> | undefined, context?: unknown): void {
+    if (message.isStreamed) message.restSink = this;
     if (this.#state.kind === 'closed') {
       const error = this.#state.error ?? new UpstreamConnectionError(this.#label(), 'connection already closed');
-      if (handler) queueMicrotask(() => handler.onError(error));
+      if (handler) queueMicrotask(() => handler.onError(error, context));
       return;
     }
     const correlationId = this.#nextCorrelationId;
@@ -124,12 +154,35 @@ export class UpstreamConnection {
         this.#label(),
         `cannot encode the request: ${(error as Error).message}`,
       );
-      if (handler) queueMicrotask(() => handler.onError(failure));
+      if (handler) queueMicrotask(() => handler.onError(failure, context));
       return;
     }
-    if (handler) this.#pending.push({ correlationId, handler });
+    if (handler) this.#pending.push(correlationId, message.apiKey, message.apiVersion, handler, context);
+    if (this.#requestRemaining > 0) {
+      // A streamed request is still arriving: this one follows it.
+      this.#held ??= [];
+      this.#held.push(frame);
+      return;
+    }
+    if (message.isStreamed) this.#requestRemaining = message.byteLength - frame.length;
+    this.#write(frame);
+  }
+
+  /** The next piece of the streamed request (see send()); `last` ends it. */
+  writeRest(slice: Buffer, last: boolean): void {
+    if (this.#state.kind === 'closed') return;
+    this.#requestRemaining -= slice.length;
+    this.#write(slice);
+    if (!last) return;
+    this.#requestRemaining = 0;
+    const held = this.#held;
+    this.#held = undefined;
+    if (held !== undefined) for (const frame of held) this.#write(frame);
+  }
+
+  #write(bytes: Buffer): void {
     if (this.#state.kind === 'connecting') {
-      this.#state.queued.push(frame);
+      this.#state.queued.push(bytes);
       return;
     }
     // Frames sent in the same turn of the event loop (a client chunk often carries several) go
@@ -139,7 +192,7 @@ export class UpstreamConnection {
       this.#socket.cork();
       queueMicrotask(this.#uncork);
     }
-    if (!this.#socket.write(frame)) this.#setCongested(true);
+    if (!this.#socket.write(bytes)) this.#setCongested(true);
   }
 
   readonly #uncork = (): void => {
@@ -201,20 +254,55 @@ export class UpstreamConnection {
   }
 
   #onFrame(frame: Buffer): void {
+    if (!this.#matchesOldest(frame)) return;
+    const pending = this.#pending;
+    const handler = pending.headHandler!;
+    const apiKey = pending.headApiKey;
+    const apiVersion = pending.headApiVersion;
+    const context = pending.headContext;
+    pending.shift();
+    handler.onResponse(frame, apiKey, apiVersion, context);
+  }
+
+  /** A large response's head: its handler may take the rest piece by piece. */
+  #onResponseHead(head: Buffer, frameLength: number): boolean {
+    // A mismatch is reported once the whole frame is there (#onFrame).
+    if (this.#pending.length === 0 || head.readInt32BE(4) !== this.#pending.headCorrelationId) return false;
+    const pending = this.#pending;
+    const sink = pending.headHandler!.onResponseHead?.(
+      head,
+      frameLength,
+      pending.headApiKey,
+      pending.headApiVersion,
+      pending.headContext,
+    );
+    if (sink === undefined) return false;
+    pending.shift();
+    this.#responseSink = sink;
+    return true;
+  }
+
+  #onResponseRest(slice: Buffer, last: boolean): void {
+    const sink = this.#responseSink!;
+    if (last) this.#responseSink = undefined;
+    sink.writeRest(slice, last);
+  }
+
+  /** Whether `frame` answers the oldest pending request; fails the connection when it does not. */
+  #matchesOldest(frame: Buffer): boolean {
     if (frame.length < 8) {
       this.#fail(`response frame of ${frame.length - 4} bytes is too short for a header`);
-      return;
+      return false;
     }
     const correlationId = frame.readInt32BE(4);
-    const head = this.#pending.peek();
-    if (!head || head.correlationId !== correlationId) {
+    const pending = this.#pending;
+    if (pending.length === 0 || pending.headCorrelationId !== correlationId) {
       this.#fail(
-        `response with correlation id ${correlationId} does not match the oldest pending request (${head?.correlationId ?? 'none'})`,
+        `response with correlation id ${correlationId} does not match the oldest pending request (${pending.length === 0 ? 'none' : pending.headCorrelationId})`,
       );
-      return;
+      return false;
     }
-    this.#pending.shift();
-    head.handler.onResponse(frame);
+    return true;
   }
 
   #setCongested(congested: boolean): void {
@@ -230,7 +318,14 @@ export class UpstreamConnection {
     this.#socket.destroy();
     this.#reportBuffered(0);
     const failure = error ?? new UpstreamConnectionError(this.#label(), message);
-    for (const pending of this.#pending.drainAll()) pending.handler.onError(failure);
+    this.#held = undefined;
+    const pending = this.#pending;
+    while (pending.length > 0) {
+      const handler = pending.headHandler!;
+      const context = pending.headContext;
+      pending.shift();
+      handler.onError(failure, context);
+    }
     this.#observer.onClosed(this, error);
   }
 }

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameSizeError, FrameSplitter } from '../../../../src/protocol/frames/index.ts';
+import {
+  FrameSizeError,
+  FrameSplitter,
+  STREAM_HEAD_BYTES,
+  STREAM_MIN_FRAME_BYTES,
+} from '../../../../src/protocol/frames/index.ts';
 import { DecodeError } from '../../../../src/protocol/wire/errors.ts';
 import { SeededRandom, thrown } from '../records/helpers.ts';
 
@@ -135,5 +140,102 @@ test('fuzz: random byte streams only ever produce frames or FrameSizeError', () 
     }
     for (const f of frames) total += f.length;
     assert.ok(total <= stream.length);
+  }
+});
+
+/** A splitter whose streamer takes every frame offered (or none), recording what it is given. */
+function streaming(accept: boolean) {
+  const events: string[] = [];
+  const pieces: Buffer[] = [];
+  const frames: Buffer[] = [];
+  const splitter = new FrameSplitter((f) => frames.push(f), undefined, {
+    onHead(head, frameLength) {
+      events.push(`head ${head.length}/${frameLength}`);
+      if (accept) pieces.push(head);
+      return accept;
+    },
+    onRest(slice, last) {
+      events.push(`rest ${slice.length}${last ? ' last' : ''}`);
+      pieces.push(slice);
+    },
+  });
+  return { splitter, events, pieces, frames };
+}
+
+test('a large straddling frame taken by the streamer arrives as views of the chunks, in order, then framing resumes', () => {
+  const { splitter, events, pieces, frames } = streaming(true);
+  const big = frame(Buffer.alloc(STREAM_MIN_FRAME_BYTES, 7));
+  const small = frame(Buffer.from('next'));
+  const chunks = [big.subarray(0, 1000), big.subarray(1000, 9000), Buffer.concat([big.subarray(9000), small])];
+  for (const chunk of chunks) splitter.push(chunk);
+  assert.deepEqual(events, [`head 1000/${big.length}`, 'rest 8000', `rest ${big.length - 9000} last`]);
+  assert.equal(pieces[1]!.buffer, chunks[1]!.buffer, 'the rest is not copied');
+  assert.deepEqual(Buffer.concat(pieces), big);
+  assert.deepEqual(frames, [small], 'the frame after the streamed one is split as usual');
+  assert.equal(splitter.bufferedBytes, 0);
+});
+
+test('a declined or small straddling frame is reassembled whole', () => {
+  const declined = streaming(false);
+  const big = frame(Buffer.alloc(STREAM_MIN_FRAME_BYTES, 1));
+  declined.splitter.push(big.subarray(0, 600));
+  declined.splitter.push(big.subarray(600));
+  assert.deepEqual(declined.frames, [big]);
+
+  const small = streaming(true);
+  const f = frame(Buffer.alloc(STREAM_MIN_FRAME_BYTES - 5, 2));
+  small.splitter.push(f.subarray(0, 600));
+  small.splitter.push(f.subarray(600));
+  assert.deepEqual(small.events, [], 'below the streaming size nothing is offered');
+  assert.deepEqual(small.frames, [f]);
+});
+
+test('a head shorter than STREAM_HEAD_BYTES is not offered: the frame is reassembled', () => {
+  const { splitter, events, frames } = streaming(true);
+  const big = frame(Buffer.alloc(STREAM_MIN_FRAME_BYTES, 3));
+  splitter.push(big.subarray(0, STREAM_HEAD_BYTES - 1));
+  splitter.push(big.subarray(STREAM_HEAD_BYTES - 1));
+  assert.deepEqual(events, []);
+  assert.deepEqual(frames, [big]);
+});
+
+test('fuzz: with a streamer, whole frames and streamed pieces rebuild the byte stream exactly, whatever the chunking', () => {
+  const random = new SeededRandom(1203);
+  for (let round = 0; round < 20; round++) {
+    const sent = Array.from({ length: 12 }, () =>
+      frame(
+        random.bytes(
+          random.next() < 0.4 ? random.int(STREAM_MIN_FRAME_BYTES, 3 * STREAM_MIN_FRAME_BYTES) : random.int(0, 2000),
+        ),
+      ),
+    );
+    const stream = Buffer.concat(sent);
+    const received: Buffer[] = [];
+    let open = false;
+    const splitter = new FrameSplitter(
+      (f) => {
+        assert.equal(open, false, 'no whole frame while one is streaming');
+        received.push(Buffer.from(f));
+      },
+      undefined,
+      {
+        onHead(head) {
+          open = random.next() < 0.7;
+          if (open) received.push(Buffer.from(head));
+          return open;
+        },
+        onRest(slice, last) {
+          received.push(Buffer.from(slice));
+          if (last) open = false;
+        },
+      },
+    );
+    for (let pos = 0; pos < stream.length; ) {
+      const end = Math.min(stream.length, pos + random.int(1, 20_000));
+      splitter.push(stream.subarray(pos, end));
+      pos = end;
+    }
+    assert.equal(open, false);
+    assert.deepEqual(Buffer.concat(received), stream);
   }
 });
