@@ -9,3 +9,15 @@ export interface DecodeEvent {
   readonly direction: 'request' | 'response';
   readonly apiKey: number;
 }
+
+/**
+ * A large frame is forwarded as it arrives instead of whole (RequestMessage.streamed, a client's
+ * response slot): `{ direction: 'request' | 'response', apiKey: number, bytes: number }`.
+ */
+export const streamChannel = channel('switchyard:stream');
+
+export interface StreamEvent {
+  readonly direction: 'request' | 'response';
+  readonly apiKey: number;
+  readonly bytes: number;
+}

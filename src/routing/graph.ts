@@ -15,7 +15,7 @@ import type { Logger } from '../observability/logger.ts';
 import { withFields } from '../observability/logger.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
 import type { Reply } from '../pipeline/reply.ts';
-import type { RequestMessage } from '../pipeline/request-message.ts';
+import type { NodeRef, RequestMessage } from '../pipeline/request-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../pipeline/stage.ts';
 import { PluginConfigurationError } from '../plugins/errors.ts';
 import { pluginImplementationNames, pluginInstance } from '../plugins/registry.ts';
@@ -109,6 +109,7 @@ export class RouteGraph implements Stage {
     const top = routing.levelSession(this.#top);
     return {
       dispatch: (message: RequestMessage, reply: Reply) => top.dispatch(message, reply),
+      streams: (message: RequestMessage, node: NodeRef) => top.streams(message, node),
       close: () => this.#closeSession(routing, top),
     };
   }

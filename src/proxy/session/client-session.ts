@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { SessionLimits } from '../../config/model.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { type StreamEvent, streamChannel } from '../../pipeline/diagnostics.ts';
 import type { SessionCloseCause } from '../../pipeline/reply.ts';
 import type { FrameRestSink, RequestMessage } from '../../pipeline/request-message.ts';
 import type { ClientTls, SessionBinding, SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
@@ -103,6 +104,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
   #state: State = { kind: 'open' };
   /** Reasons reading from the client is paused (PauseReason bits); reading resumes at 0. */
   #pauseReasons = 0;
+  #readPaused = false;
   /** The upstream connection taking the rest of the request being streamed, or undefined. */
   #requestSink: FrameRestSink | undefined;
   /** The slot whose response is being written piece by piece, or undefined. */
@@ -211,8 +213,14 @@ export class ClientSession implements SessionHandle, SlotOwner {
    * response is filled whole, as usual. Later responses wait until the last piece is written.
    */
   streamResponse(slot: ResponseSlot, head: Buffer, frameLength: number): FrameRestSink | undefined {
-    if (this.#state.kind === 'closed' || this.#slots.head !== slot || this.#streamingSlot !== undefined)
+    // Earlier responses complete but not written yet (their flush is due this tick) go first.
+    if (this.#slots.head !== slot && this.#flushScheduled) this.#flush();
+    if (this.#state.kind === 'closed' || this.#slots.head !== slot || this.#streamingSlot !== undefined) {
       return undefined;
+    }
+    if (streamChannel.hasSubscribers) {
+      streamChannel.publish({ direction: 'response', apiKey: slot.apiKey, bytes: frameLength } satisfies StreamEvent);
+    }
     head.writeInt32BE(slot.correlationId, 4);
     this.#observer.onResponse(slot, head, frameLength);
     this.#streamingSlot = slot;
@@ -362,6 +370,11 @@ export class ClientSession implements SessionHandle, SlotOwner {
     if (this.#state.kind !== 'open') return false;
     const request = readStreamedClientRequest(head, frameLength, this.#boundNode);
     if (request === undefined || this.#stage?.streams?.(request, request.node) !== true) return false;
+    if (streamChannel.hasSubscribers) {
+      streamChannel.publish({ direction: 'request', apiKey: request.apiKey, bytes: frameLength } satisfies StreamEvent);
+    }
+    // Set before dispatching, so that reaching the in-flight limit does not stop reading this frame.
+    this.#requestSink = DROP_REST;
     this.#dispatch(request, head);
     // The connection that took the head takes the rest. Without one the request already failed
     // (the session closes after the earlier responses): its rest is read and dropped.
@@ -371,8 +384,11 @@ export class ClientSession implements SessionHandle, SlotOwner {
 
   #onRequestRest(slice: Buffer, last: boolean): void {
     const sink = this.#requestSink!;
-    if (last) this.#requestSink = undefined;
     if (this.#state.kind !== 'closed') sink.writeRest(slice, last);
+    if (!last) return;
+    this.#requestSink = undefined;
+    // What the frame was read through (the in-flight limit, a drain) may pause reading now.
+    this.#applyPause();
   }
 
   #slotFilled(): void {
@@ -428,14 +444,26 @@ export class ClientSession implements SessionHandle, SlotOwner {
   }
 
   #setPaused(reason: PauseReason, paused: boolean): void {
-    const wasPaused = this.#pauseReasons !== 0;
     this.#pauseReasons = paused ? this.#pauseReasons | reason : this.#pauseReasons & ~reason;
-    const isPaused = this.#pauseReasons !== 0;
-    if (isPaused !== wasPaused) this.#guard?.readingPaused(isPaused); // overload: request deadline
-    if (isPaused && !wasPaused) {
+    this.#applyPause();
+  }
+
+  /**
+   * A streamed request is read to its end whatever else pauses the session, except a congested
+   * upstream (which takes that rest and will drain): it already holds a response slot, so waiting
+   * for in-flight answers, or for a drain, would wait for itself.
+   */
+  #applyPause(): void {
+    const reasons = this.#requestSink === undefined ? this.#pauseReasons : this.#pauseReasons & UPSTREAM;
+    const pause = reasons !== 0;
+    if (pause === this.#readPaused) return;
+    this.#guard?.readingPaused(pause); // overload: request deadline
+    if (pause) {
+      this.#readPaused = true;
       this.#socket.pause();
       this.#observer.onReadPaused();
-    } else if (!isPaused && wasPaused && this.#state.kind === 'open') {
+    } else if (this.#state.kind !== 'closed') {
+      this.#readPaused = false;
       this.#socket.resume();
     }
   }
