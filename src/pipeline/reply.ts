@@ -27,9 +27,10 @@ export interface Reply {
    */
   fail(cause: SessionCloseCause, message: string, error?: Error): void;
   /**
-   * Optional fast path of a reply that writes bytes itself (a client's response slot): delivers an
-   * upstream response frame, unchanged and still carrying the upstream's correlation id, without a
-   * ResponseMessage. Only for responses nothing on the way back looks at.
+   * Optional fast path: delivers an upstream response frame, unchanged and still carrying the
+   * upstream's correlation id, without a ResponseMessage. The cluster leaf uses it only for a
+   * response that names no broker (checked on the bytes). A client's response slot writes it as it
+   * is; a reply that looks only at broker addresses passes it on.
    */
   respondFrame?(frame: Buffer): void;
   /**

@@ -29,9 +29,10 @@ export class FrameSizeError extends DecodeError {
  */
 export interface FrameStreamer {
   /**
-   * A frame of `frameLength` bytes (size prefix included) starts with `head`, a view of the chunk
-   * holding at least STREAM_HEAD_BYTES bytes (but not the whole frame). Returns true to take the
-   * rest through onRest(); false to get the whole frame from onFrame as usual.
+   * A frame of `frameLength` bytes (size prefix included) starts with `head`: at least
+   * STREAM_HEAD_BYTES bytes but not the whole frame, a view of the chunk (or a small copy when the
+   * chunk held less). Returns true to take the rest through onRest(); false to get the whole frame
+   * from onFrame as usual.
    */
   onHead(head: Buffer, frameLength: number): boolean;
   /** The next bytes of the accepted frame, in order; `last` is true on its final slice. */
@@ -59,6 +60,10 @@ export class FrameSplitter {
   private readonly streamer: FrameStreamer | undefined;
   /** Bytes of the streamed frame not seen yet (0 when no frame is being streamed). */
   private streamRemaining = 0;
+  /** The start of a large frame gathered until it is STREAM_HEAD_BYTES long, then offered; or null. */
+  private head: Buffer | null = null;
+  private headFilled = 0;
+  private headFrameLength = 0;
   /** The frame being assembled across chunks, allocated at its exact size, or null. */
   private partial: Buffer | null = null;
   private partialFilled = 0;
@@ -83,6 +88,7 @@ export class FrameSplitter {
 
   /** Bytes held for an incomplete frame (what this splitter costs in memory right now). */
   get bufferedBytes(): number {
+    if (this.head !== null) return this.head.length;
     return this.partial !== null ? this.partial.length : this.prefixFilled;
   }
 
@@ -97,12 +103,23 @@ export class FrameSplitter {
     this.streamOffset = base + len;
     let pos = 0;
 
-    const streaming = this.streamRemaining;
-    if (streaming > 0) {
-      const take = Math.min(streaming, len);
-      this.streamRemaining = streaming - take;
-      this.streamer!.onRest(take === len ? chunk : chunk.subarray(0, take), take === streaming);
+    const head = this.head;
+    if (head !== null) {
+      const take = Math.min(STREAM_HEAD_BYTES - this.headFilled, len);
+      chunk.copy(head, this.headFilled, 0, take);
+      this.headFilled += take;
       pos = take;
+      if (this.headFilled < STREAM_HEAD_BYTES) return;
+      this.head = null;
+      this.offerHead(head, this.headFrameLength);
+    }
+
+    const streaming = this.streamRemaining;
+    if (streaming > 0 && pos < len) {
+      const take = Math.min(streaming, len - pos);
+      this.streamRemaining = streaming - take;
+      this.streamer!.onRest(pos === 0 && take === len ? chunk : chunk.subarray(pos, pos + take), take === streaming);
+      pos += take;
     }
 
     if (this.prefixFilled > 0) {
@@ -140,14 +157,17 @@ export class FrameSplitter {
       if (size < 0 || size > this.maxFrameSize) this.checkSize(size, base + pos);
       const end = pos + 4 + size;
       if (end > len) {
-        const streamer = this.streamer;
-        if (
-          streamer !== undefined &&
-          end - pos >= STREAM_MIN_FRAME_BYTES &&
-          len - pos >= STREAM_HEAD_BYTES &&
-          streamer.onHead(chunk.subarray(pos, len), end - pos)
-        ) {
-          this.streamRemaining = end - len;
+        if (this.streamer !== undefined && end - pos >= STREAM_MIN_FRAME_BYTES) {
+          if (len - pos >= STREAM_HEAD_BYTES) {
+            this.offerHead(chunk.subarray(pos, len), end - pos);
+          } else {
+            // Too little to decide on (a broker often writes a fetch response's header apart from
+            // its records): the head is gathered first, a small copy.
+            this.head = Buffer.allocUnsafe(STREAM_HEAD_BYTES);
+            chunk.copy(this.head, 0, pos, len);
+            this.headFilled = len - pos;
+            this.headFrameLength = end - pos;
+          }
           return;
         }
         const frame = Buffer.allocUnsafe(size + 4);
@@ -166,6 +186,21 @@ export class FrameSplitter {
       this.prefix = prefix;
       this.prefixFilled = len - pos;
     }
+  }
+
+  /**
+   * Offers the head of a large frame to the streamer: taken, the rest is streamed; declined, the
+   * frame is reassembled from the head on.
+   */
+  private offerHead(head: Buffer, frameLength: number): void {
+    if (this.streamer!.onHead(head, frameLength)) {
+      this.streamRemaining = frameLength - head.length;
+      return;
+    }
+    const frame = Buffer.allocUnsafe(frameLength);
+    head.copy(frame, 0);
+    this.partial = frame;
+    this.partialFilled = head.length;
   }
 
   private checkSize(size: number, offset: number): void {

@@ -9,7 +9,11 @@ import { UpstreamAddressUnknownError } from '../../routing/errors.ts';
 import type { AddressBook } from '../address/address-book.ts';
 import type { HostPort } from '../address/host-port.ts';
 import type { DiscoveryThrottle } from '../overload/discovery-throttle.ts';
-import { forEachBrokerAddress, responseCarriesBrokerAddresses } from '../response/broker-addresses.ts';
+import {
+  forEachBrokerAddress,
+  responseCarriesBrokerAddresses,
+  responseNeedsAddressRewrite,
+} from '../response/broker-addresses.ts';
 import { DISCOVERY_METADATA_VERSION, discoveryMetadataRequest, METADATA } from '../response/codec.ts';
 import type { ResponseHandler, UpstreamConnectionError } from '../upstream/upstream-connection.ts';
 import type { UpstreamEvents, UpstreamPool, UpstreamRoute } from '../upstream/upstream-pool.ts';
@@ -185,13 +189,15 @@ class LeafSession implements SessionStage {
     onResponse: (frame, apiKey, apiVersion, reply) => {
       // A regular request answered means the broker accepted the connection as authenticated.
       if (!UNAUTHENTICATED_APIS.has(apiKey)) this.#session.markAuthenticated();
-      const inspect = responseCarriesBrokerAddresses(apiKey, apiVersion);
-      if (!inspect && reply.respondFrame !== undefined) {
+      // PRODUCE and FETCH responses name brokers only in a tagged field brokers rarely send: a
+      // skim tells, and the usual response goes on undecoded.
+      const capture = responseNeedsAddressRewrite(apiKey, apiVersion, frame);
+      if (!capture && reply.respondFrame !== undefined) {
         reply.respondFrame(frame);
         return;
       }
       const response = ResponseMessage.fromFrame(apiKey, apiVersion, frame);
-      if (inspect) {
+      if (capture) {
         const failure = this.#capture(response);
         if (failure !== undefined) {
           reply.fail('upstream_failed', failure.message, failure);

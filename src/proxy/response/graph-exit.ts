@@ -1,7 +1,7 @@
 import type { Logger } from '../../observability/logger.ts';
 import type { Reply, SessionCloseCause } from '../../pipeline/reply.ts';
 import type { NodeRef, RequestMessage } from '../../pipeline/request-message.ts';
-import type { ResponseMessage } from '../../pipeline/response-message.ts';
+import { ResponseMessage } from '../../pipeline/response-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
 import type { ApiVersionsRequest } from '../../protocol/index.ts';
 import type { AddressBook } from '../address/address-book.ts';
@@ -65,13 +65,14 @@ export class GraphExit implements Stage {
         } else if (responseCarriesConfigAddresses(apiKey)) {
           next.dispatch(message, new ConfigAddresses(reply, gateway, addressBook));
         } else if (responseCarriesBrokerAddresses(apiKey, apiVersion)) {
-          next.dispatch(message, new AdvertisedAddresses(reply, gateway, session));
+          next.dispatch(message, new AdvertisedAddresses(reply, gateway, session, apiKey, apiVersion));
         } else {
           next.dispatch(message, reply);
         }
       },
-      // Only responses are looked at here: the request's bytes may stream past.
-      streams: (message: RequestMessage, node: NodeRef): boolean => next.streams?.(message, node) === true,
+      // Only responses are looked at here (and API_VERSIONS requests): other requests' bytes may stream past.
+      streams: (message: RequestMessage, node: NodeRef): boolean =>
+        message.apiKey !== API_VERSIONS && next.streams?.(message, node) === true,
       close: () => next.close(),
     };
   }
@@ -115,11 +116,22 @@ class AdvertisedAddresses implements Reply {
   readonly #reply: Reply;
   readonly #gateway: Gateway;
   readonly #session: SessionHandle;
+  readonly #apiKey: number;
+  readonly #apiVersion: number;
 
-  constructor(reply: Reply, gateway: Gateway, session: SessionHandle) {
+  constructor(reply: Reply, gateway: Gateway, session: SessionHandle, apiKey: number, apiVersion: number) {
     this.#reply = reply;
     this.#gateway = gateway;
     this.#session = session;
+    this.#apiKey = apiKey;
+    this.#apiVersion = apiVersion;
+  }
+
+  /** A response the leaf found to name no broker (a PRODUCE or FETCH without nodeEndpoints): nothing to rewrite. */
+  respondFrame(frame: Buffer): void {
+    const reply = this.#reply;
+    if (reply.respondFrame !== undefined) reply.respondFrame(frame);
+    else reply.respond(ResponseMessage.fromFrame(this.#apiKey, this.#apiVersion, frame));
   }
 
   respond(response: ResponseMessage | undefined, closeWith?: SessionCloseCause): void {

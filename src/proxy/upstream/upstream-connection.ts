@@ -82,8 +82,10 @@ export class UpstreamConnection implements FrameRestSink {
   #requestRemaining = 0;
   /** Frames sent while a streamed request was still arriving, written after its last piece. */
   #held: Buffer[] | undefined;
-  /** Where the rest of the response being streamed goes, or undefined. */
+  /** Where the rest of the response being streamed goes, or undefined; and who waits for it. */
   #responseSink: FrameRestSink | undefined;
+  #responseHandler: ResponseHandler<unknown> | undefined;
+  #responseContext: unknown;
   readonly #observer: UpstreamObserver;
   #state: State = { kind: 'connecting', queued: [] };
   #nextCorrelationId = 1;
@@ -277,6 +279,8 @@ export class UpstreamConnection implements FrameRestSink {
       pending.headContext,
     );
     if (sink === undefined) return false;
+    this.#responseHandler = pending.headHandler;
+    this.#responseContext = pending.headContext;
     pending.shift();
     this.#responseSink = sink;
     return true;
@@ -284,7 +288,11 @@ export class UpstreamConnection implements FrameRestSink {
 
   #onResponseRest(slice: Buffer, last: boolean): void {
     const sink = this.#responseSink!;
-    if (last) this.#responseSink = undefined;
+    if (last) {
+      this.#responseSink = undefined;
+      this.#responseHandler = undefined;
+      this.#responseContext = undefined;
+    }
     sink.writeRest(slice, last);
   }
 
@@ -319,6 +327,13 @@ export class UpstreamConnection implements FrameRestSink {
     this.#reportBuffered(0);
     const failure = error ?? new UpstreamConnectionError(this.#label(), message);
     this.#held = undefined;
+    // A response cut off in the middle of its stream fails like one that never came.
+    const streamed = this.#responseHandler;
+    if (this.#responseSink !== undefined && streamed !== undefined) {
+      this.#responseSink = undefined;
+      this.#responseHandler = undefined;
+      streamed.onError(failure, this.#responseContext);
+    }
     const pending = this.#pending;
     while (pending.length > 0) {
       const handler = pending.headHandler!;

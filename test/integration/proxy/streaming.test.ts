@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { test } from 'node:test';
-import type { StreamEvent } from '../../../src/pipeline/diagnostics.ts';
+import type { DecodeEvent, StreamEvent } from '../../../src/pipeline/diagnostics.ts';
 import { javaConsumerPerformance, javaProducerPerformance } from '../../helpers/clients/java-perf.ts';
 import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
@@ -118,5 +118,25 @@ test('a streamed request that alone reaches the in-flight limit is still read to
   assert.deepEqual(
     consumed.map((r) => r.value),
     records.map((r) => r.value),
+  );
+});
+
+test('PRODUCE and FETCH responses without nodeEndpoints reach the Java clients undecoded', async () => {
+  await kafkajsCreateTopics(viaProxy, [{ name: 'undecoded', partitions: 1, replicationFactor: 1 }]);
+  const decoded: number[] = [];
+  const onDecode = (message: unknown) => {
+    const event = message as DecodeEvent;
+    if (event.direction === 'response') decoded.push(event.apiKey);
+  };
+  subscribe('switchyard:decode', onDecode);
+  try {
+    await javaProducerPerformance(viaProxy, { topic: 'undecoded', records: 2000, recordSize: 100 });
+    await javaConsumerPerformance(viaProxy, { topic: 'undecoded', records: 2000 });
+  } finally {
+    unsubscribe('switchyard:decode', onDecode);
+  }
+  assert.deepEqual(
+    decoded.filter((apiKey) => apiKey === 0 || apiKey === 1),
+    [],
   );
 });

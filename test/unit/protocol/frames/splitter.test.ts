@@ -190,13 +190,20 @@ test('a declined or small straddling frame is reassembled whole', () => {
   assert.deepEqual(small.frames, [f]);
 });
 
-test('a head shorter than STREAM_HEAD_BYTES is not offered: the frame is reassembled', () => {
-  const { splitter, events, frames } = streaming(true);
+test('a head shorter than STREAM_HEAD_BYTES is gathered (a small copy) and offered once it is that long', () => {
+  const { splitter, events, pieces, frames } = streaming(true);
   const big = frame(Buffer.alloc(STREAM_MIN_FRAME_BYTES, 3));
-  splitter.push(big.subarray(0, STREAM_HEAD_BYTES - 1));
-  splitter.push(big.subarray(STREAM_HEAD_BYTES - 1));
-  assert.deepEqual(events, []);
-  assert.deepEqual(frames, [big]);
+  splitter.push(big.subarray(0, 100));
+  assert.equal(splitter.bufferedBytes, STREAM_HEAD_BYTES);
+  splitter.push(big.subarray(100, 5000));
+  splitter.push(big.subarray(5000));
+  assert.deepEqual(events, [
+    `head ${STREAM_HEAD_BYTES}/${big.length}`,
+    `rest ${5000 - STREAM_HEAD_BYTES}`,
+    `rest ${big.length - 5000} last`,
+  ]);
+  assert.deepEqual(Buffer.concat(pieces), big);
+  assert.deepEqual(frames, []);
 });
 
 test('fuzz: with a streamer, whole frames and streamed pieces rebuild the byte stream exactly, whatever the chunking', () => {
