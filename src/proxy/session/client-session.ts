@@ -109,6 +109,8 @@ export class ClientSession implements SessionHandle, SlotOwner {
   #requestSink: FrameRestSink | undefined;
   /** The slot whose response is being written piece by piece, or undefined. */
   #streamingSlot: ResponseSlot | undefined;
+  /** Frames are reassembled both ways (the observer inspects whole frames). */
+  readonly #wholeFrames: boolean;
   /** The reply of every request that expects no response: it holds nothing per request. */
   readonly #noReply = new NoReply(this);
   #congestedUpstreams = 0;
@@ -135,6 +137,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
     // overload: the guard sees what this session buffers and the request it is reading.
     this.#guard = options.guard;
     this.#guard?.attach(this);
+    this.#wholeFrames = options.wholeFrames === true;
     const streamer: FrameStreamer | undefined = options.wholeFrames
       ? undefined
       : {
@@ -215,7 +218,12 @@ export class ClientSession implements SessionHandle, SlotOwner {
   streamResponse(slot: ResponseSlot, head: Buffer, frameLength: number): FrameRestSink | undefined {
     // Earlier responses complete but not written yet (their flush is due this tick) go first.
     if (this.#slots.head !== slot && this.#flushScheduled) this.#flush();
-    if (this.#state.kind === 'closed' || this.#slots.head !== slot || this.#streamingSlot !== undefined) {
+    if (
+      this.#wholeFrames ||
+      this.#state.kind === 'closed' ||
+      this.#slots.head !== slot ||
+      this.#streamingSlot !== undefined
+    ) {
       return undefined;
     }
     if (streamChannel.hasSubscribers) {

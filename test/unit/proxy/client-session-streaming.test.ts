@@ -31,7 +31,7 @@ function response(length: number, fill: number): Buffer {
 }
 
 /** A session behind a loopback socket; returns the replies it dispatched and the frames the client got. */
-async function session(t: { after(fn: () => void): void }) {
+async function session(t: { after(fn: () => void): void }, wholeFrames = false) {
   const replies: Reply[] = [];
   const stage: Stage = { open: () => ({ dispatch: (_message, reply) => replies.push(reply), close: () => {} }) };
   const server = createServer();
@@ -53,6 +53,7 @@ async function session(t: { after(fn: () => void): void }) {
       filterTimeoutMs: 20_000,
     },
     stage,
+    wholeFrames,
     observer: { onRequest: () => {}, onResponse: () => {}, onReadPaused: () => {}, onClosed: () => {} },
     logger: new StructuredLogger({ sink: { write: () => {} } }),
   });
@@ -113,4 +114,15 @@ test('a streamed response goes out once earlier ones have, and later ones wait f
     ],
   );
   assert.deepEqual(received[1]!.subarray(8), big.subarray(8), 'the streamed bytes arrive unchanged');
+});
+
+test('a session that keeps frames whole (probes inspect them) never streams a response', async (t) => {
+  const { client, replies, received, receivedCount, dispatched } = await session(t, true);
+  client.write(request(1));
+  await dispatched(1);
+  const big = response(40_000, 7);
+  assert.equal(replies[0]!.streamResponse!(big.subarray(0, 1000), big.length), undefined);
+  replies[0]!.respondFrame!(big);
+  await receivedCount(1);
+  assert.equal(received[0]!.length, 40_000);
 });
