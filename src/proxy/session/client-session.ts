@@ -250,7 +250,9 @@ export class ClientSession implements SessionHandle, SlotOwner {
   };
 
   #writeToClient(bytes: Buffer): void {
-    if (!this.#socket.write(bytes)) this.#setClientCongested(true);
+    const written = this.#socket.write(bytes);
+    this.#guard?.socketBytes(this.#socket.writableLength); // overload: what the client has not taken
+    if (!written) this.#setClientCongested(true);
   }
 
   upstreamCongestion(congested: boolean): void {

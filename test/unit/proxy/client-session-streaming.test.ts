@@ -47,7 +47,9 @@ async function session(t: { after(fn: () => void): void }, wholeFrames = false) 
     clientTls: undefined,
     limits: {
       maxFrameBytes: 1 << 20,
+      maxResponseFrameBytes: 1 << 20,
       maxInFlightRequests: 100,
+      requestReadTimeoutMs: 30_000,
       unauthenticatedIdleTimeoutMs: 30_000,
       authenticatedIdleTimeoutMs: 30_000,
       filterTimeoutMs: 20_000,
