@@ -13,7 +13,7 @@ import type { Logger } from '../observability/logger.ts';
 import { withFields } from '../observability/logger.ts';
 import { KafkaError } from '../pipeline/kafka-error.ts';
 import type { Reply, SessionCloseCause } from '../pipeline/reply.ts';
-import { RequestMessage } from '../pipeline/request-message.ts';
+import { type NodeRef, RequestMessage } from '../pipeline/request-message.ts';
 import { ResponseMessage } from '../pipeline/response-message.ts';
 import { SessionClosedError } from '../pipeline/session-closed-error.ts';
 import type { SessionHandle, SessionStage, Stage } from '../pipeline/stage.ts';
@@ -92,6 +92,11 @@ class Position {
   readonly name: string;
   readonly filter: Filter;
   readonly context: FilterContext;
+  /**
+   * The node of the request whose hook (or whose response's hook) is running: where the filter's
+   * own requests go meanwhile (routing.md §6.10); undefined outside hooks (the default node).
+   */
+  processing: NodeRef = undefined;
   /** Versions of interest by api key; undefined means every API. */
   readonly #interests: Map<number, { min: number; max: number }> | undefined;
   /** Hooks bound per api key on first use (null: the filter has none for that key). */
@@ -199,6 +204,8 @@ interface Flow {
   readonly expectsResponse: boolean;
   /** The request: as read, or (out of band) as the filter built it. */
   readonly message: RequestMessage;
+  /** The node the request is addressed to at this chain (later stages re-address the message). */
+  readonly node: NodeRef;
   readonly reply: Reply;
   /** The first position the flow passes: 0 for client requests, the sender's successor for its own. */
   readonly from: number;
@@ -323,6 +330,7 @@ class SessionChain implements SessionStage {
         correlationId: message.correlationId,
         expectsResponse: message.expectsResponse,
         message,
+        node: message.node,
         reply,
         from: 0,
         ordered: true,
@@ -342,9 +350,11 @@ class SessionChain implements SessionStage {
       const hook = position.requestHook(flow.apiKey, flow.apiVersion);
       if (hook === undefined) continue;
       if (!this.#decodeRequest(flow, position)) return;
+      position.processing = flow.node;
       const outcome = await this.#call(position, hook.name, flow.reply, () =>
         hook.call(message.header(), message.body(), position.context),
       );
+      if (position.processing === flow.node) position.processing = undefined;
       if (outcome === undefined) return;
       if (outcome.close) flow.close ??= position.name;
       const decision = outcome.decision;
@@ -472,9 +482,11 @@ class SessionChain implements SessionStage {
         this.#fail(flow, position, `cannot decode the response for filter '${position.name}': ${messageOf(error)}`);
         return;
       }
+      position.processing = flow.node;
       const outcome = await this.#call(position, hook.name, flow.reply, () =>
         hook.call(header, body, position.context),
       );
+      if (position.processing === flow.node) position.processing = undefined;
       if (outcome === undefined) return;
       if (outcome.close) flow.close ??= position.name;
       const decision = outcome.decision;
@@ -661,7 +673,8 @@ class SessionChain implements SessionStage {
   #sendRequest(index: number, header: RequestHeader, body: ApiMessage): Promise<ApiMessage | undefined> {
     if (this.#closed) return Promise.reject(new SessionClosedError(this.#session.id));
     return new Promise((resolve, reject) => {
-      const message = RequestMessage.fromBody(header, body, { outOfBand: true });
+      const node = this.#positions?.[index]?.processing;
+      const message = RequestMessage.fromBody(header, body, { outOfBand: true, node });
       const expectsResponse = message.expectsResponse;
       const reply = new OutOfBandReply(expectsResponse, resolve, reject, this.#outOfBand);
       const flow: Flow = {
@@ -670,6 +683,7 @@ class SessionChain implements SessionStage {
         correlationId: header.correlationId,
         expectsResponse,
         message,
+        node,
         reply,
         from: index + 1,
         ordered: false,

@@ -19,6 +19,13 @@ import { ErrorCode } from '../protocol/generated/error-codes.ts';
 import { FifoQueue } from '../proxy/fifo-queue.ts';
 import type { Router } from './api.ts';
 import {
+  API_VERSIONS,
+  ApiVersionsAcrossRoutes,
+  type KeysByRoute,
+  type RouteVersions,
+  type VersionRanges,
+} from './api-versions-across-routes.ts';
+import {
   BrokerIdRouteMismatchError,
   NestedRouterCloseError,
   NestedRouterError,
@@ -95,6 +102,8 @@ export class RouterLevel {
   readonly logger: Logger;
   /** Set once some context of the level asked for the topology service. */
   topology: TopologyCache | undefined;
+  /** Each route's API_VERSIONS ranges as last seen (§6.12); filled only where static keys span routes. */
+  readonly apiVersionsByRoute: (VersionRanges | undefined)[] = [];
   #routesByName: ReadonlyMap<string, RouteRuntime> | undefined;
 
   constructor(options: RouterLevelOptions) {
@@ -155,6 +164,8 @@ export class LevelSession implements SessionStage {
   readonly #bootstrapPicks: ({ first: number; next: number; readonly ref: BootstrapRef } | undefined)[] = [];
   /** Why this session cannot dispatch (its Router could not be created). */
   #broken = false;
+  /** Static keys per other route, for API_VERSIONS served by a route (§6.12); null when all go to one. */
+  #keysElsewhere: Map<RouteRuntime, KeysByRoute | null> | undefined;
 
   constructor(level: RouterLevel, routing: SessionRouting) {
     this.level = level;
@@ -302,7 +313,46 @@ export class LevelSession implements SessionStage {
       }
     }
     this.level.options.metrics?.request(route.name, message.apiKey, 'static');
+    if (message.apiKey === API_VERSIONS && this.#router !== undefined) reply = this.#acrossRoutes(route, reply);
     this.#routeSession(route).dispatch(message, this.#boundary(route, message, reply));
+  }
+
+  /**
+   * API_VERSIONS served by `route` while other keys go statically to other routes: those keys get
+   * their own route's ranges (§6.12: the versions of the route a request reaches).
+   */
+  #acrossRoutes(route: RouteRuntime, reply: Reply): Reply {
+    this.#keysElsewhere ??= new Map();
+    let others = this.#keysElsewhere.get(route);
+    if (others === undefined) {
+      const byRoute = new Map<number, number[]>();
+      this.#static.forEach((to, apiKey) => {
+        if (to !== undefined && to !== route) {
+          const keys = byRoute.get(to.id);
+          if (keys === undefined) byRoute.set(to.id, [apiKey]);
+          else keys.push(apiKey);
+        }
+      });
+      others = byRoute.size === 0 ? null : byRoute;
+      this.#keysElsewhere.set(route, others);
+    }
+    if (others === null) return reply;
+    const level = this.level;
+    const versions: RouteVersions = {
+      known: (routeId) => level.apiVersionsByRoute[routeId],
+      remember: (routeId, ranges) => {
+        level.apiVersionsByRoute[routeId] = ranges;
+      },
+      ask: (routeId, header, body) => {
+        const to = level.routeById(routeId);
+        const node =
+          to.cluster === undefined
+            ? level.nodes.entry(to.name)
+            : level.nodes.bootstrap(to.name, this.defaultBootstrap(to));
+        return this.send(node, header, body);
+      },
+    };
+    return new ApiVersionsAcrossRoutes(reply, route.id, others, versions, this.logger);
   }
 
   /** Only a VC targeting a cluster streams: its one route takes every request as it is. */

@@ -32,6 +32,7 @@ const ports = {
   split: await freePortBlock(8),
   merged: await freePortBlock(8),
   nested: await freePortBlock(16),
+  older: await freePortBlock(8),
 };
 const gateway = (port: number) => `
     gateways:
@@ -62,6 +63,15 @@ routerDefinitions:
     routes:
       - { name: a, id: 0, target: { cluster: a } }
       - { name: b, id: 1, target: { cluster: b } }
+  - name: older
+    type: ${ROUTERS}#StaticSplit
+    config: { route: a, elsewhere: { CREATE_TOPICS: b } }
+    routes:
+      - { name: a, id: 0, target: { cluster: a } }
+      - name: b
+        id: 1
+        target: { cluster: b }
+        filters: [older-cluster]
   - name: outer
     type: ${ROUTERS}#StaticTo
     config: { route: bar }
@@ -75,9 +85,15 @@ routerDefinitions:
       - { name: x, id: 0, target: { cluster: b } }
       - { name: y, id: 1, target: { cluster: b } }
       - { name: c, id: 2, target: { cluster: b } }
+filterDefinitions:
+  - name: older-cluster
+    type: ./test/integration/routing/fixtures/probe.ts#CapVersion
+    config: { apiKey: CREATE_TOPICS, maxVersion: 4 }
 virtualClusters:
   - name: plain
     target: { cluster: a }${gateway(ports.plain)}
+  - name: older
+    target: { router: older }${gateway(ports.older)}
   - name: pass
     target: { router: pass }${gateway(ports.pass)}
   - name: split
@@ -240,6 +256,36 @@ test('R133: versions advertised to clients never exceed Switchyard and the broke
     assert.ok(body.apiKeys.every((entry) => entry.maxVersion >= 0));
   } finally {
     connection.close();
+  }
+});
+
+test('R133: a statically routed API_VERSIONS advertises, for each key routed elsewhere, the range of the route it reaches', async () => {
+  const advertised = async (vc: string) => {
+    const connection = await rawConnection(via(vc).bootstrapServers);
+    try {
+      const frame = await connection.request(
+        encodeRequest(ApiKey.API_VERSIONS, 3, 1, 'raw', {
+          clientSoftwareName: 'raw',
+          clientSoftwareVersion: '1',
+          clusterId: null,
+          nodeId: -1,
+        }),
+      );
+      const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.API_VERSIONS, 3));
+      const body = decodeResponseBody(ApiKey.API_VERSIONS, 3, frame, header.bodyOffset) as {
+        apiKeys: { apiKey: number; maxVersion: number }[];
+      };
+      return (key: number) => body.apiKeys.find((entry) => entry.apiKey === key)?.maxVersion;
+    } finally {
+      connection.close();
+    }
+  };
+  const plain = await advertised('plain');
+  assert.ok(plain(ApiKey.CREATE_TOPICS)! > 4, 'the real clusters serve CREATE_TOPICS above v4');
+  for (let connection = 0; connection < 2; connection++) {
+    const older = await advertised('older');
+    assert.equal(older(ApiKey.CREATE_TOPICS), 4, 'CREATE_TOPICS goes to route b, whose cluster stops at v4');
+    assert.equal(older(ApiKey.PRODUCE), plain(ApiKey.PRODUCE), 'the other keys keep route a’s ranges');
   }
 });
 

@@ -17,6 +17,7 @@ import {
   CREATE_TOPICS_VERSION,
   chainOf,
   createTopicsFrame,
+  createTopicsResponseFrame,
   decodedRequest,
   decodedResponse,
   fakeSession,
@@ -365,4 +366,43 @@ test('instancesClosed() waits for the async close() of the filter instances', as
   finish();
   await waiting;
   assert.equal(closed, true);
+});
+
+test('R74: a filter’s own request goes to the node of the request it is processing, and to the default node outside hooks', async () => {
+  const header = {
+    requestApiKey: ApiKey.PRODUCE,
+    requestApiVersion: PRODUCE_VERSION,
+    correlationId: 0,
+    clientId: 'oob',
+  };
+  const body = {
+    transactionalId: null,
+    acks: 0,
+    timeoutMs: 1000,
+    topicData: [{ name: 'side', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: [] }],
+  };
+  let context: Parameters<NonNullable<Filter['onRequest']>>[3] | undefined;
+  const { chain, forwarded } = chainOf([
+    () => ({
+      onCreateTopicsRequest: (_header, _request, filterContext) => {
+        context = filterContext;
+        void filterContext.sendRequest(header, body);
+        return FilterResults.forward();
+      },
+      onCreateTopicsResponse: (_header, _response, filterContext) => {
+        void filterContext.sendRequest(header, body);
+        return FilterResults.forward();
+      },
+    }),
+  ]);
+  send(chain, fakeSession(), createTopicsFrame(1, 'x'), 7);
+  await settle();
+  const client = forwarded.find((f) => f.request.apiKey === ApiKey.CREATE_TOPICS)!;
+  client.request.message.node = 0; // a later stage re-addresses the client's request on its route
+  answer(client, createTopicsResponseFrame(1, 'x'));
+  await settle();
+  void context!.sendRequest(header, body);
+  await settle();
+  const own = forwarded.filter((f) => f.request.apiKey === ApiKey.PRODUCE).map((f) => f.request.message.node);
+  assert.deepEqual(own, [7, 7, undefined], 'while processing the request and its response, then outside any hook');
 });

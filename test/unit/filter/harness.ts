@@ -160,8 +160,9 @@ export function chainOf(filters: (() => Filter)[], timeoutMs = 20_000, tls?: Cli
   return { chain: new ChainUnderTest(stage, tls), forwarded, errors, decodes };
 }
 
-export function send(chain: ChainUnderTest, session: SessionHandle, frame: Buffer): ReplyRecord {
-  const request = readClientRequest(frame, undefined);
+/** Sends `frame` as the client would; `node` is the broker the request is addressed to, if any. */
+export function send(chain: ChainUnderTest, session: SessionHandle, frame: Buffer, node?: number): ReplyRecord {
+  const request = readClientRequest(frame, node);
   const record: ReplyRecord = {
     reply: {
       expectsResponse: request.expectsResponse,
@@ -191,6 +192,23 @@ export function createTopicsFrame(correlationId: number, topic: string): Buffer 
     topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
     timeoutMs: 1000,
     validateOnly: false,
+  });
+}
+
+export function createTopicsResponseFrame(correlationId: number, topic: string): Buffer {
+  return encodeResponse(ApiKey.CREATE_TOPICS, CREATE_TOPICS_VERSION, correlationId, {
+    throttleTimeMs: 0,
+    topics: [
+      {
+        name: topic,
+        topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
+        errorCode: 0,
+        errorMessage: null,
+        numPartitions: 1,
+        replicationFactor: 1,
+        configs: [],
+      },
+    ],
   });
 }
 
