@@ -143,7 +143,15 @@ export class RouterLevel {
 interface Queued {
   readonly message: RequestMessage;
   readonly reply: Reply;
+  readonly bytes: number;
 }
+
+/**
+ * Bytes of client requests a session may hold waiting for a busy router before it stops reading
+ * from the client (R67). The same order as a socket's high-water mark: enough to keep a router
+ * with a few requests in flight busy, far below what maxInFlightRequests frames could hold.
+ */
+const QUEUE_HIGH_WATER = 1024 * 1024;
 
 /** One level of one session. */
 export class LevelSession implements SessionStage {
@@ -157,6 +165,9 @@ export class LevelSession implements SessionStage {
   readonly #maxConcurrent: number = 1;
   #outstanding = 0;
   readonly #queue = new FifoQueue<Queued>();
+  /** Bytes of the queued requests; above QUEUE_HIGH_WATER the session stops reading. */
+  #queuedBytes = 0;
+  #queueCongested = false;
   /** Bodies this level's router already handed to sendRequest(): passing one again is a TypeError. */
   readonly sentBodies = new WeakSet<object>();
   readonly #routeSessions: (SessionStage | undefined)[] = [];
@@ -235,13 +246,26 @@ export class LevelSession implements SessionStage {
       this.#dispatchNow(message, reply);
       return;
     }
-    this.#queue.push({ message, reply });
+    const bytes = message.byteLength;
+    this.#queue.push({ message, reply, bytes });
+    this.#queuedBytes += bytes;
+    this.#congestion();
   }
 
   close(): void {
     for (const stage of this.#routeSessions) stage?.close();
     this.#routeSessions.length = 0;
     this.#queue.drainAll();
+    this.#queuedBytes = 0;
+    this.#congestion();
+  }
+
+  /** A busy router is congestion like a full upstream: the session stops reading while it lasts. */
+  #congestion(): void {
+    const congested = this.#queuedBytes > QUEUE_HIGH_WATER;
+    if (congested === this.#queueCongested) return;
+    this.#queueCongested = congested;
+    this.routing.session.upstreamCongestion(congested);
   }
 
   /** A bootstrap server of a cluster route: the first pick is random, later ones go round-robin (§6.3). */
@@ -274,6 +298,8 @@ export class LevelSession implements SessionStage {
   #pump(): void {
     for (let head = this.#queue.peek(); head !== undefined && this.#ready(head.message); head = this.#queue.peek()) {
       this.#queue.shift();
+      this.#queuedBytes -= head.bytes;
+      this.#congestion();
       this.#dispatchNow(head.message, head.reply);
     }
   }

@@ -62,12 +62,12 @@ export async function produceFrame(
   });
 }
 
-export function fetchFrame(correlationId: number, topic: string): Buffer {
+export function fetchFrame(correlationId: number, topic: string, maxBytes = 1024 * 1024): Buffer {
   const request = codecsFor(ApiKey.FETCH)!.request.defaults() as FetchRequest;
   request.replicaId = -1;
   request.maxWaitMs = 100;
   request.minBytes = 1;
-  request.maxBytes = 1024 * 1024;
+  request.maxBytes = maxBytes;
   request.sessionEpoch = -1;
   request.topics = [
     {
@@ -80,7 +80,7 @@ export function fetchFrame(correlationId: number, topic: string): Buffer {
           fetchOffset: 0n,
           lastFetchedEpoch: -1,
           logStartOffset: -1n,
-          partitionMaxBytes: 1024 * 1024,
+          partitionMaxBytes: maxBytes,
         },
       ],
     },

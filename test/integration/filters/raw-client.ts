@@ -14,6 +14,9 @@ export interface RawConnection {
   readonly closed: Promise<void>;
   /** Correlation ids of the responses received, in arrival order. */
   readonly arrivals: readonly number[];
+  /** Stops reading: responses pile up in the socket buffers, as with a client that does not keep up. */
+  pause(): void;
+  resume(): void;
   close(): void;
 }
 
@@ -50,6 +53,8 @@ export async function rawConnection(address: string): Promise<RawConnection> {
     },
     closed,
     arrivals,
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
     close: () => socket.destroy(),
   };
 }
