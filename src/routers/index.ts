@@ -2,6 +2,6 @@
 // package entry point and the command line, so the names are known before a configuration loads.
 import { PluginKinds } from '../plugins/kinds.ts';
 import { registerPlugin } from '../plugins/registry.ts';
-import { TopicRouter } from './topic-router.ts';
+import { TopicRouter } from './topic-router/index.ts';
 
 registerPlugin(PluginKinds.RouterFactory, 'TopicRouter', TopicRouter as never);

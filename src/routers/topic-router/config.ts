@@ -1,0 +1,100 @@
+// The TopicRouter's configuration: its schema, the semantic checks the schema cannot express, and
+// the compiled ownership rules (which route owns a topic, a group, a transactional id).
+
+import { PluginConfigurationError } from '../../plugins/index.ts';
+import type { RouterFactoryContext } from '../../routing/index.ts';
+
+export type Rule = {
+  readonly exact?: string;
+  readonly prefix?: string;
+  readonly regex?: string;
+  readonly route: string;
+};
+
+export interface TopicRouterConfig {
+  readonly defaultRoute: string;
+  readonly topics: readonly Rule[];
+  readonly groups: readonly Rule[];
+  readonly transactionalIds: readonly Rule[];
+}
+
+const RULES = {
+  type: 'array',
+  default: [],
+  items: {
+    type: 'object',
+    required: ['route'],
+    additionalProperties: false,
+    properties: {
+      exact: { type: 'string' },
+      prefix: { type: 'string' },
+      regex: { type: 'string' },
+      route: { type: 'string' },
+    },
+  },
+} as const;
+
+export const configSchema = {
+  type: 'object',
+  required: ['defaultRoute'],
+  additionalProperties: false,
+  properties: { defaultRoute: { type: 'string' }, topics: RULES, groups: RULES, transactionalIds: RULES },
+} as const;
+
+/** Which route owns what; shared by every session of the level. */
+export interface Owners {
+  readonly defaultRoute: string;
+  readonly routes: readonly string[];
+  topic(name: string): string;
+  group(name: string): string;
+  transactionalId(name: string): string;
+}
+
+function matcher(rules: readonly Rule[], fallback: string): (name: string) => string {
+  const compiled = rules.map((rule) => {
+    if (rule.exact !== undefined) return { test: (name: string) => name === rule.exact, route: rule.route };
+    if (rule.prefix !== undefined) return { test: (name: string) => name.startsWith(rule.prefix!), route: rule.route };
+    const pattern = new RegExp(rule.regex!);
+    return { test: (name: string) => pattern.test(name), route: rule.route };
+  });
+  return (name) => compiled.find((rule) => rule.test(name))?.route ?? fallback;
+}
+
+/** Checks what the schema cannot (route names, one kind per rule, valid expressions) and compiles the rules. */
+export function compileOwners(context: RouterFactoryContext, config: TopicRouterConfig): Owners {
+  const check = (route: string, pointer: string): void => {
+    if (!context.routeNames.has(route)) {
+      throw new PluginConfigurationError(
+        `unknown route '${route}'; routes are: ${[...context.routeNames].join(', ')}`,
+        pointer,
+      );
+    }
+  };
+  check(config.defaultRoute, '/defaultRoute');
+  for (const key of ['topics', 'groups', 'transactionalIds'] as const) {
+    config[key].forEach((rule, index) => {
+      check(rule.route, `/${key}/${index}/route`);
+      const kinds = [rule.exact, rule.prefix, rule.regex].filter((value) => value !== undefined).length;
+      if (kinds !== 1) {
+        throw new PluginConfigurationError('a rule needs exactly one of exact, prefix or regex', `/${key}/${index}`);
+      }
+      if (rule.regex !== undefined) {
+        try {
+          new RegExp(rule.regex);
+        } catch (error) {
+          throw new PluginConfigurationError(
+            `invalid regular expression: ${(error as Error).message}`,
+            `/${key}/${index}/regex`,
+          );
+        }
+      }
+    });
+  }
+  return {
+    defaultRoute: config.defaultRoute,
+    routes: [...context.routeNames],
+    topic: matcher(config.topics, config.defaultRoute),
+    group: matcher(config.groups, config.defaultRoute),
+    transactionalId: matcher(config.transactionalIds, config.defaultRoute),
+  };
+}
