@@ -21,6 +21,7 @@ import type { ApiKey } from '../protocol/generated/api-keys.ts';
 import { ErrorCode } from '../protocol/generated/error-codes.ts';
 import type { MetadataRequest } from '../protocol/generated/messages/metadata-request.ts';
 import type { MetadataResponse } from '../protocol/generated/messages/metadata-response.ts';
+import { OWN_METADATA_VERSION } from '../protocol/own-versions.ts';
 import type { Uuid } from '../protocol/wire/uuid.ts';
 import type {
   ApiMessage,
@@ -37,8 +38,6 @@ import { errorResponseFor } from './error-response.ts';
 import { REQUEST_HOOKS, RESPONSE_HOOKS } from './generated/hooks.ts';
 import { type Decision, decisionOf } from './results.ts';
 
-/** METADATA version of topic-id lookups: v12 is the first that resolves ids, and every Kafka 3.x/4.x broker has it. */
-const TOPIC_NAMES_METADATA_VERSION = 12;
 const METADATA = 3;
 
 /** One position of the chain: an initialized filter definition. */
@@ -712,7 +711,7 @@ class SessionChain implements SessionStage {
     };
     const header: RequestHeader = {
       requestApiKey: METADATA as ApiKey,
-      requestApiVersion: TOPIC_NAMES_METADATA_VERSION,
+      requestApiVersion: OWN_METADATA_VERSION,
       correlationId: 0,
       clientId: 'switchyard-filter',
     };

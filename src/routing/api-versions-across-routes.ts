@@ -8,10 +8,9 @@ import type { ResponseMessage } from '../pipeline/response-message.ts';
 import type { ApiMessage, RequestHeader } from '../pipeline/types.ts';
 import { ErrorCode } from '../protocol/generated/error-codes.ts';
 import type { ApiVersionsResponse } from '../protocol/index.ts';
+import { OWN_API_VERSIONS_VERSION } from '../protocol/own-versions.ts';
 
 export const API_VERSIONS = 18;
-/** Flexible, and served by every Kafka broker this proxy supports. */
-const OWN_API_VERSIONS_VERSION = 3;
 
 /** One route's advertised ranges, by api key. */
 export type VersionRanges = ReadonlyMap<number, { readonly min: number; readonly max: number }>;

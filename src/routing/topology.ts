@@ -10,6 +10,7 @@ import type { FindCoordinatorRequest } from '../protocol/generated/messages/find
 import type { FindCoordinatorResponse } from '../protocol/generated/messages/find-coordinator-response.ts';
 import type { MetadataRequest } from '../protocol/generated/messages/metadata-request.ts';
 import type { MetadataResponse } from '../protocol/generated/messages/metadata-response.ts';
+import { OWN_METADATA_VERSION } from '../protocol/own-versions.ts';
 import type { Uuid } from '../protocol/wire/uuid.ts';
 import type {
   BrokerInfo,
@@ -26,8 +27,6 @@ import { asVirtualNode, type NodeInterner } from './virtual-nodes.ts';
 
 export const METADATA = 3;
 export const FIND_COORDINATOR = 10;
-/** METADATA version of discovery: v12 resolves topic ids, and an empty list means "no topics". */
-const DISCOVERY_METADATA_VERSION = 12;
 const FIND_COORDINATOR_BATCHED_VERSION = 4;
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -191,7 +190,7 @@ export class LevelTopologyService implements TopologyService {
         includeTopicAuthorizedOperations: false,
       };
       fetches.push(
-        send(route, header(METADATA, DISCOVERY_METADATA_VERSION), request).then((body) => {
+        send(route, header(METADATA, OWN_METADATA_VERSION), request).then((body) => {
           for (const topic of (body as MetadataResponse).topics) {
             if (topic.errorCode !== ErrorCode.NONE || topic.name === null) continue;
             const partitions = new Map<number, CachedPartition>();
@@ -278,7 +277,7 @@ export class LevelTopologyService implements TopologyService {
         includeClusterAuthorizedOperations: false,
         includeTopicAuthorizedOperations: false,
       };
-      const body = (await send(route, header(METADATA, DISCOVERY_METADATA_VERSION), request)) as MetadataResponse;
+      const body = (await send(route, header(METADATA, OWN_METADATA_VERSION), request)) as MetadataResponse;
       const wanted = new Set(missing);
       for (const topic of body.topics) {
         if (topic.errorCode === ErrorCode.NONE && topic.name !== null && wanted.has(topic.topicId))

@@ -5,6 +5,7 @@ import { RequestMessage as Request } from '../../pipeline/request-message.ts';
 import { ResponseMessage } from '../../pipeline/response-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
 import type { ApiKey } from '../../protocol/generated/api-keys.ts';
+import { OWN_METADATA_VERSION } from '../../protocol/own-versions.ts';
 import { UpstreamAddressUnknownError } from '../../routing/errors.ts';
 import type { AddressBook } from '../address/address-book.ts';
 import type { HostPort } from '../address/host-port.ts';
@@ -14,7 +15,7 @@ import {
   responseCarriesBrokerAddresses,
   responseNeedsAddressRewrite,
 } from '../response/broker-addresses.ts';
-import { DISCOVERY_METADATA_VERSION, discoveryMetadataRequest, METADATA } from '../response/codec.ts';
+import { discoveryMetadataRequest, METADATA } from '../response/codec.ts';
 import type { ResponseHandler, UpstreamConnectionError } from '../upstream/upstream-connection.ts';
 import type { UpstreamEvents, UpstreamPool, UpstreamRoute } from '../upstream/upstream-pool.ts';
 import type { UpstreamTlsOptions } from '../upstream/upstream-tls.ts';
@@ -130,7 +131,7 @@ class LeafSession implements SessionStage {
           const request = Request.fromBody(
             {
               requestApiKey: METADATA as ApiKey,
-              requestApiVersion: DISCOVERY_METADATA_VERSION,
+              requestApiVersion: OWN_METADATA_VERSION,
               correlationId: 0,
               clientId: 'switchyard',
             },

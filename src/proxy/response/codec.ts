@@ -14,9 +14,6 @@ import {
 export const API_VERSIONS: number = ApiKey.API_VERSIONS;
 export const METADATA: number = ApiKey.METADATA;
 
-/** METADATA version of the proxy's own address discovery: understood by every Kafka 3.x and 4.x broker. */
-export const DISCOVERY_METADATA_VERSION = 12;
-
 export function responseSchema(apiKey: number): MessageSchema | undefined {
   return codecsFor(apiKey)?.response.schema;
 }
