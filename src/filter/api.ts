@@ -81,6 +81,12 @@ export interface FilterContext {
    */
   saslAuthenticated(mechanism: string, subject: Subject): void;
   /**
+   * The filter's `interests` changed: the runtime reads them again before the next request. For
+   * filters that need many APIs for a while only (a SASL terminator refusing everything before
+   * authentication), so that the rest of the session costs nothing.
+   */
+  interestsChanged(): void;
+  /**
    * Sends a request of the filter's own. It passes only the filters after this one, then the
    * route; its response comes back through those filters to the caller alone (never to the
    * client). Resolves with the decoded response, or undefined for a request that expects none
@@ -101,7 +107,8 @@ export interface FilterContext {
 export interface Filter extends TypedFilterHooks {
   /**
    * The APIs this filter handles. Absent: the APIs of the typed hooks it implements, or every API
-   * when it implements `onRequest`/`onResponse` only. Read once, after `createFilter()`.
+   * when it implements `onRequest`/`onResponse` only. Read after `createFilter()`, and again
+   * when the filter calls `context.interestsChanged()`.
    */
   readonly interests?: readonly FilterInterest[];
   /** Any request of an API of interest without a typed hook. */

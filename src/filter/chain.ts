@@ -97,7 +97,7 @@ class Position {
    */
   processing: NodeRef = undefined;
   /** Versions of interest by api key; undefined means every API. */
-  readonly #interests: Map<number, { min: number; max: number }> | undefined;
+  #interests: Map<number, { min: number; max: number }> | undefined;
   /** Hooks bound per api key on first use (null: the filter has none for that key). */
   readonly #requestHooks: (Hook<RequestHook> | null)[] = [];
   readonly #responseHooks: (Hook<ResponseHook> | null)[] = [];
@@ -107,6 +107,11 @@ class Position {
     this.filter = filter;
     this.context = context;
     this.#interests = resolveInterests(filter);
+  }
+
+  /** The filter changed its `interests` (FilterContext.interestsChanged): read them again. */
+  reloadInterests(): void {
+    this.#interests = resolveInterests(this.filter);
   }
 
   #interested(apiKey: number, version: number): boolean {
@@ -734,6 +739,7 @@ class SessionChain implements SessionStage {
       metrics: member.metrics,
       clientTls: tls,
       authenticatedSubject: () => session.subject,
+      interestsChanged: () => this.#positions?.[index]?.reloadInterests(),
       saslAuthenticated: (mechanism, subject) => {
         session.subject = subject;
         session.markAuthenticated();
