@@ -6,12 +6,14 @@ import { isLogLevel, type LogFormat, type LogLevel } from '../observability/logg
 export const USAGE = `Usage:
   switchyard [run] --config <file> [--workers <n>|auto] [--log-level <level>] [--log-format json|pretty]
   switchyard validate --config <file>
+  switchyard credentials add --file <file> --user <name>   (password on standard input)
   switchyard --help
   switchyard --version
 
 Commands:
   run        Start the proxy (the default command) and run until SIGINT or SIGTERM.
   validate   Check a configuration file and report every issue, without starting anything.
+  credentials  Add a user to a SaslTermination credential store ('credentials --help' for options).
 
 Options:
   -c, --config <file>       The configuration file (YAML).

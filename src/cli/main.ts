@@ -10,6 +10,7 @@ import '../routers/index.ts';
 import { type Logger, StructuredLogger, setDefaultLogger } from '../observability/logger.ts';
 import { VERSION } from '../proxy/lifecycle/version.ts';
 import { type Command, parseArguments, USAGE } from './arguments.ts';
+import { runCredentials } from './credentials.ts';
 import { ProcessControl } from './process-control.ts';
 import { runSingleProcess } from './run.ts';
 import { runSupervisor } from './supervisor.ts';
@@ -17,6 +18,9 @@ import { validate } from './validate.ts';
 import { runWorker } from './worker.ts';
 
 async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'credentials') {
+    process.exit(await runCredentials(argv.slice(1), process));
+  }
   const parsed = parseArguments(argv);
   if (!parsed.ok) {
     process.stderr.write(`switchyard: ${parsed.error}\n\n${USAGE}`);
