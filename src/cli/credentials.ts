@@ -97,7 +97,9 @@ export async function credentialsFor(options: CredentialsAddOptions, password: s
       scram.set(mechanism, scramCredential(mechanism, password, options.iterations, randomBytes(32)));
     }
   }
-  const plain: PlainHash | undefined = options.mechanisms.includes('PLAIN') ? await hashPlainPassword(password) : undefined;
+  const plain: PlainHash | undefined = options.mechanisms.includes('PLAIN')
+    ? await hashPlainPassword(password)
+    : undefined;
   return { name: options.user, groups: options.groups, scram, plain };
 }
 
