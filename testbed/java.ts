@@ -58,6 +58,8 @@ export interface JavaToolOptions {
   readonly heap?: string;
   /** Host names the tool resolves to these addresses (see own-hosts.ts). */
   readonly hosts?: HostOverrides;
+  /** Java system properties (-Dname=value), e.g. Kafka's allowed OAuth token endpoint URLs. */
+  readonly systemProperties?: Readonly<Record<string, string>>;
 }
 
 /** Runs one of Kafka's command-line tools to completion and collects its output. */
@@ -67,7 +69,8 @@ export function runJavaTool(
   options: JavaToolOptions = {},
 ): Promise<JavaToolResult> {
   const sharing = classDataSharing(true);
-  const jvm = { heap: options.heap ?? '256m', logConfig: toolsLogConfig, jvmFlags: sharing.args };
+  const properties = Object.entries(options.systemProperties ?? {}).map(([name, value]) => `-D${name}=${value}`);
+  const jvm = { heap: options.heap ?? '256m', logConfig: toolsLogConfig, jvmFlags: [...sharing.args, ...properties] };
   const run = withOwnHosts('java', javaArgs(mainClass, args, jvm), options.hosts);
   const child = spawn(run.command, run.args, { stdio: ['pipe', 'pipe', 'pipe'] });
   trackChild(child);

@@ -4,10 +4,12 @@ import { PluginKinds } from '../plugins/kinds.ts';
 import { registerPlugin } from '../plugins/registry.ts';
 import { ProtocolLogger } from './protocol-logger.ts';
 import { RecordTransform } from './record-transform.ts';
+import { SaslInspection } from './sasl-inspection.ts';
 import { SaslTermination } from './sasl-termination/index.ts';
 import { TopicPolicy } from './topic-policy.ts';
 
 registerPlugin(PluginKinds.FilterFactory, 'ProtocolLogger', ProtocolLogger as never);
 registerPlugin(PluginKinds.FilterFactory, 'TopicPolicy', TopicPolicy as never);
 registerPlugin(PluginKinds.FilterFactory, 'RecordTransform', RecordTransform as never);
+registerPlugin(PluginKinds.FilterFactory, 'SaslInspection', SaslInspection as never);
 registerPlugin(PluginKinds.FilterFactory, 'SaslTermination', SaslTermination as never);
