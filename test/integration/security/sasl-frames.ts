@@ -1,6 +1,14 @@
 // SASL requests as raw frames and their decoded responses, for tests that check the exact error
 // codes and messages a client receives; and JWTs signed with keys the test generates.
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  generateKeyPairSync,
+  type KeyObject,
+  pbkdf2Sync,
+  randomBytes,
+  sign,
+} from 'node:crypto';
 import {
   ApiKey,
   decodeResponseBody,
@@ -76,3 +84,51 @@ export function jwt(key: SigningKey, claims: Record<string, unknown>): string {
 }
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** The client side of SCRAM (RFC 5802) for raw exchanges: its messages and the proof it sent. */
+export class ScramClient {
+  readonly #hash: 'sha256' | 'sha512';
+  readonly #user: string;
+  readonly #password: string;
+  readonly #nonce = randomBytes(18).toString('base64url');
+  #authMessage = '';
+  #saltedPassword = Buffer.alloc(0);
+  /** The base64 proof of the client-final message: a secret that must never be logged. */
+  proof = '';
+
+  constructor(mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', user: string, password: string) {
+    this.#hash = mechanism === 'SCRAM-SHA-256' ? 'sha256' : 'sha512';
+    this.#user = user;
+    this.#password = password;
+  }
+
+  first(): Buffer {
+    return Buffer.from(`n,,n=${this.#user.replaceAll('=', '=3D').replaceAll(',', '=2C')},r=${this.#nonce}`);
+  }
+
+  final(serverFirst: Buffer): Buffer {
+    const text = serverFirst.toString();
+    const fields = Object.fromEntries(text.split(',').map((f) => [f[0], f.slice(2)]));
+    const bytes = this.#hash === 'sha256' ? 32 : 64;
+    this.#saltedPassword = pbkdf2Sync(
+      this.#password,
+      Buffer.from(fields.s!, 'base64'),
+      Number(fields.i),
+      bytes,
+      this.#hash,
+    );
+    const clientKey = createHmac(this.#hash, this.#saltedPassword).update('Client Key').digest();
+    const storedKey = createHash(this.#hash).update(clientKey).digest();
+    const withoutProof = `c=biws,r=${fields.r}`;
+    this.#authMessage = `${this.first().toString().slice(3)},${text},${withoutProof}`;
+    const signature = createHmac(this.#hash, storedKey).update(this.#authMessage).digest();
+    this.proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!)).toString('base64');
+    return Buffer.from(`${withoutProof},p=${this.proof}`);
+  }
+
+  /** The server signature the server-final message must carry. */
+  expectedServerFinal(): string {
+    const serverKey = createHmac(this.#hash, this.#saltedPassword).update('Server Key').digest();
+    return `v=${createHmac(this.#hash, serverKey).update(this.#authMessage).digest('base64')}`;
+  }
+}

@@ -3,7 +3,7 @@
 // reflects the user and its groups, refusals carry the codes and messages a Kafka broker sends,
 // and a Java client that re-authenticates (KIP-368) keeps its connection.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -25,6 +25,7 @@ import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { rawConnection } from '../filters/raw-client.ts';
 import { principalsSeen, seen } from './fixtures/subjects.ts';
+import { javaOAuthProduce } from './java-oauth.ts';
 import {
   authenticateFrame,
   authenticateResponse,
@@ -35,6 +36,8 @@ import {
   nowSeconds,
   oauthMessage,
   plainMessage,
+  ScramClient,
+  type SigningKey,
   signingKey,
 } from './sasl-frames.ts';
 
@@ -89,10 +92,13 @@ filterDefinitions:
     config: { mechanisms: [PLAIN, SCRAM-SHA-512], credentials: ${credentials}, sessionLifetimeMs: 2000 }
   - name: subjects
     type: ./test/integration/security/fixtures/subjects.ts#SubjectRecorder
+  - name: protocol-log
+    type: ProtocolLogger
+    config: { level: debug }
 virtualClusters:
   - name: term
     target: { cluster: main }
-    filters: [sasl, subjects]
+    filters: [protocol-log, sasl, subjects]
     gateways:
       - name: ports
         portIdentifiesNode: { bootstrapAddress: 127.0.0.1:${termPort} }
@@ -108,6 +114,13 @@ const as = (mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: st
   bootstrapServers: bootstrap,
   sasl: { mechanism, username, password },
 });
+/** Every secret this file uses: the last test looks for each in every log line. */
+const secrets: string[] = [ALICE_PASSWORD, BOB_PASSWORD, 'not-his'];
+const token = (key: SigningKey, overrides: Record<string, unknown> = {}) => {
+  const value = jwt(key, claims(overrides));
+  secrets.push(value, value.split('.')[2]!);
+  return value;
+};
 const values = (prefix: string) => [1, 2, 3].map((i) => ({ value: `${prefix}-${i}` }));
 
 test('kafkajs authenticates to the proxy with PLAIN and SCRAM-SHA-512; filters see the user and its groups', async () => {
@@ -158,12 +171,12 @@ test('kafkajs authenticates with OAUTHBEARER tokens signed by RS256 and ES256 ke
     [rsa, 'carol'],
     [ec, 'dave'],
   ] as const) {
-    const token = jwt(key, claims({ sub }));
+    const bearer = token(key, { sub });
     const client = new Kafka({
       brokers: [bootstrap],
       logLevel: logLevel.NOTHING,
       retry: { retries: 2 },
-      sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: token }) },
+      sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: bearer }) },
     });
     const producer = client.producer();
     await producer.connect();
@@ -218,12 +231,12 @@ test('kafkajs with a wrong SCRAM password is refused', async () => {
 
 test('an expired token, a wrong audience and a foreign signature get the RFC 7628 error, then SASL_AUTHENTICATION_FAILED', async () => {
   const stranger = signingKey('rsa-1', 'RS256'); // same key id, another key
-  for (const token of [
-    jwt(rsa, claims({ exp: nowSeconds() - 60 })),
-    jwt(rsa, claims({ aud: 'another-service' })),
-    jwt(stranger, claims()),
+  for (const bearer of [
+    token(rsa, { exp: nowSeconds() - 60 }),
+    token(rsa, { aud: 'another-service' }),
+    token(stranger),
   ]) {
-    const { responses, connection } = await rawExchange('OAUTHBEARER', [oauthMessage(token), Buffer.from([1])]);
+    const { responses, connection } = await rawExchange('OAUTHBEARER', [oauthMessage(bearer), Buffer.from([1])]);
     assert.equal(responses[0]!.errorCode, ErrorCode.NONE);
     assert.equal(responses[0]!.authBytes.toString(), '{"status":"invalid_token"}');
     assert.equal(responses[1]!.errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED);
@@ -291,4 +304,76 @@ test('a Java client re-authenticates before its session lifetime ends and keeps 
     're-authentication happens on an authenticated connection',
   );
   assert.equal(lines.filter((l) => String(l.msg).includes('lifetime exceeded')).length, 0);
+});
+
+test('a raw SCRAM-SHA-256 exchange gets the server signature RFC 5802 defines, and no session lifetime when none is configured', async () => {
+  const client = new ScramClient('SCRAM-SHA-256', 'alice', ALICE_PASSWORD);
+  const connection = await rawConnection(bootstrap);
+  try {
+    await connection.request(handshakeFrame(1, 'SCRAM-SHA-256'));
+    const first = authenticateResponse(await connection.request(authenticateFrame(2, client.first())));
+    assert.equal(first.errorCode, ErrorCode.NONE);
+    const final = authenticateResponse(await connection.request(authenticateFrame(3, client.final(first.authBytes))));
+    secrets.push(client.proof);
+    assert.equal(final.errorCode, ErrorCode.NONE);
+    assert.equal(final.authBytes.toString(), client.expectedServerFinal());
+    assert.equal(final.sessionLifetimeMs, 0n);
+  } finally {
+    connection.close();
+  }
+});
+
+test('an OAUTHBEARER session lives as long as its token, reported in SASL_AUTHENTICATE', async () => {
+  const exp = nowSeconds() + 120;
+  const { responses, connection } = await rawExchange('OAUTHBEARER', [oauthMessage(token(ec, { exp }))]);
+  connection.close();
+  assert.equal(responses[0]!.errorCode, ErrorCode.NONE);
+  const lifetime = Number(responses[0]!.sessionLifetimeMs);
+  assert.ok(lifetime > 0 && lifetime <= 120_000, `lifetime ${lifetime}`);
+});
+
+test('the Java tools authenticate with OAUTHBEARER using a signed token (OAuthBearerLoginCallbackHandler)', async () => {
+  seen.length = 0;
+  await javaOAuthProduce(bootstrap, 't-oauth', ['java-1'], { token: token(rsa, { sub: 'frank', scope: 'kafka' }) });
+  assert.deepEqual(principalsSeen(), ['User:frank']);
+});
+
+/** Resolves once a log line after `from` satisfies `match` (the store logs every reload). */
+async function logged(from: number, match: (line: Record<string, unknown>) => boolean): Promise<void> {
+  while (!running.logs.slice(from).some(match)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+test('a user added to the credential store can authenticate after the reload; a broken file keeps the last good users', async () => {
+  const GINA_PASSWORD = 'gina-Secret-0d44';
+  secrets.push(GINA_PASSWORD);
+  let from = running.logs.length;
+  await addCredentials(
+    { file: credentials, user: 'gina', iterations: 4096, mechanisms: all, groups: [] },
+    GINA_PASSWORD,
+  );
+  await logged(from, (l) => l.msg === 'credential store reloaded' && l.users === 3);
+  await kafkajsProduce(as('SCRAM-SHA-512', 'gina', GINA_PASSWORD), 't-kafkajs', values('gina'));
+
+  from = running.logs.length;
+  const good = readFileSync(credentials, 'utf8');
+  writeFileSync(credentials, good.slice(0, good.length / 2));
+  await logged(from, (l) => String(l.msg).startsWith('credential store not reloaded'));
+  await kafkajsProduce(as('PLAIN', 'gina', GINA_PASSWORD), 't-kafkajs', values('gina-again'));
+  writeFileSync(credentials, good);
+});
+
+test('no password, token, signature or SCRAM proof used by this file appears in any log line of the proxy', () => {
+  const hashes = [...readFileSync(credentials, 'utf8').matchAll(/"(?:storedKey|serverKey|hash)": "([^"]+)"/g)].map(
+    (m) => m[1]!,
+  );
+  assert.ok(running.logs.length > 100, 'the proxy logged at debug level throughout');
+  assert.ok(
+    running.logs.some((l) => l.msg === 'kafka request' && l.api === 'SASL_AUTHENTICATE'),
+    'SASL requests were logged',
+  );
+  for (const line of running.logs) {
+    const text = JSON.stringify(line);
+    for (const secret of [...secrets, ...hashes])
+      assert.ok(!text.includes(secret), `a secret in: ${text.slice(0, 200)}`);
+  }
 });
