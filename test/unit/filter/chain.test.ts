@@ -406,3 +406,30 @@ test('R74: a filter’s own request goes to the node of the request it is proces
   const own = forwarded.filter((f) => f.request.apiKey === ApiKey.PRODUCE).map((f) => f.request.message.node);
   assert.deepEqual(own, [7, 7, undefined], 'while processing the request and its response, then outside any hook');
 });
+
+test('a filter that calls interestsChanged() is asked for its interests again: a request it no longer declares passes undecoded', async () => {
+  let interests: ApiKey[] | undefined = [ApiKey.PRODUCE];
+  const seen: number[] = [];
+  const { chain, forwarded, decodes } = chainOf([
+    () => ({
+      get interests() {
+        return interests;
+      },
+      onRequest: (apiKey, _header, _request, context) => {
+        seen.push(apiKey);
+        interests = [ApiKey.CREATE_TOPICS];
+        context.interestsChanged();
+        return FilterResults.forward();
+      },
+    }),
+  ]);
+  const session = fakeSession();
+  send(chain, session, produceFrame(1, 't'));
+  await settle();
+  decodes.length = 0;
+  send(chain, session, produceFrame(2, 't'));
+  await settle();
+  assert.deepEqual(seen, [ApiKey.PRODUCE]);
+  assert.equal(forwarded.length, 2);
+  assert.deepEqual(decodes, []);
+});
