@@ -26,6 +26,7 @@ const cluster = await useKafkaCluster({
 const admin = cluster.connection({ as: 'admin', mechanism: 'PLAIN' });
 for (const name of ['i-kafkajs', 'i-platformatic', 'i-java', 'i-oauth']) await kafkajsCreateTopics(admin, [{ name }]);
 const { user } = cluster.credentials!;
+const WRONG = 'wrong-Pass-3c9e';
 
 const port = await freePortBlock(4);
 const running = await useProxy(`
@@ -37,10 +38,13 @@ filterDefinitions:
     type: SaslInspection
   - name: subjects
     type: ./test/integration/security/fixtures/subjects.ts#SubjectRecorder
+  - name: protocol-log
+    type: ProtocolLogger
+    config: { level: debug }
 virtualClusters:
   - name: inspected
     target: { cluster: main }
-    filters: [sasl, subjects]
+    filters: [protocol-log, sasl, subjects]
     gateways:
       - name: ports
         portIdentifiesNode: { bootstrapAddress: 127.0.0.1:${port} }
@@ -93,10 +97,22 @@ test('the Java tools authenticate with OAUTHBEARER (unsecured JWT) through the p
 
 test('wrong credentials are refused by the broker, and nobody is reported', async () => {
   seen.length = 0;
-  await assert.rejects(kafkajsProduce(as('PLAIN', user.username, 'wrong'), 'i-kafkajs', values('x')), /SASL|auth/i);
+  await assert.rejects(kafkajsProduce(as('PLAIN', user.username, WRONG), 'i-kafkajs', values('x')), /SASL|auth/i);
   await assert.rejects(
-    kafkajsProduce(as('SCRAM-SHA-512', user.username, 'wrong'), 'i-kafkajs', values('x')),
+    kafkajsProduce(as('SCRAM-SHA-512', user.username, WRONG), 'i-kafkajs', values('x')),
     /SASL|auth/i,
   );
   assert.deepEqual(seen, []);
+});
+
+test('no password used by this file appears in any log line of the proxy', () => {
+  const secrets = [user.password, cluster.credentials!.admin.password, WRONG];
+  assert.ok(
+    running.logs.some((l) => l.msg === 'kafka request' && l.api === 'SASL_AUTHENTICATE'),
+    'SASL requests were logged',
+  );
+  for (const line of running.logs) {
+    const text = JSON.stringify(line);
+    for (const secret of secrets) assert.ok(!text.includes(secret), `a secret in: ${text.slice(0, 200)}`);
+  }
 });

@@ -74,7 +74,7 @@ const claims = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-const [termPort, shortPort] = await Promise.all([freePortBlock(4), freePortBlock(4)]);
+const [termPort, shortPort, briefPort] = await Promise.all([freePortBlock(4), freePortBlock(4), freePortBlock(4)]);
 const running = await useProxy(`
 clusterDefinitions:
   - name: main
@@ -90,6 +90,9 @@ filterDefinitions:
   - name: sasl-short
     type: SaslTermination
     config: { mechanisms: [PLAIN, SCRAM-SHA-512], credentials: ${credentials}, sessionLifetimeMs: 2000 }
+  - name: sasl-brief
+    type: SaslTermination
+    config: { mechanisms: [PLAIN], credentials: ${credentials}, sessionLifetimeMs: 300 }
   - name: subjects
     type: ./test/integration/security/fixtures/subjects.ts#SubjectRecorder
   - name: protocol-log
@@ -108,6 +111,12 @@ virtualClusters:
     gateways:
       - name: ports
         portIdentifiesNode: { bootstrapAddress: 127.0.0.1:${shortPort} }
+  - name: brief
+    target: { cluster: main }
+    filters: [sasl-brief]
+    gateways:
+      - name: ports
+        portIdentifiesNode: { bootstrapAddress: 127.0.0.1:${briefPort} }
 `);
 const bootstrap = running.bootstrap('term', 'ports');
 const as = (mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: string, password: string) => ({
@@ -304,6 +313,21 @@ test('a Java client re-authenticates before its session lifetime ends and keeps 
     're-authentication happens on an authenticated connection',
   );
   assert.equal(lines.filter((l) => String(l.msg).includes('lifetime exceeded')).length, 0);
+});
+
+test('a session not re-authenticated within its lifetime is closed at its next request', async () => {
+  const connection = await rawConnection(running.bootstrap('brief', 'ports'));
+  await connection.request(handshakeFrame(1, 'PLAIN'));
+  const response = authenticateResponse(
+    await connection.request(authenticateFrame(2, plainMessage('bob', BOB_PASSWORD))),
+  );
+  assert.equal(response.sessionLifetimeMs, 300n);
+  await connection.request(metadataFrame(3));
+  // The lifetime is the behaviour under test: let it pass.
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  connection.pipeline([metadataFrame(4)]);
+  await connection.closed;
+  assert.deepEqual(connection.arrivals, [1, 2, 3]);
 });
 
 test('a raw SCRAM-SHA-256 exchange gets the server signature RFC 5802 defines, and no session lifetime when none is configured', async () => {

@@ -1,11 +1,15 @@
 // JWT verification for SaslTermination's OAUTHBEARER: signatures against the JWKS, the time and
 // audience claims with the clock skew, and a JWKS refreshed when a new key id shows up.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { JwtVerifier } from '../../../src/security/jwt-verifier.ts';
+import { createCertificateAuthority, issueCertificate } from '../../../testbed/tls.ts';
 import { jwksOf, jwt, signingKey } from '../../integration/security/sasl-frames.ts';
 
 const silent = { isLevelEnabled: () => false, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -76,4 +80,41 @@ test('a token signed by a key added to the JWKS later verifies after the refresh
   const added = signingKey('k3', 'ES256');
   writeFileSync(file, jwksOf([rsa, ec, added]));
   assert.equal((await verifier.verify(jwt(added, good), NOW)).ok, true);
+});
+
+test('a JWKS served over HTTPS by a server of a configured CA is loaded, and a failing refresh keeps the keys', async () => {
+  const ca = createCertificateAuthority(dir, 'switchyard-test-jwks-ca');
+  const server = issueCertificate(ca, dir, 'jwks-server');
+  let answer = { status: 200, body: jwksOf([rsa]) };
+  const https = createServer(
+    { cert: readFileSync(server.certFile), key: readFileSync(server.keyFile) },
+    (_req, res) => {
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(answer.body);
+    },
+  );
+  https.listen(0, '127.0.0.1');
+  await once(https, 'listening');
+  const { port } = https.address() as AddressInfo;
+  const remote = new JwtVerifier(
+    {
+      jwks: `https://localhost:${port}/jwks.json`,
+      jwksCaFile: ca.certFile,
+      refreshMs: 3_600_000,
+      clockSkewSeconds: 0,
+      principalClaim: 'sub',
+    },
+    silent,
+  );
+  try {
+    await remote.start();
+    assert.equal((await remote.verify(jwt(rsa, good), NOW)).ok, true);
+    answer = { status: 500, body: 'down' };
+    const unknown = signingKey('k9', 'RS256');
+    assert.deepEqual(await remote.verify(jwt(unknown, good), NOW), { ok: false, reason: 'no JWKS key for the token' });
+    assert.equal((await remote.verify(jwt(rsa, good), NOW)).ok, true, 'the keys loaded before stay');
+  } finally {
+    remote.close();
+    https.close();
+  }
 });
