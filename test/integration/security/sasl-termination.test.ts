@@ -270,6 +270,15 @@ const metadataFrame = (correlationId: number) =>
     includeTopicAuthorizedOperations: false,
   });
 
+test('SASL_HANDSHAKE v0 (raw SASL frames follow it) is refused with UNSUPPORTED_VERSION and a warning', async () => {
+  const from = running.logs.length;
+  const connection = await rawConnection(bootstrap);
+  const handshake = handshakeResponse(await connection.request(handshakeFrame(1, 'PLAIN', 0)), 0);
+  assert.equal(handshake.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+  await connection.closed;
+  assert.ok(running.logs.slice(from).some((l) => l.level === 'warn' && String(l.msg).includes('SASL_HANDSHAKE v0')));
+});
+
 test('a request before the handshake closes the connection unanswered, as a broker does', async () => {
   const connection = await rawConnection(bootstrap);
   connection.pipeline([metadataFrame(1)]);
