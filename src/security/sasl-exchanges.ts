@@ -2,10 +2,11 @@
 // message (SASL_AUTHENTICATE auth bytes) gives a challenge, a success with the identity, or a
 // failure worded as a Kafka broker words it (the client shows that text to its user).
 
+import { randomBytes } from 'node:crypto';
 import type { CredentialStore } from './credential-store.ts';
 import type { JwtVerifier } from './jwt-verifier.ts';
 import { parseOAuthBearerResponse } from './oauthbearer.ts';
-import { parsePlain, verifyPlainPassword } from './plain.ts';
+import { hashPlainPassword, type PlainHash, parsePlain, verifyPlainPassword } from './plain.ts';
 import { isScramMechanism, parseClientFirst, type ScramMechanism, ScramServerExchange } from './scram.ts';
 
 export const SUPPORTED_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
@@ -52,6 +53,14 @@ export function startExchange(
   return new ScramExchange(mechanism, authenticators.store!, reauthenticating);
 }
 
+let decoy: Promise<PlainHash> | undefined;
+
+/** A hash no password is known for, with the default cost, made once. */
+function decoyHash(): Promise<PlainHash> {
+  decoy ??= hashPlainPassword(randomBytes(32).toString('base64'));
+  return decoy;
+}
+
 class PlainExchange implements SaslExchange {
   readonly #store: CredentialStore;
 
@@ -77,7 +86,9 @@ class PlainExchange implements SaslExchange {
     }
     const user = this.#store.user(plain.user);
     const hash = user?.plain;
-    if (hash === undefined || !(await verifyPlainPassword(plain.password, hash))) {
+    // An unknown user costs the same hashing as a known one: timing must not tell them apart.
+    const matches = await verifyPlainPassword(plain.password, hash ?? (await decoyHash()));
+    if (hash === undefined || !matches) {
       return {
         kind: 'failure',
         message: 'Authentication failed: Invalid username or password',

@@ -17,7 +17,8 @@ export type TerminationState =
 const EDGES: Readonly<Record<TerminationState, readonly TerminationState[]>> = {
   handshake: ['authenticate', 'failed'],
   authenticate: ['authenticated', 'failed'],
-  authenticated: ['reauthenticate', 'expired'],
+  // A re-authentication handshake can be refused outright (mechanism not enabled, v0).
+  authenticated: ['reauthenticate', 'expired', 'failed'],
   reauthenticate: ['authenticated', 'failed'],
   expired: ['reauthenticate', 'failed'],
   failed: [],
