@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { Producer } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { addCredentials } from '../../../src/cli/credentials.ts';
 import { ApiKey, ErrorCode } from '../../../src/index.ts';
@@ -20,7 +21,7 @@ import {
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
 import { javaProducerPerformance } from '../../helpers/clients/java-perf.ts';
 import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
-import { platformaticConsume, platformaticProduce } from '../../helpers/clients/platformatic.ts';
+import { platformaticConsume, platformaticOptions, platformaticProduce } from '../../helpers/clients/platformatic.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { rawConnection } from '../filters/raw-client.ts';
@@ -193,6 +194,20 @@ test('kafkajs authenticates with OAUTHBEARER tokens signed by RS256 and ES256 ke
     await producer.disconnect();
   }
   assert.deepEqual(principalsSeen().sort(), ['User:carol', 'User:dave']);
+});
+
+test('@platformatic/kafka authenticates with an OAUTHBEARER token', async () => {
+  seen.length = 0;
+  const producer = new Producer({
+    ...platformaticOptions({ bootstrapServers: bootstrap }),
+    sasl: { mechanism: 'OAUTHBEARER', token: token(ec, { sub: 'gus' }) },
+  });
+  try {
+    await producer.send({ acks: -1, messages: [{ topic: 't-oauth', value: Buffer.from('gus') }] });
+  } finally {
+    await producer.close();
+  }
+  assert.deepEqual(principalsSeen(), ['User:gus']);
 });
 
 /** Authenticates on a raw connection and returns the SASL_AUTHENTICATE responses, then whether the proxy closed. */
