@@ -3,6 +3,7 @@
 // reflects the user and its groups, refusals carry the codes and messages a Kafka broker sends,
 // and a Java client that re-authenticates (KIP-368) keeps its connection.
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { Producer } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { addCredentials } from '../../../src/cli/credentials.ts';
 import { ApiKey, ErrorCode } from '../../../src/index.ts';
+import type { DecodeEvent } from '../../../src/pipeline/diagnostics.ts';
 import {
   type ApiVersionsResponse,
   decodeResponseBody,
@@ -173,6 +175,24 @@ test('the Java tools authenticate to the proxy with PLAIN and SCRAM-SHA-512', as
     values('j').map((v) => v.value),
   );
   assert.deepEqual(principalsSeen().sort(), ['User:alice,Group:payments', 'User:bob']);
+});
+
+test('once authenticated, PRODUCE and FETCH pass SaslTermination undecoded', async () => {
+  const decoded: number[] = [];
+  const onDecode = (event: unknown) => decoded.push((event as DecodeEvent).apiKey);
+  subscribe('switchyard:decode', onDecode);
+  try {
+    const short = { ...as('PLAIN', 'bob', BOB_PASSWORD), bootstrapServers: running.bootstrap('short', 'ports') };
+    await kafkajsProduce(short, 't-kafkajs', values('undecoded'));
+    await kafkajsConsume(short, { topic: 't-kafkajs', groupId: 'g-undecoded', count: 3 });
+  } finally {
+    unsubscribe('switchyard:decode', onDecode);
+  }
+  assert.ok(decoded.includes(ApiKey.SASL_AUTHENTICATE), 'the SASL exchange was decoded');
+  assert.deepEqual(
+    decoded.filter((key) => key === ApiKey.PRODUCE || key === ApiKey.FETCH),
+    [],
+  );
 });
 
 test('kafkajs authenticates with OAUTHBEARER tokens signed by RS256 and ES256 keys of the JWKS', async () => {
