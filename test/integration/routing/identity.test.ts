@@ -9,6 +9,8 @@ import { after, beforeEach, test } from 'node:test';
 import { addCredentials } from '../../../src/cli/credentials.ts';
 import { ErrorCode } from '../../../src/index.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../testbed/tls.ts';
+import { javaCreateTopic } from '../../helpers/clients/java-admin.ts';
+import { javaProducerPerformance } from '../../helpers/clients/java-perf.ts';
 import { kafkajsDescribeCluster } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
@@ -27,8 +29,11 @@ const sasl = await useKafkaCluster({
     'listener.name.client.sasl.enabled.mechanisms': 'PLAIN,OAUTHBEARER',
     'listener.name.client.oauthbearer.sasl.jaas.config':
       'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
+    // Sessions of 2 s: clients that can re-authenticate (KIP-368) do so through the proxy.
+    'listener.name.client.connections.max.reauth.ms': 2000,
   },
 });
+await javaCreateTopic(sasl.connection({ as: 'admin' }), { name: 'reauth' });
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-identity-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -171,4 +176,25 @@ test('R84: a router sees the identity SaslInspection read once the broker accept
   } finally {
     oauth.close();
   }
+});
+
+test('R84: a Java client that re-authenticates to the broker through SaslInspection is reported again, and the router keeps seeing it', async () => {
+  const user = sasl.credentials!.user;
+  const from = running.logs.length;
+  const result = await javaProducerPerformance(
+    {
+      bootstrapServers: running.bootstrap('inspected', 'ports'),
+      sasl: { mechanism: 'PLAIN', username: user.username, password: user.password },
+    },
+    { topic: 'reauth', records: 60, recordSize: 100, throughput: 10 },
+  );
+  assert.equal(result.records, 60);
+  const reports = running.logs.slice(from).filter((l) => l.msg === 'client authenticated to the broker');
+  const perConnection = new Map<unknown, number>();
+  for (const line of reports) perConnection.set(line.sessionId, (perConnection.get(line.sessionId) ?? 0) + 1);
+  assert.ok(
+    [...perConnection.values()].some((count) => count >= 3),
+    `reports per connection: ${[...perConnection.values()].join(', ')}`,
+  );
+  assert.deepEqual(routerSubject(), [`User:${user.username}`]);
 });
