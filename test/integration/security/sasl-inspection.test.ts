@@ -3,13 +3,16 @@
 // the broker accepted, and wrong credentials are refused by the broker as without the proxy.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ErrorCode } from '../../../src/index.ts';
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
 import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { platformaticConsume, platformaticProduce } from '../../helpers/clients/platformatic.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+import { rawConnection } from '../filters/raw-client.ts';
 import { principalsSeen, seen } from './fixtures/subjects.ts';
 import { javaOAuthProduce } from './java-oauth.ts';
+import { handshakeFrame, handshakeResponse } from './sasl-frames.ts';
 
 const cluster = await useKafkaCluster({
   brokers: 1,
@@ -103,6 +106,13 @@ test('wrong credentials are refused by the broker, and nobody is reported', asyn
     /SASL|auth/i,
   );
   assert.deepEqual(seen, []);
+});
+
+test('SASL_HANDSHAKE v0 is refused with UNSUPPORTED_VERSION before it reaches the broker', async () => {
+  const connection = await rawConnection(bootstrap);
+  const handshake = handshakeResponse(await connection.request(handshakeFrame(1, 'PLAIN', 0)), 0);
+  assert.equal(handshake.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+  await connection.closed;
 });
 
 test('no password used by this file appears in any log line of the proxy', () => {
