@@ -20,6 +20,7 @@ import {
   readResponseHeader,
   responseHeaderVersion,
 } from '../../../src/protocol/index.ts';
+import { createCertificateAuthority, issueCertificate } from '../../../testbed/tls.ts';
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
 import { javaProducerPerformance } from '../../helpers/clients/java-perf.ts';
 import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
@@ -77,7 +78,14 @@ const claims = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-const [termPort, shortPort, briefPort] = await Promise.all([freePortBlock(4), freePortBlock(4), freePortBlock(4)]);
+const ca = createCertificateAuthority(dir, 'switchyard-test-sasl-ca');
+const gatewayCertificate = issueCertificate(ca, dir, 'gateway');
+const [termPort, shortPort, briefPort, securePort] = await Promise.all([
+  freePortBlock(4),
+  freePortBlock(4),
+  freePortBlock(4),
+  freePortBlock(4),
+]);
 const running = await useProxy(`
 clusterDefinitions:
   - name: main
@@ -120,6 +128,14 @@ virtualClusters:
     gateways:
       - name: ports
         portIdentifiesNode: { bootstrapAddress: 127.0.0.1:${briefPort} }
+  - name: secure
+    target: { cluster: main }
+    filters: [sasl, subjects]
+    gateways:
+      - name: ports
+        portIdentifiesNode: { bootstrapAddress: 127.0.0.1:${securePort} }
+        tls:
+          key: { certificateFile: ${gatewayCertificate.certFile}, privateKeyFile: ${gatewayCertificate.keyFile} }
 `);
 const bootstrap = running.bootstrap('term', 'ports');
 const as = (mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: string, password: string) => ({
@@ -193,6 +209,18 @@ test('once authenticated, PRODUCE and FETCH pass SaslTermination undecoded', asy
     decoded.filter((key) => key === ApiKey.PRODUCE || key === ApiKey.FETCH),
     [],
   );
+});
+
+test('over a TLS gateway (SASL_SSL), the Java tools and kafkajs authenticate with PLAIN', async () => {
+  seen.length = 0;
+  const secure = (username: string, password: string) => ({
+    bootstrapServers: running.bootstrap('secure', 'ports'),
+    tls: { caFile: ca.certFile },
+    sasl: { mechanism: 'PLAIN' as const, username, password },
+  });
+  await javaConsoleProduce(secure('alice', ALICE_PASSWORD), 't-java', values('tls-java'));
+  await kafkajsProduce(secure('bob', BOB_PASSWORD), 't-java', values('tls-kafkajs'));
+  assert.deepEqual(principalsSeen().sort(), ['User:alice,Group:payments', 'User:bob']);
 });
 
 test('kafkajs authenticates with OAUTHBEARER tokens signed by RS256 and ES256 keys of the JWKS', async () => {
