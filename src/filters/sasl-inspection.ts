@@ -61,7 +61,8 @@ class SaslInspectionFilter implements Filter {
   onSaslHandshakeRequest(header: RequestHeader, request: SaslHandshakeRequest, context: FilterContext) {
     if (header.requestApiVersion === 0) {
       // v0 is followed by raw SASL frames without Kafka headers, which the proxy cannot carry.
-      context.logger.warn(
+      // Info, not warn: an unauthenticated client must not be able to fill the logs with warnings.
+      context.logger.info(
         'SASL_HANDSHAKE v0 (raw SASL frames) is not supported; the client must use SASL_HANDSHAKE v1 and SASL_AUTHENTICATE',
       );
       return FilterResults.respond({

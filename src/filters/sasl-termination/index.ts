@@ -121,7 +121,8 @@ class SaslTerminationFilter implements Filter {
       FilterResults.respond({ errorCode, mechanisms } satisfies SaslHandshakeResponse);
     if (header.requestApiVersion === 0) {
       // v0 is followed by raw SASL frames without Kafka headers: the proxy reads Kafka frames only.
-      this.#context.logger.warn(
+      // Info, not warn: an unauthenticated client must not be able to fill the logs with warnings.
+      this.#context.logger.info(
         'SASL_HANDSHAKE v0 (raw SASL frames) is not supported; the client must use SASL_HANDSHAKE v1 and SASL_AUTHENTICATE',
       );
       this.#state.to('failed');
