@@ -20,6 +20,7 @@ import {
   readResponseHeader,
   responseHeaderVersion,
 } from '../../../src/protocol/index.ts';
+import { proxyInternals } from '../../../src/proxy/lifecycle/kafka-proxy.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../testbed/tls.ts';
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
 import { javaProducerPerformance } from '../../helpers/clients/java-perf.ts';
@@ -458,7 +459,7 @@ test('a user added to the credential store can authenticate after the reload; a 
   writeFileSync(credentials, good);
 });
 
-test('no password, token, signature or SCRAM proof used by this file appears in any log line of the proxy', () => {
+test('no password, token, signature, SCRAM proof or stored hash used by this file appears in a log line, the metrics or /status', async () => {
   const hashes = [...readFileSync(credentials, 'utf8').matchAll(/"(?:storedKey|serverKey|hash)": "([^"]+)"/g)].map(
     (m) => m[1]!,
   );
@@ -467,8 +468,14 @@ test('no password, token, signature or SCRAM proof used by this file appears in 
     running.logs.some((l) => l.msg === 'kafka request' && l.api === 'SASL_AUTHENTICATE'),
     'SASL requests were logged',
   );
-  for (const line of running.logs) {
-    const text = JSON.stringify(line);
+  const metrics = await running.proxy.metricsText();
+  assert.match(metrics, /switchyard_filter_authentication_failures_total\{[^}]*filter="sasl"[^}]*\} [1-9]/);
+  const documents = [
+    ...running.logs.map((line) => JSON.stringify(line)),
+    metrics,
+    JSON.stringify(proxyInternals(running.proxy).status()),
+  ];
+  for (const text of documents) {
     for (const secret of [...secrets, ...hashes])
       assert.ok(!text.includes(secret), `a secret in: ${text.slice(0, 200)}`);
   }
