@@ -127,7 +127,10 @@ class SaslInspectionFilter implements Filter {
     }
     if (isScramMechanism(mechanism)) {
       try {
-        return { user: parseClientFirst(bytes).user, groups: [] };
+        const first = parseClientFirst(bytes);
+        // With a delegation token `n=` is the token's id; the broker's principal is its owner,
+        // which the exchange does not name.
+        return first.extensions.get('tokenauth') === 'true' ? undefined : { user: first.user, groups: [] };
       } catch {
         return undefined; // the broker refuses it too
       }
