@@ -48,8 +48,8 @@ import {
 
 const { Kafka, logLevel } = kafkajs;
 
-export const ALICE_PASSWORD = 'alice-Secret-7f3a';
-export const BOB_PASSWORD = 'bob-Secret-91c2';
+const ALICE_PASSWORD = 'alice-Secret-7f3a';
+const BOB_PASSWORD = 'bob-Secret-91c2';
 
 const cluster = await useKafkaCluster({ brokers: 1, name: 'sasl-termination' });
 const direct = { bootstrapServers: cluster.bootstrapServers };
