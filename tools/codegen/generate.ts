@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { kafkaDistribution, repoRoot } from '../kafka-dist.ts';
+import { emitEntityFields } from './emit-entity-fields.ts';
 import { emitMessage } from './emit-message.ts';
 import { emitSkim } from './emit-skim.ts';
 import type { MessageModel } from './model.ts';
@@ -66,6 +67,7 @@ export function generateFrom(specs: RawSpec[], errors: KafkaError[], kafkaVersio
   files.set(rel('error-codes.ts'), emitErrorCodes(errors, banner));
   files.set(rel('codecs.ts'), emitCodecs(messages, banner, kafkaVersion));
   files.set(rel('skim.ts'), emitSkim(messages, banner));
+  files.set(rel('entity-fields.ts'), emitEntityFields(messages, banner));
   files.set(rel('index.ts'), emitIndex(messages, banner));
   return { kafkaVersion, files, messages };
 }
@@ -344,6 +346,7 @@ function emitIndex(messages: MessageModel[], banner: string): string {
   const lines = [banner];
   lines.push(`export * from './api-keys.ts';`);
   lines.push(`export * from './codecs.ts';`);
+  lines.push(`export * from './entity-fields.ts';`);
   lines.push(`export * from './error-codes.ts';`);
   lines.push(`export * from './skim.ts';`);
   // Types only: the values of a message module (its codec functions and schema) are reached through
