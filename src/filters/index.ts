@@ -2,6 +2,7 @@
 // package entry point and the command line, so the names are known before a configuration loads.
 import { PluginKinds } from '../plugins/kinds.ts';
 import { registerPlugin } from '../plugins/registry.ts';
+import { Namespace } from './namespace/namespace.ts';
 import { ProtocolLogger } from './protocol-logger.ts';
 import { RecordTransform } from './record-transform.ts';
 import { SaslInspection } from './sasl-inspection.ts';
@@ -13,3 +14,4 @@ registerPlugin(PluginKinds.FilterFactory, 'TopicPolicy', TopicPolicy as never);
 registerPlugin(PluginKinds.FilterFactory, 'RecordTransform', RecordTransform as never);
 registerPlugin(PluginKinds.FilterFactory, 'SaslInspection', SaslInspection as never);
 registerPlugin(PluginKinds.FilterFactory, 'SaslTermination', SaslTermination as never);
+registerPlugin(PluginKinds.FilterFactory, 'Namespace', Namespace as never);
