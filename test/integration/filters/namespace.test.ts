@@ -1,0 +1,229 @@
+// Namespace in front of one real broker: two tenants (two virtual clusters with the prefixes
+// `tenant-a.` and `tenant-b.`) each see only their own topics and groups through kafkajs,
+// @platformatic/kafka, kcat and Kafka's own tools, create topics that land prefixed on the
+// cluster, and cannot reach each other's by name or by topic id.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  ApiKey,
+  codecsFor,
+  decodeResponseBody,
+  ErrorCode,
+  encodeRequest,
+  type FetchRequest,
+  type FetchResponse,
+  type MetadataResponse,
+  readResponseHeader,
+  responseHeaderVersion,
+} from '../../../src/protocol/index.ts';
+import {
+  javaCreateTopic,
+  javaDescribeGroupOffsets,
+  javaListGroups,
+  javaListTopics,
+} from '../../helpers/clients/java-admin.ts';
+import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
+import { kafkajsClient, kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
+import { kcatMetadata } from '../../helpers/clients/kcat.ts';
+import { platformaticConsume, platformaticProduce } from '../../helpers/clients/platformatic.ts';
+import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+import { fetchFrame, fetchPartition, produceFrame, producePartition } from './frames.ts';
+import { rawConnection } from './raw-client.ts';
+
+const cluster = await useKafkaCluster({ brokers: 1, name: 'namespace' });
+const direct = { bootstrapServers: cluster.bootstrapServers };
+// A topic of nobody's namespace, which no tenant may see.
+await kafkajsCreateTopics(direct, [{ name: 'shared-events' }]);
+
+const ports = await Promise.all([freePortBlock(4), freePortBlock(4)]);
+const gateway = (port: number) => `
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${port}`;
+const running = await useProxy(`
+clusterDefinitions:
+  - name: main
+    bootstrapServers: ${cluster.bootstrapServers}
+filterDefinitions:
+  - name: tenant-a
+    type: Namespace
+    config: { prefix: tenant-a. }
+  - name: tenant-b
+    type: Namespace
+    config: { prefix: tenant-b. }
+virtualClusters:
+  - name: a
+    target: { cluster: main }
+    filters: [tenant-a]${gateway(ports[0]!)}
+  - name: b
+    target: { cluster: main }
+    filters: [tenant-b]${gateway(ports[1]!)}
+`);
+const tenantA = { bootstrapServers: running.bootstrap('a', 'ports') };
+const tenantB = { bootstrapServers: running.bootstrap('b', 'ports') };
+
+async function clusterTopics(): Promise<string[]> {
+  const admin = kafkajsClient(direct).admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function kafkajsTopics(connection: typeof tenantA): Promise<string[]> {
+  const admin = kafkajsClient(connection).admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).sort();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+test('topics created through each tenant land prefixed on the cluster', async () => {
+  await kafkajsCreateTopics(tenantA, [{ name: 'orders' }]);
+  await javaCreateTopic(tenantB, { name: 'orders' });
+  await javaCreateTopic(tenantB, { name: 'payments' });
+  assert.deepEqual(await clusterTopics(), ['shared-events', 'tenant-a.orders', 'tenant-b.orders', 'tenant-b.payments']);
+});
+
+test("every client lists only its tenant's topics, without the prefix", async () => {
+  assert.deepEqual(await kafkajsTopics(tenantA), ['orders']);
+  assert.deepEqual(await kafkajsTopics(tenantB), ['orders', 'payments']);
+  assert.deepEqual(await javaListTopics(tenantA), ['orders']);
+  assert.deepEqual(await javaListTopics(tenantB), ['orders', 'payments']);
+  const metadata = await kcatMetadata(tenantB);
+  assert.deepEqual(metadata.topics.map((t) => t.name).sort(), ['orders', 'payments']);
+});
+
+test('records produced through one tenant are consumed through it and stored in its topic only', async () => {
+  await kafkajsProduce(tenantA, 'orders', [{ value: 'a-1' }, { value: 'a-2' }]);
+  await platformaticProduce(tenantB, 'orders', [{ value: 'b-1' }]);
+  await javaConsoleProduce(tenantB, 'payments', [{ value: 'b-pay' }]);
+
+  const fromA = await kafkajsConsume(tenantA, { topic: 'orders', groupId: 'billing', count: 2 });
+  assert.deepEqual(
+    fromA.map((r) => [r.topic, r.value]),
+    [
+      ['orders', 'a-1'],
+      ['orders', 'a-2'],
+    ],
+  );
+  const fromB = await platformaticConsume(tenantB, { topic: 'orders', groupId: 'billing', count: 1 });
+  assert.deepEqual(
+    fromB.map((r) => [r.topic, r.value]),
+    [['orders', 'b-1']],
+  );
+  const payments = await javaConsoleConsume(tenantB, { topic: 'payments', groupId: 'audit', count: 1 });
+  assert.deepEqual(
+    payments.map((r) => r.value),
+    ['b-pay'],
+  );
+  // On the cluster, each record is in the tenant's own topic.
+  const onCluster = await kafkajsConsume(direct, { topic: 'tenant-a.orders', groupId: 'direct-check', count: 2 });
+  assert.deepEqual(
+    onCluster.map((r) => r.value),
+    ['a-1', 'a-2'],
+  );
+});
+
+test('consumer groups are prefixed on the cluster and each tenant lists and describes only its own', async () => {
+  const groups = await javaListGroups(direct);
+  for (const group of ['tenant-a.billing', 'tenant-b.billing', 'tenant-b.audit'])
+    assert.ok(groups.includes(group), group);
+  assert.deepEqual(await javaListGroups(tenantA), ['billing']);
+  assert.deepEqual(await javaListGroups(tenantB), ['audit', 'billing']);
+  const offsets = await javaDescribeGroupOffsets(tenantA, 'billing');
+  assert.deepEqual(
+    offsets.map((o) => [o.topic, o.partition, o.currentOffset]),
+    [['orders', 0, 2]],
+  );
+  // The other tenant's group of the same name is another group.
+  const other = await javaDescribeGroupOffsets(tenantB, 'billing');
+  assert.deepEqual(
+    other.map((o) => [o.topic, o.currentOffset]),
+    [['orders', 1]],
+  );
+});
+
+test("a name of the other tenant's topic, or of a topic outside every namespace, is a name inside the tenant's own", async () => {
+  const connection = await rawConnection(tenantA.bootstrapServers);
+  try {
+    const produced = producePartition(
+      await connection.request(await produceFrame(1, 'tenant-b.payments', ['intruder'])),
+    );
+    assert.equal(produced.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const fetched = fetchPartition(await connection.request(fetchFrame(2, 'shared-events')));
+    assert.equal(fetched.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  } finally {
+    connection.close();
+  }
+  const payments = await kafkajsConsume(direct, { topic: 'tenant-b.payments', groupId: 'direct-check', count: 1 });
+  assert.deepEqual(
+    payments.map((r) => r.value),
+    ['b-pay'],
+  );
+});
+
+/** A FETCH v13 (topics by id) of partition 0 of the topic with `topicId`, through `address`. */
+async function fetchById(address: string, topicId: string): Promise<number> {
+  const request = codecsFor(ApiKey.FETCH)!.request.defaults() as FetchRequest;
+  Object.assign(request, { replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, sessionEpoch: -1 });
+  request.topics = [
+    {
+      topic: '',
+      topicId,
+      partitions: [
+        {
+          partition: 0,
+          currentLeaderEpoch: -1,
+          fetchOffset: 0n,
+          lastFetchedEpoch: -1,
+          logStartOffset: -1n,
+          partitionMaxBytes: 1 << 20,
+        },
+      ],
+    },
+  ];
+  const connection = await rawConnection(address);
+  try {
+    const frame = await connection.request(encodeRequest(ApiKey.FETCH, 13, 1, 'raw', request));
+    const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.FETCH, 13));
+    const response = decodeResponseBody(ApiKey.FETCH, 13, frame, header.bodyOffset) as FetchResponse;
+    return response.responses[0]?.partitions[0]?.errorCode ?? response.errorCode;
+  } finally {
+    connection.close();
+  }
+}
+
+/** The topic id of `name`, asked of the cluster directly (METADATA v12). */
+async function topicIdOf(name: string): Promise<string> {
+  const connection = await rawConnection(cluster.bootstrapServers.split(',')[0]!);
+  try {
+    const frame = await connection.request(
+      encodeRequest(ApiKey.METADATA, 12, 1, 'raw', {
+        topics: [{ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      }),
+    );
+    const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.METADATA, 12));
+    const response = decodeResponseBody(ApiKey.METADATA, 12, frame, header.bodyOffset) as MetadataResponse;
+    return response.topics[0]!.topicId;
+  } finally {
+    connection.close();
+  }
+}
+
+test("a topic id of another tenant is refused with UNKNOWN_TOPIC_ID; the tenant's own id works", async () => {
+  assert.equal(
+    await fetchById(tenantA.bootstrapServers, await topicIdOf('tenant-b.payments')),
+    ErrorCode.UNKNOWN_TOPIC_ID,
+  );
+  assert.equal(await fetchById(tenantA.bootstrapServers, await topicIdOf('tenant-a.orders')), ErrorCode.NONE);
+});
