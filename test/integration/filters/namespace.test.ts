@@ -3,6 +3,9 @@
 // @platformatic/kafka, kcat and Kafka's own tools, create topics that land prefixed on the
 // cluster, and cannot reach each other's by name or by topic id.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   ApiKey,
@@ -16,6 +19,7 @@ import {
   readResponseHeader,
   responseHeaderVersion,
 } from '../../../src/protocol/index.ts';
+import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
 import {
   javaCreateTopic,
   javaDescribeGroupOffsets,
@@ -36,7 +40,13 @@ const direct = { bootstrapServers: cluster.bootstrapServers };
 // A topic of nobody's namespace, which no tenant may see.
 await kafkajsCreateTopics(direct, [{ name: 'shared-events' }]);
 
-const ports = await Promise.all([freePortBlock(4), freePortBlock(4)]);
+// Client certificates for two users of one principal-based namespace.
+const certificates = mkdtempSync(join(tmpdir(), 'switchyard-namespace-tls-'));
+const ca = createCertificateAuthority(certificates, 'switchyard-test-namespace-ca');
+const gatewayCertificate = issueCertificate(ca, certificates, 'gateway');
+const [alice, bob] = [issueCertificate(ca, certificates, 'alice'), issueCertificate(ca, certificates, 'bob')];
+
+const ports = await Promise.all([freePortBlock(4), freePortBlock(4), freePortBlock(4), freePortBlock(4)]);
 const gateway = (port: number) => `
     gateways:
       - name: ports
@@ -53,6 +63,11 @@ filterDefinitions:
   - name: tenant-b
     type: Namespace
     config: { prefix: tenant-b. }
+  - name: per-user
+    type: Namespace
+    config: { prefix: "\${principal}." }
+  - name: common-name
+    type: ./test/integration/filters/fixtures/common-name.ts#CommonName
 virtualClusters:
   - name: a
     target: { cluster: main }
@@ -60,9 +75,26 @@ virtualClusters:
   - name: b
     target: { cluster: main }
     filters: [tenant-b]${gateway(ports[1]!)}
+  - name: users
+    target: { cluster: main }
+    filters: [common-name, per-user]${gateway(ports[2]!)}
+        tls:
+          key:
+            certificateFile: ${gatewayCertificate.certFile}
+            privateKeyFile: ${gatewayCertificate.keyFile}
+          trust:
+            storeFile: ${ca.certFile}
+            clientAuth: REQUIRED
+  - name: anonymous
+    target: { cluster: main }
+    filters: [per-user]${gateway(ports[3]!)}
 `);
 const tenantA = { bootstrapServers: running.bootstrap('a', 'ports') };
 const tenantB = { bootstrapServers: running.bootstrap('b', 'ports') };
+const asUser = (user: typeof alice) => ({
+  bootstrapServers: running.bootstrap('users', 'ports'),
+  tls: { caFile: ca.certFile, certFile: user.certFile, keyFile: user.keyFile },
+});
 
 async function clusterTopics(): Promise<string[]> {
   const admin = kafkajsClient(direct).admin();
@@ -226,4 +258,39 @@ test("a topic id of another tenant is refused with UNKNOWN_TOPIC_ID; the tenant'
     ErrorCode.UNKNOWN_TOPIC_ID,
   );
   assert.equal(await fetchById(tenantA.bootstrapServers, await topicIdOf('tenant-a.orders')), ErrorCode.NONE);
+});
+
+test('with a prefix from the principal, two users of one bootstrap address each get their own namespace', async () => {
+  await kafkajsCreateTopics(asUser(alice), [{ name: 'inbox' }]);
+  await kafkajsCreateTopics(asUser(bob), [{ name: 'inbox' }]);
+  await kafkajsCreateTopics(asUser(bob), [{ name: 'outbox' }]);
+  const onCluster = await clusterTopics();
+  assert.ok(onCluster.includes('alice.inbox') && onCluster.includes('bob.inbox') && onCluster.includes('bob.outbox'));
+  assert.deepEqual(await kafkajsTopics(asUser(alice)), ['inbox']);
+  assert.deepEqual(await kafkajsTopics(asUser(bob)), ['inbox', 'outbox']);
+});
+
+test('with a prefix from the principal, an anonymous session is refused with an authorization error and closed', async () => {
+  const connection = await rawConnection(running.bootstrap('anonymous', 'ports'));
+  try {
+    const frame = await connection.request(
+      encodeRequest(ApiKey.METADATA, 12, 1, 'raw', {
+        topics: [{ name: 'inbox', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      }),
+    );
+    const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.METADATA, 12));
+    const response = decodeResponseBody(ApiKey.METADATA, 12, frame, header.bodyOffset) as MetadataResponse;
+    assert.deepEqual(
+      response.topics.map((t) => [t.name, t.errorCode]),
+      [['inbox', ErrorCode.TOPIC_AUTHORIZATION_FAILED]],
+    );
+    await connection.closed;
+  } finally {
+    connection.close();
+  }
+  const refusal = running.logs.find((line) => line.msg === 'namespace refused the session');
+  assert.match(String(refusal?.reason), /has not authenticated/);
 });
