@@ -108,6 +108,7 @@ class NamespaceFilter implements Filter {
   ) {
     const prefix = this.#template.resolve(context.authenticatedSubject());
     if (prefix instanceof NoNamespace) return FilterResults.forward();
+    this.#useCacheFor(prefix);
     switch (apiKey) {
       case ApiKey.DESCRIBE_ACLS:
         acls.describeAclsResponse(response as DescribeAclsResponse, prefix);
@@ -141,7 +142,6 @@ class NamespaceFilter implements Filter {
 
   /** Responses that pair ids with names (METADATA, CREATE_TOPICS, …) tell which ids are the tenant's. */
   #learnTopicIds(fields: NamespaceFields, response: ApiMessage, prefix: string): void {
-    if (this.#knownFor !== prefix) return;
     for (const { path, nameKey } of fields.topicIds) {
       if (nameKey === undefined) continue;
       eachStruct(response, path, (struct) => {
