@@ -20,6 +20,7 @@ import {
   responseHeaderVersion,
 } from '../../../src/protocol/index.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
+import { runJavaTool } from '../../../testbed/java.ts';
 import {
   javaCreateTopic,
   javaDescribeGroupOffsets,
@@ -180,6 +181,33 @@ test('consumer groups are prefixed on the cluster and each tenant lists and desc
     other.map((o) => [o.topic, o.currentOffset]),
     [['orders', 1]],
   );
+});
+
+test("a regular-expression subscription of the consumer group protocol (KIP-848) matches only the tenant's topics", async () => {
+  // The Java consumer sends the expression to the broker (ConsumerGroupHeartbeat subscribedTopicRegex).
+  const result = await runJavaTool(
+    'org.apache.kafka.tools.consumer.ConsoleConsumer',
+    [
+      '--bootstrap-server',
+      tenantA.bootstrapServers,
+      '--include',
+      '.*',
+      '--group',
+      'regex-readers',
+      '--command-property',
+      'group.protocol=consumer',
+      '--from-beginning',
+      '--max-messages',
+      '2',
+      '--timeout-ms',
+      '25000',
+    ],
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(result.exitCode, 0, result.stderr);
+  assert.deepEqual(result.stdout.trim().split('\n').sort(), ['a-1', 'a-2']);
+  const groups = await javaListGroups(direct);
+  assert.ok(groups.includes('tenant-a.regex-readers'));
 });
 
 test("a name of the other tenant's topic, or of a topic outside every namespace, is a name inside the tenant's own", async () => {
