@@ -15,6 +15,8 @@ import {
   encodeRequest,
   type FetchRequest,
   type FetchResponse,
+  type ListTransactionsRequest,
+  type ListTransactionsResponse,
   type MetadataResponse,
   readResponseHeader,
   responseHeaderVersion,
@@ -208,6 +210,68 @@ test("a regular-expression subscription of the consumer group protocol (KIP-848)
   assert.deepEqual(result.stdout.trim().split('\n').sort(), ['a-1', 'a-2']);
   const groups = await javaListGroups(direct);
   assert.ok(groups.includes('tenant-a.regex-readers'));
+});
+
+/** The transactional ids LIST_TRANSACTIONS returns through `address`. */
+async function listTransactions(address: string): Promise<string[]> {
+  const connection = await rawConnection(address);
+  try {
+    const frame = await connection.request(
+      encodeRequest(
+        ApiKey.LIST_TRANSACTIONS,
+        0,
+        1,
+        'raw',
+        codecsFor(ApiKey.LIST_TRANSACTIONS)!.request.defaults() as ListTransactionsRequest,
+      ),
+    );
+    const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.LIST_TRANSACTIONS, 0));
+    const response = decodeResponseBody(
+      ApiKey.LIST_TRANSACTIONS,
+      0,
+      frame,
+      header.bodyOffset,
+    ) as ListTransactionsResponse;
+    return response.transactionStates.map((t) => t.transactionalId).sort();
+  } finally {
+    connection.close();
+  }
+}
+
+test('transactional ids are prefixed on the cluster and listed only to their tenant', async () => {
+  const producer = kafkajsClient(tenantA).producer({
+    transactionalId: 'orders-tx',
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  try {
+    const transaction = await producer.transaction();
+    await transaction.send({ topic: 'orders', messages: [{ value: 'a-tx' }] });
+    await transaction.commit();
+  } finally {
+    await producer.disconnect();
+  }
+  assert.ok((await listTransactions(cluster.bootstrapServers.split(',')[0]!)).includes('tenant-a.orders-tx'));
+  assert.deepEqual(await listTransactions(tenantA.bootstrapServers), ['orders-tx']);
+  assert.deepEqual(await listTransactions(tenantB.bootstrapServers), []);
+});
+
+test("topic configs are described under the client's name", async () => {
+  const admin = kafkajsClient(tenantB).admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      resources: [{ type: 2, name: 'payments' }],
+      includeSynonyms: false,
+    });
+    assert.deepEqual(
+      resources.map((r) => [r.resourceName, r.errorCode]),
+      [['payments', 0]],
+    );
+  } finally {
+    await admin.disconnect();
+  }
 });
 
 test("a name of the other tenant's topic, or of a topic outside every namespace, is a name inside the tenant's own", async () => {
