@@ -28,10 +28,10 @@ import { ErrorCode } from '../../protocol/generated/error-codes.ts';
 import type { Uuid } from '../../protocol/wire/uuid.ts';
 import { ZERO_UUID } from '../../protocol/wire/uuid.ts';
 import * as acls from './acls.ts';
-import * as special from './coordinator.ts';
 import { type NamespaceFields, namespacedApis, namespaceFields } from './fields.ts';
 import { NoNamespace, PREFIX_PATTERN, PrefixTemplate } from './prefix.ts';
 import { prefixRequest, unprefixResponse } from './rename.ts';
+import * as unmarked from './unmarked-names.ts';
 import { eachStruct } from './walk.ts';
 
 export interface NamespaceConfig {
@@ -81,7 +81,7 @@ class NamespaceFilter implements Filter {
         return refusal === undefined ? FilterResults.forwardModified(request) : FilterResults.respondWithError(refusal);
       }
       case ApiKey.FIND_COORDINATOR:
-        special.findCoordinatorRequest(request as FindCoordinatorRequest, prefix);
+        unmarked.findCoordinatorRequest(request as FindCoordinatorRequest, prefix);
         return FilterResults.forwardModified(request);
     }
 
@@ -94,7 +94,7 @@ class NamespaceFilter implements Filter {
     if (!renames) return FilterResults.forward();
     prefixRequest(fields, request, prefix);
     if (apiKey === ApiKey.DESCRIBE_TOPIC_PARTITIONS) {
-      special.describeTopicPartitionsRequest(request as DescribeTopicPartitionsRequest, prefix);
+      unmarked.describeTopicPartitionsRequest(request as DescribeTopicPartitionsRequest, prefix);
     }
     return FilterResults.forwardModified(request);
   }
@@ -119,11 +119,11 @@ class NamespaceFilter implements Filter {
       case ApiKey.CREATE_ACLS:
         return FilterResults.forward();
       case ApiKey.FIND_COORDINATOR:
-        return special.findCoordinatorResponse(response as FindCoordinatorResponse, prefix)
+        return unmarked.findCoordinatorResponse(response as FindCoordinatorResponse, prefix)
           ? FilterResults.forwardModified(response)
           : FilterResults.forward();
       case ApiKey.DESCRIBE_TOPIC_PARTITIONS:
-        special.describeTopicPartitionsResponse(response as DescribeTopicPartitionsResponse, prefix);
+        unmarked.describeTopicPartitionsResponse(response as DescribeTopicPartitionsResponse, prefix);
         break;
     }
     const fields = namespaceFields('response', apiKey, apiVersion);

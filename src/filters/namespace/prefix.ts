@@ -10,8 +10,11 @@ export const PRINCIPAL_PLACEHOLDER = '${principal}';
 /** Characters Kafka allows in topic names; the prefix is part of every topic name. */
 const LEGAL = /^[a-zA-Z0-9._-]*$/;
 
-/** The configuration pattern of `prefix`: legal characters, at most one `${principal}`. */
-export const PREFIX_PATTERN = '^[a-zA-Z0-9._-]*(\\$\\{principal\\}[a-zA-Z0-9._-]*)?$';
+/**
+ * The configuration pattern of `prefix`: legal characters, at most one `${principal}`, followed by
+ * at least one character (the separator), or the namespace of `bob` would hold that of `bobby`.
+ */
+export const PREFIX_PATTERN = '^[a-zA-Z0-9._-]*(\\$\\{principal\\}[a-zA-Z0-9._-]+)?$';
 
 /** Why a session has no prefix: its requests that name resources are refused with this reason. */
 export class NoNamespace {
@@ -53,6 +56,12 @@ export class PrefixTemplate {
     if (!LEGAL.test(principal.name)) {
       return new NoNamespace(
         'the principal name has characters a topic name cannot contain (letters, digits, ".", "_" and "-" only); map it to a plain name first',
+      );
+    }
+    // `alice.x` must not get a namespace inside `alice`'s: no separator inside a principal's name.
+    if (principal.name.includes(after.charAt(0))) {
+      return new NoNamespace(
+        `the principal name contains '${after.charAt(0)}', which separates it from the names in its namespace`,
       );
     }
     return `${this.#before}${principal.name}${after}`;

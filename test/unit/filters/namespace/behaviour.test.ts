@@ -266,6 +266,13 @@ test("a prefix from the principal follows the session's subject; names a topic c
   assert.match(error.message, /characters a topic name cannot contain/);
 });
 
+test("a principal whose name holds the separator is refused: alice.x's namespace would lie inside alice's", async () => {
+  const ns = await namespaceFilter(`${PRINCIPAL_PLACEHOLDER}.`, user('alice.x'));
+  const refused = await ns.request(ApiKey.DELETE_GROUPS, 2, { groupsNames: ['g'] });
+  assert.equal(errorOf(refused).code, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  assert.match(errorOf(refused).message, /contains '\.'/);
+});
+
 const yaml = (prefix: string) => `
 clusterDefinitions:
   - name: main
@@ -294,5 +301,10 @@ test('a prefix a topic name cannot start with is reported at its line', async ()
     );
     return true;
   });
+  // Without a separator after the principal, `bob`'s namespace would hold `bobby`'s.
+  await assert.rejects(
+    parseConfiguration(yaml(`team-${PRINCIPAL_PLACEHOLDER}`), { sourceName: 'proxy.yaml' }),
+    /must match pattern/,
+  );
   await parseConfiguration(yaml(`team-${PRINCIPAL_PLACEHOLDER}.`), { sourceName: 'proxy.yaml' });
 });
