@@ -46,6 +46,9 @@ const REFUSAL: Readonly<Record<NamingEntityType, ErrorCode>> = {
   transactionalId: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
 };
 
+/** A prefix no name has (Kafka names cannot contain NUL): everything is outside it. */
+const NOTHING = '\u0000';
+
 /** Topic-id verdicts kept per session; beyond this many the cache starts over (ids are re-resolved). */
 const MAX_KNOWN_TOPIC_IDS = 10_000;
 
@@ -54,6 +57,7 @@ class NamespaceFilter implements Filter {
   readonly #template: PrefixTemplate;
   /** Topic id → whether it belongs to the namespace of #knownFor. */
   readonly #known = new Map<Uuid, boolean>();
+  /** The prefix of the latest request renamed. */
   #knownFor: string | undefined;
   #warned = false;
 
@@ -99,16 +103,10 @@ class NamespaceFilter implements Filter {
     return FilterResults.forwardModified(request);
   }
 
-  onResponse(
-    apiKey: ApiKey,
-    apiVersion: number,
-    _header: ResponseHeader,
-    response: ApiMessage,
-    context: FilterContext,
-  ) {
-    const prefix = this.#template.resolve(context.authenticatedSubject());
-    if (prefix instanceof NoNamespace) return FilterResults.forward();
-    this.#useCacheFor(prefix);
+  onResponse(apiKey: ApiKey, apiVersion: number, _header: ResponseHeader, response: ApiMessage) {
+    // The prefix its request was renamed with (Kafka keeps a session's principal on re-authentication);
+    // a response without one (an earlier filter's own request before any client request) shows nothing.
+    const prefix = this.#knownFor ?? NOTHING;
     switch (apiKey) {
       case ApiKey.DESCRIBE_ACLS:
         acls.describeAclsResponse(response as DescribeAclsResponse, prefix);
@@ -127,7 +125,7 @@ class NamespaceFilter implements Filter {
         break;
     }
     const fields = namespaceFields('response', apiKey, apiVersion);
-    this.#learnTopicIds(fields, response, prefix);
+    if (prefix !== NOTHING) this.#learnTopicIds(fields, response, prefix);
     return unprefixResponse(fields, response, prefix)
       ? FilterResults.forwardModified(response)
       : FilterResults.forward();

@@ -215,6 +215,17 @@ test("a topic id is resolved once per session: the tenant's passes unchanged, an
   assert.equal(errorOf(refused).code, ErrorCode.UNKNOWN_TOPIC_ID);
 });
 
+test("a response to no request of the session (an earlier filter's own) shows nothing", async () => {
+  const ns = await namespaceFilter(`${PRINCIPAL_PLACEHOLDER}.`);
+  const listing = {
+    throttleTimeMs: 0,
+    errorCode: 0,
+    groups: [{ groupId: 'alice.g', protocolType: 'consumer', groupState: 'Stable', groupType: 'classic' }],
+  };
+  await ns.response(ApiKey.LIST_GROUPS, 5, listing);
+  assert.deepEqual(listing.groups, []);
+});
+
 test('topic ids learned from metadata responses need no lookup', async () => {
   const ns = await namespaceFilter('t1.');
   const topic = (name: string, topicId: string) => ({

@@ -3,9 +3,11 @@
 
 import { decisionOf } from '../../../../src/filter/results.ts';
 import { Namespace } from '../../../../src/filters/namespace/namespace.ts';
+import { PRINCIPAL_PLACEHOLDER } from '../../../../src/filters/namespace/prefix.ts';
 import type { ApiMessage, Filter, FilterContext, FilterFactoryContext, Subject } from '../../../../src/index.ts';
 import type { Logger } from '../../../../src/observability/logger.ts';
 import { ANONYMOUS } from '../../../../src/pipeline/types.ts';
+import { ApiKey } from '../../../../src/protocol/index.ts';
 
 const silent: Logger = {
   isLevelEnabled: () => false,
@@ -78,5 +80,14 @@ export async function namespaceFilter(prefix: string, subject: Subject = ANONYMO
     },
   } as unknown as FilterContext;
   (harness as { filter: Filter }).filter = Namespace.createFilter(context, initData);
+  if (!subject.isAnonymous || !prefix.includes(PRINCIPAL_PLACEHOLDER)) {
+    // As a client starts: a request first (responses are renamed with the prefix of the requests).
+    await harness.request(ApiKey.METADATA, 12, {
+      topics: [],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    });
+  }
   return harness;
 }
