@@ -210,6 +210,12 @@ test("a regular-expression subscription of the consumer group protocol (KIP-848)
   assert.deepEqual(result.stdout.trim().split('\n').sort(), ['a-1', 'a-2']);
   const groups = await javaListGroups(direct);
   assert.ok(groups.includes('tenant-a.regex-readers'));
+  // kafka-consumer-groups describes a consumer-protocol group with CONSUMER_GROUP_DESCRIBE.
+  const offsets = await javaDescribeGroupOffsets(tenantA, 'regex-readers');
+  assert.deepEqual(
+    offsets.map((o) => [o.topic, o.partition]),
+    [['orders', 0]],
+  );
 });
 
 /** The transactional ids LIST_TRANSACTIONS returns through `address`. */
