@@ -46,6 +46,10 @@ const REFUSAL: Readonly<Record<NamingEntityType, ErrorCode>> = {
   transactionalId: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
 };
 
+const FOREIGN_TOPIC_ID = FilterResults.respondWithError(
+  new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'),
+);
+
 /** A prefix no name has (Kafka names cannot contain NUL): everything is outside it. */
 const NOTHING = '\u0000';
 
@@ -66,7 +70,7 @@ class NamespaceFilter implements Filter {
     this.interests = interests;
   }
 
-  async onRequest(apiKey: ApiKey, header: RequestHeader, request: ApiMessage, context: FilterContext) {
+  onRequest(apiKey: ApiKey, header: RequestHeader, request: ApiMessage, context: FilterContext) {
     const fields = namespaceFields('request', apiKey, header.requestApiVersion);
     const prefix = this.#template.resolve(context.authenticatedSubject());
     if (prefix instanceof NoNamespace) return this.#refuseSession(apiKey, fields, prefix, context);
@@ -89,13 +93,21 @@ class NamespaceFilter implements Filter {
         return FilterResults.forwardModified(request);
     }
 
-    if (fields.topicIds.length > 0 && !(await this.#topicIdsInside(fields, request, prefix, context))) {
-      return FilterResults.respondWithError(
-        new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'),
-      );
+    if (fields.topicIds.length > 0) {
+      const verdict = this.#topicIdsInside(fields, request, prefix, context);
+      // Known ids are answered at once: only a lookup makes the hook asynchronous.
+      if (verdict instanceof Promise) {
+        return verdict.then((inside) => (inside ? this.#rename(apiKey, fields, request, prefix) : FOREIGN_TOPIC_ID));
+      }
+      if (!verdict) return FOREIGN_TOPIC_ID;
     }
-    const renames = fields.names.length + fields.configResources.length + fields.patterns.length > 0;
-    if (!renames) return FilterResults.forward();
+    return this.#rename(apiKey, fields, request, prefix);
+  }
+
+  #rename(apiKey: ApiKey, fields: NamespaceFields, request: ApiMessage, prefix: string) {
+    if (fields.names.length + fields.configResources.length + fields.patterns.length === 0) {
+      return FilterResults.forward();
+    }
     prefixRequest(fields, request, prefix);
     if (apiKey === ApiKey.DESCRIBE_TOPIC_PARTITIONS) {
       unmarked.describeTopicPartitionsRequest(request as DescribeTopicPartitionsRequest, prefix);
@@ -151,30 +163,46 @@ class NamespaceFilter implements Filter {
     }
   }
 
-  /** False when the request names a topic id of another tenant; unknown ids are left to the broker. */
-  async #topicIdsInside(fields: NamespaceFields, request: ApiMessage, prefix: string, context: FilterContext) {
+  /**
+   * False when the request names a topic id of another tenant; unknown ids are left to the broker.
+   * A promise only when an id must be looked up.
+   */
+  #topicIdsInside(
+    fields: NamespaceFields,
+    request: ApiMessage,
+    prefix: string,
+    context: FilterContext,
+  ): boolean | Promise<boolean> {
     let foreign = false;
-    const unresolved: Uuid[] = [];
+    let unresolved: Uuid[] | undefined;
     for (const { path } of fields.topicIds) {
       eachStruct(request, path, (struct) => {
         const id = struct.topicId as Uuid;
         if (id === ZERO_UUID || id === undefined) return;
         const verdict = this.#known.get(id);
         if (verdict === false) foreign = true;
-        else if (verdict === undefined) unresolved.push(id);
+        else if (verdict === undefined) {
+          unresolved ??= [];
+          unresolved.push(id);
+        }
       });
     }
     if (foreign) return false;
-    if (unresolved.length === 0) return true;
-    const names = await context.topicNames(unresolved);
-    for (const id of unresolved) {
+    if (unresolved === undefined) return true;
+    return this.#lookUp(unresolved, prefix, context);
+  }
+
+  async #lookUp(ids: Uuid[], prefix: string, context: FilterContext): Promise<boolean> {
+    const names = await context.topicNames(ids);
+    let inside = true;
+    for (const id of ids) {
       const name = names.get(id);
       if (name === undefined) continue;
-      const inside = name.startsWith(prefix);
-      if (this.#knownFor === prefix) this.#known.set(id, inside);
-      if (!inside) foreign = true;
+      const ours = name.startsWith(prefix);
+      if (this.#knownFor === prefix) this.#known.set(id, ours);
+      inside &&= ours;
     }
-    return !foreign;
+    return inside;
   }
 
   #refuseSession(apiKey: ApiKey, fields: NamespaceFields, refusal: NoNamespace, context: FilterContext) {

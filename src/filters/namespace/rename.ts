@@ -33,6 +33,7 @@ export function prefixRequest(fields: NamespaceFields, body: object, prefix: str
       return false;
     });
   }
+  if (fields.patterns.length === 0) return;
   const wrapper = patternWrapper(prefix);
   const wrap = (pattern: unknown) =>
     typeof pattern === 'string' && pattern !== '' ? `${wrapper}${pattern})` : pattern;
@@ -83,6 +84,7 @@ export function unprefixResponse(fields: NamespaceFields, body: object, prefix: 
       NAMESPACED_CONFIG_TYPES.has(holder.resourceType as number) ? visitName(holder, key, false) : false,
     );
   }
+  if (fields.patterns.length === 0) return changed;
   const wrapper = patternWrapper(prefix);
   for (const field of fields.patterns) {
     walk(body, field.path, (holder, key) => {
