@@ -346,7 +346,8 @@ function emitIndex(messages: MessageModel[], banner: string): string {
   const lines = [banner];
   lines.push(`export * from './api-keys.ts';`);
   lines.push(`export * from './codecs.ts';`);
-  lines.push(`export * from './entity-fields.ts';`);
+  // Types only: the table is loaded by the code that renames names (the Namespace filter), when configured.
+  lines.push(`export type * from './entity-fields.ts';`);
   lines.push(`export * from './error-codes.ts';`);
   lines.push(`export * from './skim.ts';`);
   // Types only: the values of a message module (its codec functions and schema) are reached through

@@ -221,6 +221,9 @@ class NamespaceFilter implements Filter {
   }
 }
 
+/** Built on first use: a proxy that registers the filter without configuring it pays nothing. */
+let interests: readonly ApiKey[] | undefined;
+
 export const Namespace: FilterFactory<NamespaceConfig, string> = {
   configSchema: {
     type: 'object',
@@ -234,8 +237,7 @@ export const Namespace: FilterFactory<NamespaceConfig, string> = {
   },
   createFilter(_context, prefix) {
     // One template per session: it caches the prefix of the session's current subject.
-    return new NamespaceFilter(new PrefixTemplate(prefix), INTERESTS);
+    interests ??= namespacedApis() as ApiKey[];
+    return new NamespaceFilter(new PrefixTemplate(prefix), interests);
   },
 };
-
-const INTERESTS: readonly ApiKey[] = namespacedApis() as ApiKey[];
