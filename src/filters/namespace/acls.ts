@@ -9,12 +9,12 @@
 
 import type {
   CreateAclsRequest,
+  CreateAclsResponse,
   DeleteAclsRequest,
   DeleteAclsResponse,
   DescribeAclsRequest,
   DescribeAclsResponse,
 } from '../../filter/index.ts';
-import { KafkaError } from '../../filter/index.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
 
 /** AclBinding resource types (org.apache.kafka.common.resource.ResourceType). */
@@ -67,14 +67,16 @@ export function describeAclsResponse(response: DescribeAclsResponse, prefix: str
   response.resources.length = kept;
 }
 
-/** The refusal of a creation outside the namespace, or undefined after renaming every creation. */
-export function createAclsRequest(request: CreateAclsRequest, prefix: string): KafkaError | undefined {
-  const outside = request.creations.find((c) => !NAMESPACED_RESOURCE_TYPES.has(c.resourceType));
-  if (outside !== undefined) {
-    return new KafkaError(
-      ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
-      'this namespace may only create ACLs on its topics, groups and transactional ids',
-    );
+// Refusals are whole responses: the error of each creation or filter is in its own result.
+
+/** The answer refusing a creation outside the namespace, or undefined after renaming every creation. */
+export function createAclsRequest(request: CreateAclsRequest, prefix: string): CreateAclsResponse | undefined {
+  if (request.creations.some((c) => !NAMESPACED_RESOURCE_TYPES.has(c.resourceType))) {
+    const errorMessage = 'this namespace may only create ACLs on its topics, groups and transactional ids';
+    return {
+      throttleTimeMs: 0,
+      results: request.creations.map(() => ({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage })),
+    };
   }
   for (const creation of request.creations) {
     const pattern = inward(creation.resourceName, creation.resourcePatternType, prefix);
@@ -84,17 +86,19 @@ export function createAclsRequest(request: CreateAclsRequest, prefix: string): K
   return undefined;
 }
 
-/** The refusal of a filter that could match outside the namespace, or undefined after renaming every filter. */
-export function deleteAclsRequest(request: DeleteAclsRequest, prefix: string): KafkaError | undefined {
+/** The answer refusing a filter that could match outside the namespace, or undefined after renaming every filter. */
+export function deleteAclsRequest(request: DeleteAclsRequest, prefix: string): DeleteAclsResponse | undefined {
   for (const filter of request.filters) {
     if (!namespaced(filter.resourceTypeFilter)) {
-      return new KafkaError(
+      return refuseDeletes(
+        request,
         ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
         'this namespace may only delete ACLs on its topics, groups and transactional ids',
       );
     }
     if (filter.resourceNameFilter === null || filter.patternTypeFilter === PATTERN_MATCH) {
-      return new KafkaError(
+      return refuseDeletes(
+        request,
         ErrorCode.INVALID_REQUEST,
         'in a namespace, a delete-ACLs filter must name its resource and may not use the MATCH pattern type',
       );
@@ -106,6 +110,13 @@ export function deleteAclsRequest(request: DeleteAclsRequest, prefix: string): K
     filter.patternTypeFilter = pattern.patternType;
   }
   return undefined;
+}
+
+function refuseDeletes(request: DeleteAclsRequest, errorCode: ErrorCode, errorMessage: string): DeleteAclsResponse {
+  return {
+    throttleTimeMs: 0,
+    filterResults: request.filters.map(() => ({ errorCode, errorMessage, matchingAcls: [] })),
+  };
 }
 
 export function deleteAclsResponse(response: DeleteAclsResponse, prefix: string): void {

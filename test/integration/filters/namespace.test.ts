@@ -38,7 +38,15 @@ import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { fetchFrame, fetchPartition, produceFrame, producePartition } from './frames.ts';
 import { rawConnection } from './raw-client.ts';
 
-const cluster = await useKafkaCluster({ brokers: 1, name: 'namespace' });
+// An authorizer, so that ACLs can be created and described; every plaintext client is a super user.
+const cluster = await useKafkaCluster({
+  brokers: 1,
+  name: 'namespace',
+  brokerConfig: {
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users': 'User:ANONYMOUS',
+  },
+});
 const direct = { bootstrapServers: cluster.bootstrapServers };
 // A topic of nobody's namespace, which no tenant may see.
 await kafkajsCreateTopics(direct, [{ name: 'shared-events' }]);
@@ -278,6 +286,58 @@ test("topic configs are described under the client's name", async () => {
   } finally {
     await admin.disconnect();
   }
+});
+
+const TOPIC = 2;
+const LITERAL = 3;
+const PREFIXED = 4;
+const ANY = 1;
+const READ = 3;
+const ALLOW = 3;
+
+async function aclBindings(connection: typeof tenantA): Promise<string[]> {
+  const admin = kafkajsClient(connection).admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeAcls({
+      resourceType: ANY,
+      resourcePatternType: ANY,
+      operation: ANY,
+      permissionType: ANY,
+    } as never);
+    return resources.map((r) => `${r.resourceName}/${r.resourcePatternType}`).sort();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+test('ACLs created through a tenant stay in its namespace; the literal wildcard is the whole namespace', async () => {
+  const admin = kafkajsClient(tenantA).admin();
+  await admin.connect();
+  try {
+    const acl = (resourceName: string) => ({
+      resourceType: TOPIC,
+      resourceName,
+      resourcePatternType: LITERAL,
+      principal: 'User:reader',
+      host: '*',
+      operation: READ,
+      permissionType: ALLOW,
+    });
+    await admin.createAcls({ acl: [acl('orders'), acl('*')] } as never);
+    // A filter without a name could delete every tenant's bindings: refused.
+    await assert.rejects(
+      admin.deleteAcls({
+        filters: [{ resourceType: TOPIC, resourcePatternType: ANY, operation: ANY, permissionType: ANY }],
+      } as never),
+      (error: Error & { type?: string }) => error.type === 'INVALID_REQUEST',
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  assert.deepEqual(await aclBindings(direct), [`tenant-a./${PREFIXED}`, `tenant-a.orders/${LITERAL}`]);
+  assert.deepEqual(await aclBindings(tenantA), [`*/${LITERAL}`, `orders/${LITERAL}`]);
+  assert.deepEqual(await aclBindings(tenantB), []);
 });
 
 test("a name of the other tenant's topic, or of a topic outside every namespace, is a name inside the tenant's own", async () => {
