@@ -3,10 +3,11 @@
 // @platformatic/kafka, kcat and Kafka's own tools, create topics that land prefixed on the
 // cluster, and cannot reach each other's by name or by topic id.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { addCredentials } from '../../../src/cli/credentials.ts';
 import {
   ApiKey,
   codecsFor,
@@ -57,7 +58,28 @@ const ca = createCertificateAuthority(certificates, 'switchyard-test-namespace-c
 const gatewayCertificate = issueCertificate(ca, certificates, 'gateway');
 const [alice, bob] = [issueCertificate(ca, certificates, 'alice'), issueCertificate(ca, certificates, 'bob')];
 
-const ports = await Promise.all([freePortBlock(4), freePortBlock(4), freePortBlock(4), freePortBlock(4)]);
+// SASL users of a principal-based namespace, authenticated by the proxy (SaslTermination).
+const CAROL_PASSWORD = 'carol-namespace-5e1d';
+const DAVE_PASSWORD = 'dave-namespace-92c4';
+const credentials = join(certificates, 'users.json');
+for (const [user, password] of [
+  ['carol', CAROL_PASSWORD],
+  ['dave', DAVE_PASSWORD],
+] as const) {
+  await addCredentials(
+    { file: credentials, user, iterations: 4096, mechanisms: ['PLAIN', 'SCRAM-SHA-512'], groups: [] },
+    password,
+  );
+}
+after(() => rmSync(certificates, { recursive: true, force: true }));
+
+const ports = await Promise.all([
+  freePortBlock(4),
+  freePortBlock(4),
+  freePortBlock(4),
+  freePortBlock(4),
+  freePortBlock(4),
+]);
 const gateway = (port: number) => `
     gateways:
       - name: ports
@@ -79,6 +101,9 @@ filterDefinitions:
     config: { prefix: "\${principal}." }
   - name: common-name
     type: ./test/integration/filters/fixtures/common-name.ts#CommonName
+  - name: sasl
+    type: SaslTermination
+    config: { mechanisms: [SCRAM-SHA-512, PLAIN], credentials: ${credentials} }
 virtualClusters:
   - name: a
     target: { cluster: main }
@@ -99,6 +124,9 @@ virtualClusters:
   - name: anonymous
     target: { cluster: main }
     filters: [per-user]${gateway(ports[3]!)}
+  - name: sasl-users
+    target: { cluster: main }
+    filters: [sasl, per-user]${gateway(ports[4]!)}
 `);
 const tenantA = { bootstrapServers: running.bootstrap('a', 'ports') };
 const tenantB = { bootstrapServers: running.bootstrap('b', 'ports') };
@@ -451,4 +479,19 @@ test('with a prefix from the principal, an anonymous session is refused with an 
   }
   const refusal = running.logs.find((line) => line.msg === 'namespace refused the session');
   assert.match(String(refusal?.reason), /has not authenticated/);
+});
+
+test('with a prefix from the principal, SASL users authenticated by the proxy each get their own namespace', async () => {
+  const as = (mechanism: 'PLAIN' | 'SCRAM-SHA-512', username: string, password: string) => ({
+    bootstrapServers: running.bootstrap('sasl-users', 'ports'),
+    sasl: { mechanism, username, password },
+  });
+  const carol = as('SCRAM-SHA-512', 'carol', CAROL_PASSWORD);
+  const dave = as('PLAIN', 'dave', DAVE_PASSWORD);
+  await kafkajsCreateTopics(carol, [{ name: 'notes' }]);
+  await javaCreateTopic(dave, { name: 'drafts' });
+  const onCluster = await clusterTopics();
+  assert.ok(onCluster.includes('carol.notes') && onCluster.includes('dave.drafts'));
+  assert.deepEqual(await kafkajsTopics(carol), ['notes']);
+  assert.deepEqual(await javaListTopics(dave), ['drafts']);
 });
