@@ -266,6 +266,7 @@ function buildModel(
           management: {
             bindAddress: raw.management.bindAddress!,
             port: raw.management.port!,
+            reload: raw.management.reload!,
             ui: { enabled: raw.management.ui!.enabled! },
           },
         }

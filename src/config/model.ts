@@ -186,6 +186,8 @@ export interface NetworkSettings {
 export interface ManagementSettings {
   readonly bindAddress: string;
   readonly port: number;
+  /** `POST /reload` reloads the configuration file (docs/operations.md). Default: disabled. */
+  readonly reload: boolean;
   /** The read-only admin page at /ui and its JSON at /api/status. Default: disabled. */
   readonly ui: { readonly enabled: boolean };
 }

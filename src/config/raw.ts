@@ -94,6 +94,7 @@ export interface RawConfiguration {
   readonly management?: {
     readonly bindAddress?: string;
     readonly port?: number;
+    readonly reload?: boolean;
     readonly ui?: { readonly enabled?: boolean };
   };
   readonly network?: {

@@ -330,6 +330,11 @@ export const CONFIGURATION: ObjectSpec = {
             default: 9190,
             invalid: ({ raw }) => `management.port must be an integer from 0 to 65535, but is ${raw}`,
           },
+          reload: {
+            spec: { kind: 'boolean' },
+            default: false,
+            invalid: ({ raw }) => `management.reload must be true or false, but is ${raw}`,
+          },
           ui: {
             default: {},
             spec: {

@@ -196,7 +196,7 @@ test('R1, routing.md §4.5 C: a union of three clusters with a nested router, ro
   // The example's "@acme/…" packages are stood in for by fixture modules of the same shape.
   const { model, warnings } = await load(EXAMPLE_C);
   assert.deepEqual(warnings, []);
-  assert.deepEqual(model.management, { bindAddress: '0.0.0.0', port: 9190, ui: { enabled: false } });
+  assert.deepEqual(model.management, { bindAddress: '0.0.0.0', port: 9190, reload: false, ui: { enabled: false } });
   assert.deepEqual([...model.clusters.keys()], ['cluster-a', 'cluster-b', 'cluster-c']);
   assert.deepEqual(model.clusters.get('cluster-a')?.tls, {});
   assert.deepEqual([...model.filters.keys()], ['audit', 'prefix-a', 'upstream-auth-a']);
@@ -335,7 +335,7 @@ virtualClusters:
           bootstrapAddress: 0.0.0.0:9292
 `);
   assert.deepEqual(warnings, []);
-  assert.deepEqual(model.management, { bindAddress: '0.0.0.0', port: 9190, ui: { enabled: false } });
+  assert.deepEqual(model.management, { bindAddress: '0.0.0.0', port: 9190, reload: false, ui: { enabled: false } });
   assert.equal(model.network.onVirtualClusterFailure, 'serveOthers');
   assert.equal(model.network.workerThreadCount, 4);
   assert.deepEqual(
@@ -374,7 +374,7 @@ virtualClusters:
     "test.yaml:8:5: warning: network.proxy.shutdownQuietPeriod is accepted for compatibility and ignored: shutdown is bounded by each virtual cluster's drainTimeout (at network.proxy.shutdownQuietPeriod)",
     "test.yaml:9:5: warning: network.proxy.shutdownTimeout is accepted for compatibility and ignored: shutdown is bounded by each virtual cluster's drainTimeout (at network.proxy.shutdownTimeout)",
   ]);
-  assert.deepEqual(model.management, { bindAddress: '0.0.0.0', port: 9190, ui: { enabled: false } });
+  assert.deepEqual(model.management, { bindAddress: '0.0.0.0', port: 9190, reload: false, ui: { enabled: false } });
 });
 
 test('R16: a filter, a router and a cluster may share one name', async () => {

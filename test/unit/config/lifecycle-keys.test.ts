@@ -105,11 +105,16 @@ virtualClusters:${vc('{ cluster: main }')}
 
 test('management defaults to 0.0.0.0:9190 when the section is present, and is absent otherwise', async () => {
   const present = await load(`management: {}\n${BASE.trim()}\nvirtualClusters:${vc('{ cluster: main }')}\n`);
-  assert.deepEqual(present.model.management, { bindAddress: '0.0.0.0', port: 9190, ui: { enabled: false } });
+  assert.deepEqual(present.model.management, {
+    bindAddress: '0.0.0.0',
+    port: 9190,
+    reload: false,
+    ui: { enabled: false },
+  });
   const ipv6 = await load(
     `management: { bindAddress: "::", port: 0 }\n${BASE.trim()}\nvirtualClusters:${vc('{ cluster: main }')}\n`,
   );
-  assert.deepEqual(ipv6.model.management, { bindAddress: '::', port: 0, ui: { enabled: false } });
+  assert.deepEqual(ipv6.model.management, { bindAddress: '::', port: 0, reload: false, ui: { enabled: false } });
 });
 
 test('management.ui.enabled turns the admin page on, and only true or false is accepted', async () => {
@@ -122,6 +127,17 @@ test('management.ui.enabled turns the admin page on, and only true or false is a
   );
   assert.deepEqual(lines, [
     'test.yaml:1:30: error: management.ui.enabled must be true or false, but is yes (at management.ui.enabled)',
+  ]);
+});
+
+test('management.reload turns POST /reload on, and only true or false is accepted', async () => {
+  const on = await load(`management: { reload: true }\n${BASE.trim()}\nvirtualClusters:${vc('{ cluster: main }')}\n`);
+  assert.equal(on.model.management?.reload, true);
+  const lines = await rejected(
+    `management: { reload: "yes" }\n${BASE.trim()}\nvirtualClusters:${vc('{ cluster: main }')}\n`,
+  );
+  assert.deepEqual(lines, [
+    'test.yaml:1:23: error: management.reload must be true or false, but is yes (at management.reload)',
   ]);
 });
 
