@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { isLogLevel, type LogFormat, type LogLevel } from '../observability/logger.ts';
 
 export const USAGE = `Usage:
-  switchyard [run] --config <file> [--workers <n>|auto] [--log-level <level>] [--log-format json|pretty]
+  switchyard [run] --config <file> [--watch] [--workers <n>|auto] [--log-level <level>] [--log-format json|pretty]
   switchyard validate --config <file>
   switchyard credentials add --file <file> --user <name>   (password on standard input)
   switchyard --help
@@ -17,6 +17,8 @@ Commands:
 
 Options:
   -c, --config <file>       The configuration file (YAML).
+      --watch               Reload the configuration when the file (or its folder) changes.
+                            SIGHUP always reloads; so does POST /reload with management.reload.
       --workers <n>|auto    Worker processes sharing the listening ports (default:
                             network.proxy.workerThreadCount, else 1); auto = one per CPU core.
       --log-level <level>   trace, debug, info (default), warn or error.
@@ -36,7 +38,12 @@ export interface LogOptions {
 export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
-  | ({ readonly kind: 'run'; readonly config: string; readonly workers: number | 'auto' | undefined } & LogOptions)
+  | ({
+      readonly kind: 'run';
+      readonly config: string;
+      readonly workers: number | 'auto' | undefined;
+      readonly watch: boolean;
+    } & LogOptions)
   | ({ readonly kind: 'validate'; readonly config: string } & LogOptions);
 
 export type ParsedArguments =
@@ -70,6 +77,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 
   if (name === 'validate') {
     if (values.workers !== undefined) return { ok: false, error: '--workers applies to run only' };
+    if (values.watch === true) return { ok: false, error: '--watch applies to run only' };
     return { ok: true, command: { kind: 'validate', config: values.config, ...log } };
   }
   let workers: number | 'auto' | undefined;
@@ -78,7 +86,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     else if (/^[1-9]\d*$/.test(values.workers)) workers = Number(values.workers);
     else return { ok: false, error: `--workers must be an integer of at least 1 or auto, not '${values.workers}'` };
   }
-  return { ok: true, command: { kind: 'run', config: values.config, workers, ...log } };
+  return { ok: true, command: { kind: 'run', config: values.config, workers, watch: values.watch === true, ...log } };
 }
 
 function parse(argv: readonly string[]) {
@@ -89,6 +97,7 @@ function parse(argv: readonly string[]) {
     options: {
       config: { type: 'string', short: 'c' },
       workers: { type: 'string' },
+      watch: { type: 'boolean' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -67,8 +67,9 @@ async function run(command: Extract<Command, { kind: 'run' }>): Promise<void> {
     command.workers === 'auto'
       ? availableParallelism()
       : (command.workers ?? configurationModel(config).network.workerThreadCount ?? 1);
-  if (workers === 1) await runSingleProcess(config, logger, control);
-  else await runSupervisor(config, workers, logger, control);
+  const options = { file: command.config, watch: command.watch };
+  if (workers === 1) await runSingleProcess(config, options, logger, control);
+  else await runSupervisor(config, workers, options, logger, control);
 }
 
 await main(process.argv.slice(2));

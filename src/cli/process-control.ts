@@ -10,6 +10,8 @@ export interface ProcessControlHooks {
   readonly requestShutdown: () => void;
   /** Runs right before a forced exit (the supervisor kills its workers). */
   readonly beforeForcedExit?: () => void;
+  /** What SIGHUP does: reload the configuration (docs/operations.md). */
+  readonly reload?: () => void;
 }
 
 /** Where the process is: before STARTED, STARTED reached, or a forced exit in progress. */
@@ -37,6 +39,8 @@ export class ProcessControl {
     for (const signal of SHUTDOWN_SIGNALS) {
       process.on(signal, options.signals ? () => this.#onSignal(signal) : () => {});
     }
+    // Without a handler SIGHUP would end the process; workers ignore it like the others.
+    process.on('SIGHUP', options.signals ? () => this.#onReloadSignal() : () => {});
     process.on('uncaughtException', (error) => this.#onFatal(error));
     process.on('unhandledRejection', (reason) => this.#onFatal(reason));
   }
@@ -73,6 +77,15 @@ export class ProcessControl {
     }
     this.#logger.warn(`received ${signal} again: exiting immediately`);
     this.#forceExit(forcedExitCode(signal));
+  }
+
+  #onReloadSignal(): void {
+    if (this.#hooks.reload === undefined) {
+      this.#logger.warn('received SIGHUP before the proxy could reload: ignored');
+      return;
+    }
+    this.#logger.info('received SIGHUP: reloading the configuration');
+    this.#hooks.reload();
   }
 
   #onFatal(error: unknown): void {

@@ -3,19 +3,26 @@
 // with backoff, and turns the workers' outcomes into the process exit code.
 
 import cluster, { type Worker } from 'node:cluster';
+import { loadConfiguration } from '../config/index.ts';
 import type { ProxyConfiguration, ProxyConfigurationModel } from '../config/model.ts';
 import { configurationModel } from '../config/model.ts';
 import type { AdminView } from '../management/admin-status.ts';
 import { formatAddress, ManagementServer, type Readiness } from '../management/management-server.ts';
+import { CONFIG_METRICS_PREFIX } from '../observability/catalogue.ts';
 import type { Logger } from '../observability/logger.ts';
 import { mergeExpositions } from '../observability/merge.ts';
 import { SupervisorMetrics } from '../observability/metrics.ts';
+import { messageOf } from '../proxy/lifecycle/errors.ts';
 import type { StatusDocument } from '../proxy/lifecycle/kafka-proxy.ts';
+import { countReload, failedBeforeChanges, type ReloadOutcome } from '../proxy/lifecycle/reload.ts';
 import { VERSION } from '../proxy/lifecycle/version.ts';
 import { describeRouteGraph } from '../routing/graph-view.ts';
+import { ConfigurationWatch } from './config-watch.ts';
 import { groupReadiness, groupVirtualClusters, type WorkerReport } from './group-status.ts';
 import { isMessage, type SupervisorMessage, WORKER_INDEX_ENV, type WorkerMessage } from './ipc.ts';
 import type { ProcessControl } from './process-control.ts';
+import { ReloadQueue } from './reload-queue.ts';
+import type { RunOptions } from './run.ts';
 
 const METRICS_TIMEOUT_MS = 2_000;
 const FIRST_RESTART_DELAY_MS = 1_000;
@@ -50,21 +57,33 @@ interface WorkerSlot {
   restartTimer: NodeJS.Timeout | undefined;
   /** Exit codes of workers that exited while the group was stopping. */
   stopExitCode: number | null;
+  /** Reload answers this worker owes, by "type:id"; answered with `exited` if it exits first. */
+  readonly reloadAnswers: Map<string, (message: ReloadAnswer) => void>;
 }
+
+type ReloadAnswer = Extract<WorkerMessage, { type: 'reload-prepared' | 'reload-committed' }>;
 
 export async function runSupervisor(
   config: ProxyConfiguration,
   workerCount: number,
+  options: RunOptions,
   logger: Logger,
   control: ProcessControl,
 ): Promise<void> {
-  const supervisor = new Supervisor(config, workerCount, logger, control);
+  const supervisor = new Supervisor(config, workerCount, options, logger, control);
   await supervisor.start();
 }
 
 class Supervisor {
   readonly #logger: Logger;
-  readonly #model: ProxyConfigurationModel;
+  /** The configuration the group runs; replaced by each reload the workers applied. */
+  #model: ProxyConfigurationModel;
+  readonly #file: string;
+  readonly #reloads = new ReloadQueue((trigger) => this.#reload(trigger));
+  readonly #configWatch: ConfigurationWatch | null;
+  #generation = 1;
+  #lastReload: ReloadOutcome | null = null;
+  #nextReloadId = 0;
   readonly #control: ProcessControl;
   readonly #metrics = new SupervisorMetrics();
   readonly #slots: WorkerSlot[];
@@ -74,8 +93,18 @@ class Supervisor {
   #nextMetricsRequest = 0;
   readonly #pendingMetrics = new Map<number, (text: string) => void>();
 
-  constructor(config: ProxyConfiguration, workerCount: number, logger: Logger, control: ProcessControl) {
+  constructor(
+    config: ProxyConfiguration,
+    workerCount: number,
+    options: RunOptions,
+    logger: Logger,
+    control: ProcessControl,
+  ) {
     this.#logger = logger;
+    this.#file = options.file;
+    this.#configWatch = options.watch
+      ? new ConfigurationWatch(options.file, () => void this.#reloads.request('watch'), logger)
+      : null;
     this.#control = control;
     this.#slots = Array.from({ length: workerCount }, (_, index) => ({
       index,
@@ -87,6 +116,7 @@ class Supervisor {
       nextRestartDelayMs: FIRST_RESTART_DELAY_MS,
       restartTimer: undefined,
       stopExitCode: null,
+      reloadAnswers: new Map(),
     }));
     this.#model = configurationModel(config);
     const management = this.#model.management;
@@ -99,6 +129,7 @@ class Supervisor {
               status: () => this.#status(),
               metricsText: () => this.#metricsText(),
               adminView: () => this.#adminView(),
+              ...(management.reload ? { reload: () => this.#reloads.request('POST /reload') } : {}),
             },
             { host: management.bindAddress, port: management.port },
             { ui: management.ui.enabled },
@@ -112,6 +143,7 @@ class Supervisor {
       beforeForcedExit: () => {
         for (const slot of this.#slots) slot.worker?.process.kill('SIGKILL');
       },
+      reload: () => void this.#reloads.request('SIGHUP'),
     });
     if (this.#management !== null) {
       try {
@@ -161,6 +193,13 @@ class Supervisor {
       this.#pendingMetrics.get(message.id)?.(message.text);
       return;
     }
+    if (message.type === 'reload-prepared' || message.type === 'reload-committed') {
+      const key = `${message.type}:${message.id}`;
+      const answer = slot.reloadAnswers.get(key);
+      slot.reloadAnswers.delete(key);
+      answer?.(message);
+      return;
+    }
     if (message.status.state === 'started' && slot.status?.state !== 'started') {
       this.#logger.info(`worker ${slot.index} started`, { workerPid: slot.worker?.process.pid });
     }
@@ -170,12 +209,21 @@ class Supervisor {
       this.#transition({ kind: 'started', at: new Date() });
       this.#control.markStarted();
       this.#logger.info(`Switchyard started with ${this.#slots.length} workers`);
+      void this.#configWatch?.watch(this.#model);
     }
   }
 
   #onExit(slot: WorkerSlot, worker: Worker, code: number | null, signal: string | null): void {
     if (slot.worker !== worker) return;
     slot.worker = null;
+    for (const [key, answer] of slot.reloadAnswers) {
+      const [type, id] = key.split(':') as ['reload-prepared' | 'reload-committed', string];
+      const reason = `worker ${slot.index} exited during the reload`;
+      answer(
+        type === 'reload-prepared' ? { type, id: Number(id), reason } : { type, id: Number(id), outcome: null, reason },
+      );
+    }
+    slot.reloadAnswers.clear();
     const reached = slot.status?.state;
     slot.status = null;
     slot.readiness = null;
@@ -219,6 +267,7 @@ class Supervisor {
     }
     if (state.kind === 'stopped') return;
     this.#transition({ kind: 'stopping', startupFailed, startedAt: state.kind === 'started' ? state.at : null });
+    this.#configWatch?.close();
     this.#logger.info('Switchyard stopping: asking every worker to shut down');
     for (const slot of this.#slots) {
       clearTimeout(slot.restartTimer);
@@ -250,6 +299,88 @@ class Supervisor {
     }
   }
 
+  // ---- configuration reload: every worker prepares, then every worker commits or discards ----
+
+  async #reload(trigger: string): Promise<ReloadOutcome> {
+    let outcome: ReloadOutcome;
+    try {
+      outcome = await this.#reloadWorkers(trigger);
+    } catch (error) {
+      outcome = failedBeforeChanges(this.#generation, trigger, messageOf(error));
+    }
+    this.#lastReload = outcome;
+    countReload(this.#metrics.reloads, outcome);
+    const { reason, ...fields } = outcome;
+    if (outcome.ok) this.#logger.info(`configuration reloaded: generation ${outcome.generation}`, fields);
+    else this.#logger.error(`configuration reload failed: ${reason}`, fields);
+    return outcome;
+  }
+
+  async #reloadWorkers(trigger: string): Promise<ReloadOutcome> {
+    if (this.#state.kind !== 'started') {
+      throw new Error(`a reload needs a started worker group, but the group is ${this.#state.kind}`);
+    }
+    // Validated here first, so that an invalid file is reported once, with its lines.
+    const config = await loadConfiguration(this.#file);
+    const id = this.#nextReloadId++;
+    const prepared = await Promise.all(
+      this.#slots.map((slot) => this.#askReload(slot, { type: 'reload-prepare', id, trigger }, 'reload-prepared')),
+    );
+    const refusal = prepared.find((answer) => answer.reason !== null);
+    if (refusal !== undefined) {
+      for (const slot of this.#slots) this.#send(slot, { type: 'reload-discard', id });
+      const worker = prepared.indexOf(refusal);
+      return {
+        ...failedBeforeChanges(this.#generation, trigger, `worker ${worker}: ${refusal.reason}`),
+        worker,
+      };
+    }
+    const committed = await Promise.all(
+      this.#slots.map((slot) => this.#askReload(slot, { type: 'reload-commit', id }, 'reload-committed')),
+    );
+    this.#model = configurationModel(config);
+    void this.#configWatch?.watch(this.#model);
+    this.#generation++;
+    const first = committed.find((answer) => answer.type === 'reload-committed' && answer.outcome !== null);
+    const failure = committed.findIndex(
+      (answer) => answer.type !== 'reload-committed' || answer.outcome === null || !answer.outcome.ok,
+    );
+    const plan = first?.type === 'reload-committed' ? first.outcome : null;
+    const failedAnswer = committed[failure];
+    const failedReason =
+      failedAnswer?.type === 'reload-committed' ? (failedAnswer.outcome?.reason ?? failedAnswer.reason) : null;
+    return {
+      generation: this.#generation,
+      at: new Date().toISOString(),
+      trigger,
+      ok: failure === -1,
+      reason: failure === -1 ? null : `worker ${failure}: ${failedReason}`,
+      restarted: plan?.restarted ?? [],
+      started: plan?.started ?? [],
+      stopped: plan?.stopped ?? [],
+      ...(failure === -1 ? {} : { worker: failure }),
+    };
+  }
+
+  #askReload(
+    slot: WorkerSlot,
+    message: SupervisorMessage & { readonly id: number },
+    answerType: ReloadAnswer['type'],
+  ): Promise<ReloadAnswer> {
+    if (!slot.worker?.isConnected()) {
+      const reason = `worker ${slot.index} is not running`;
+      return Promise.resolve(
+        answerType === 'reload-prepared'
+          ? { type: answerType, id: message.id, reason }
+          : { type: answerType, id: message.id, outcome: null, reason },
+      );
+    }
+    return new Promise((resolve) => {
+      slot.reloadAnswers.set(`${answerType}:${message.id}`, resolve);
+      this.#send(slot, message);
+    });
+  }
+
   // ---- management (§13.5) ----
 
   #readiness(): Readiness {
@@ -266,7 +397,16 @@ class Supervisor {
 
   async #metricsText(): Promise<string> {
     const texts = await Promise.all(this.#slots.map((slot) => this.#workerMetrics(slot)));
-    return mergeExpositions([...texts.filter((t): t is string => t !== null), this.#metrics.render()]);
+    // The supervisor decides reloads: its configuration series replace the workers' (not summed).
+    const workers = texts
+      .filter((t): t is string => t !== null)
+      .map((text) =>
+        text
+          .split('\n')
+          .filter((line) => !line.replace(/^# (HELP|TYPE) /, '').startsWith(CONFIG_METRICS_PREFIX))
+          .join('\n'),
+      );
+    return mergeExpositions([...workers, this.#metrics.render()]);
   }
 
   #workerMetrics(slot: WorkerSlot): Promise<string | null> {
@@ -316,6 +456,8 @@ class Supervisor {
       version: VERSION,
       startedAt: startedAt?.toISOString() ?? null,
       uptimeSeconds: (Date.now() - this.#began) / 1000,
+      generation: this.#generation,
+      lastReload: this.#lastReload,
       virtualClusters: groupVirtualClusters(this.#reports()),
       workers: this.#slots.map((slot) => ({
         index: slot.index,

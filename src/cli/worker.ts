@@ -4,7 +4,13 @@
 
 import { ConfigurationError, loadConfiguration } from '../config/index.ts';
 import { type Logger, withFields } from '../observability/logger.ts';
-import { KafkaProxy, proxyInternals, withInternalOptions } from '../proxy/lifecycle/kafka-proxy.ts';
+import { messageOf } from '../proxy/lifecycle/errors.ts';
+import {
+  KafkaProxy,
+  type PreparedReload,
+  proxyInternals,
+  withInternalOptions,
+} from '../proxy/lifecycle/kafka-proxy.ts';
 import { isMessage, type SupervisorMessage, WORKER_INDEX_ENV, type WorkerMessage } from './ipc.ts';
 import { failureOutcome } from './outcome.ts';
 import type { ProcessControl } from './process-control.ts';
@@ -42,11 +48,47 @@ export async function runWorker(configFile: string, baseLogger: Logger, control:
   // An abort, not shutdown(), so that a request arriving before startup() still stops the proxy.
   const stop = new AbortController();
   control.setHooks({ requestShutdown: () => stop.abort(new Error('shutdown requested')) });
+  // Reloads the supervisor asked this worker to prepare, by id: each waits for commit or discard.
+  const prepared = new Map<number, PreparedReload>();
   process.on('message', (message: unknown) => {
     if (!isMessage<SupervisorMessage>(message)) return;
-    if (message.type === 'shutdown') stop.abort(new Error('shutdown requested by the supervisor'));
-    else if (message.type === 'metrics') {
-      void running.metricsText().then((text) => send({ type: 'metrics', id: message.id, text }));
+    switch (message.type) {
+      case 'shutdown':
+        stop.abort(new Error('shutdown requested by the supervisor'));
+        break;
+      case 'metrics':
+        void running.metricsText().then((text) => send({ type: 'metrics', id: message.id, text }));
+        break;
+      case 'reload-prepare':
+        // This worker reads and validates the file itself, as at start-up.
+        void loadConfiguration(configFile)
+          .then((next) => proxyInternals(running).prepareReload(next, message.trigger))
+          .then(
+            (reload) => {
+              prepared.set(message.id, reload);
+              send({ type: 'reload-prepared', id: message.id, reason: null });
+            },
+            (error: unknown) => send({ type: 'reload-prepared', id: message.id, reason: messageOf(error) }),
+          );
+        break;
+      case 'reload-commit': {
+        const reload = prepared.get(message.id);
+        prepared.delete(message.id);
+        if (reload === undefined) {
+          send({ type: 'reload-committed', id: message.id, outcome: null, reason: 'no prepared reload' });
+          break;
+        }
+        void reload.commit().then(
+          (outcome) => send({ type: 'reload-committed', id: message.id, outcome, reason: null }),
+          (error: unknown) =>
+            send({ type: 'reload-committed', id: message.id, outcome: null, reason: messageOf(error) }),
+        );
+        break;
+      }
+      case 'reload-discard':
+        void prepared.get(message.id)?.discard();
+        prepared.delete(message.id);
+        break;
     }
   });
   process.on('disconnect', () => {

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ReloadOutcome } from '../proxy/lifecycle/reload.ts';
 import { type AdminView, adminStatus } from './admin-status.ts';
 
 export interface Readiness {
@@ -20,6 +21,8 @@ export interface ManagementSource {
   metricsText(): Promise<string>;
   /** What the admin page shows; called only when the page is enabled. */
   adminView(): Promise<AdminView>;
+  /** Present only when `management.reload` is on: what `POST /reload` runs. */
+  reload?(): Promise<ReloadOutcome>;
 }
 
 export interface ManagementOptions {
@@ -98,9 +101,33 @@ export class ManagementServer {
     await closed;
   }
 
+  /** Only POST changes anything; the request body is ignored (the file on disk is what is loaded). */
+  private async handleReload(
+    request: IncomingMessage,
+    response: ServerResponse,
+    reload: () => Promise<ReloadOutcome>,
+  ): Promise<void> {
+    request.resume();
+    if (request.method !== 'POST') {
+      response.setHeader('Allow', 'POST');
+      send(response, request, 405, 'application/json', JSON.stringify({ status: 'method not allowed' }));
+      return;
+    }
+    try {
+      const { status, contentType, body } = await reloadReply(reload);
+      send(response, request, status, contentType, body);
+    } catch (error) {
+      send(response, request, 500, 'application/json', JSON.stringify({ status: 'error', message: String(error) }));
+    }
+  }
+
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     response.setHeader('Cache-Control', 'no-store');
     const path = (request.url ?? '/').split('?')[0];
+    if (path === '/reload' && this.source.reload !== undefined) {
+      await this.handleReload(request, response, this.source.reload.bind(this.source));
+      return;
+    }
     const asset = this.assets.get(path ?? '');
     const route =
       asset !== undefined ? async () => asset : (ROUTES[path ?? ''] ?? (this.ui ? UI_ROUTES[path ?? ''] : undefined));
@@ -121,6 +148,12 @@ export class ManagementServer {
       send(response, request, 500, 'application/json', JSON.stringify({ status: 'error', message: String(error) }));
     }
   }
+}
+
+/** Reply of POST /reload: the outcome, 200 when it was applied, 422 when it was not (or only partly). */
+async function reloadReply(reload: () => Promise<ReloadOutcome>): Promise<Reply> {
+  const outcome = await reload();
+  return { status: outcome.ok ? 200 : 422, contentType: 'application/json', body: JSON.stringify(outcome) };
 }
 
 interface Reply {

@@ -58,6 +58,17 @@ export const FILTER_ERRORS = ['filter_failed', 'close_failed'] as const;
 export const CONNECTION_REFUSALS = ['gateway_limit', 'address_limit'] as const;
 export type ConnectionRefusal = (typeof CONNECTION_REFUSALS)[number];
 
+/** Configuration reloads (docs/operations.md, reload). */
+export const RELOAD_OUTCOMES = ['success', 'failure'] as const;
+/** What a reload did to one virtual cluster. */
+export const RELOAD_CHANGES = ['restarted', 'started', 'stopped'] as const;
+export type ReloadChange = (typeof RELOAD_CHANGES)[number];
+/**
+ * Every configuration metric starts with this: in multi-worker mode the supervisor decides reloads,
+ * so it serves these series itself instead of summing the workers' (lifecycle §13.5).
+ */
+export const CONFIG_METRICS_PREFIX = 'switchyard_config_';
+
 /** How a session's need for broker addresses was met: a discovery connection, or a recent answer. */
 export const DISCOVERY_RESULTS = ['queried', 'cached'] as const;
 
@@ -122,6 +133,38 @@ export const METRICS = {
     type: 'counter',
     help: 'Requests still in flight when a drain timed out.',
     labels: ['virtual_cluster'],
+  }),
+  configGeneration: define({
+    name: 'switchyard_config_generation',
+    type: 'gauge',
+    help: 'Generation of the configuration in use: 1 at startup, one more after each successful reload.',
+    labels: [],
+  }),
+  configReloads: define({
+    name: 'switchyard_config_reloads_total',
+    type: 'counter',
+    help: 'Configuration reloads, by outcome (a failed one changed nothing, or left a virtual cluster failed).',
+    labels: ['outcome'],
+    labelValues: { outcome: RELOAD_OUTCOMES },
+  }),
+  configLastReloadSuccess: define({
+    name: 'switchyard_config_last_reload_success',
+    type: 'gauge',
+    help: '1 when the last configuration reload succeeded (or none was tried), 0 when it failed.',
+    labels: [],
+  }),
+  configLastReloadTimestamp: define({
+    name: 'switchyard_config_last_reload_timestamp_seconds',
+    type: 'gauge',
+    help: 'When the last configuration reload ended, in seconds since the epoch; 0 before the first.',
+    labels: [],
+  }),
+  configVirtualClusterChanges: define({
+    name: 'switchyard_config_virtual_cluster_changes_total',
+    type: 'counter',
+    help: 'Virtual clusters restarted, started or stopped by configuration reloads.',
+    labels: ['virtual_cluster', 'change'],
+    labelValues: { change: RELOAD_CHANGES },
   }),
   workerRestarts: define({
     name: 'switchyard_worker_restarts_total',

@@ -3,8 +3,8 @@
 // process statistics, which are read at scrape time.
 
 import { performance } from 'node:perf_hooks';
-import { METRICS } from './catalogue.ts';
-import { MetricsRegistry } from './registry.ts';
+import { METRICS, RELOAD_OUTCOMES } from './catalogue.ts';
+import { type Counter, type Gauge, MetricsRegistry } from './registry.ts';
 
 export class ProxyMetrics {
   readonly registry = new MetricsRegistry();
@@ -44,6 +44,8 @@ export class ProxyMetrics {
 
   readonly filterErrors = this.registry.counter(METRICS.filterErrors);
 
+  readonly reloads = new ReloadMetrics(this.registry);
+
   constructor() {
     registerProcessMetrics(this.registry);
   }
@@ -57,6 +59,7 @@ export class ProxyMetrics {
 export class SupervisorMetrics {
   readonly registry = new MetricsRegistry();
   readonly workerRestarts = this.registry.counter(METRICS.workerRestarts);
+  readonly reloads = new ReloadMetrics(this.registry);
 
   constructor() {
     this.workerRestarts.touch({});
@@ -95,4 +98,25 @@ function registerProcessMetrics(registry: MetricsRegistry): void {
     utilization.set(performance.eventLoopUtilization(now, previousUtilization).utilization);
     previousUtilization = now;
   });
+}
+
+/** The configuration's generation and the reloads, kept by whoever decides reloads. */
+export class ReloadMetrics {
+  readonly generation: Gauge<never>;
+  readonly reloads: Counter<'outcome'>;
+  readonly lastSuccess: Gauge<never>;
+  readonly lastTimestamp: Gauge<never>;
+  readonly virtualClusterChanges: Counter<'virtual_cluster' | 'change'>;
+
+  constructor(registry: MetricsRegistry) {
+    this.generation = registry.gauge(METRICS.configGeneration);
+    this.reloads = registry.counter(METRICS.configReloads);
+    this.lastSuccess = registry.gauge(METRICS.configLastReloadSuccess);
+    this.lastTimestamp = registry.gauge(METRICS.configLastReloadTimestamp);
+    this.virtualClusterChanges = registry.counter(METRICS.configVirtualClusterChanges);
+    this.generation.set({}, 1);
+    this.lastSuccess.set({}, 1);
+    this.lastTimestamp.set({}, 0);
+    for (const outcome of RELOAD_OUTCOMES) this.reloads.touch({ outcome });
+  }
 }

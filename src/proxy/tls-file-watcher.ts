@@ -16,10 +16,13 @@ export class TlsFileWatcher {
   readonly #files: readonly string[];
   readonly #onChange: () => void;
   readonly #logger: Logger;
+  readonly #what: string;
   #watchers: FSWatcher[] = [];
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(files: readonly string[], onChange: () => void, logger: Logger) {
+  /** `what` names the files in log lines: the configuration watch reuses this class. */
+  constructor(files: readonly string[], onChange: () => void, logger: Logger, what = 'TLS files') {
+    this.#what = what;
     this.#files = files;
     this.#onChange = onChange;
     this.#logger = logger;
@@ -30,12 +33,12 @@ export class TlsFileWatcher {
       try {
         const watcher = watch(folder, () => this.#schedule());
         watcher.on('error', (error) =>
-          this.#logger.warn('stopped watching TLS files', { folder, error: error.message }),
+          this.#logger.warn(`stopped watching ${this.#what}`, { folder, error: error.message }),
         );
         watcher.unref();
         this.#watchers.push(watcher);
       } catch (error) {
-        this.#logger.warn('cannot watch TLS files for changes', { folder, error: (error as Error).message });
+        this.#logger.warn(`cannot watch ${this.#what} for changes`, { folder, error: (error as Error).message });
       }
     }
   }

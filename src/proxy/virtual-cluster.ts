@@ -59,10 +59,12 @@ export function proxyRuntimeFactory(probes: DataPathProbes = {}): ProxyRuntimeFa
     });
     const sni = new SniListeners(logger, overload.unauthenticatedWarnings);
     const connectionLog = new ConnectionLog(logger);
+    const create = (vc: VirtualClusterDefinition, config: ProxyConfigurationModel) =>
+      new VirtualClusterService(vc, { ...dependencies, config }, sni, connectionLog, probes, overload);
     return {
-      virtualClusters: virtualClusters.map(
-        (vc) => new VirtualClusterService(vc, dependencies, sni, connectionLog, probes, overload),
-      ),
+      virtualClusters: virtualClusters.map((vc) => create(vc, config)),
+      // A reload never changes `network` (it is refused), so the shared overload limits still hold.
+      add: (added, newConfig) => added.map((vc) => create(vc, newConfig)),
       release: () => {
         overload.dispose();
         return sni.closeAll();

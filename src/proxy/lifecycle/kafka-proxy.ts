@@ -25,6 +25,8 @@ import {
   ProxyStartupError,
 } from './errors.ts';
 import { type ProxyState, reportedState, transitionProxy } from './proxy-state.ts';
+import { countReload, failedBeforeChanges, type ReloadOutcome } from './reload.ts';
+import { planReload, type ReloadPlan } from './reload-plan.ts';
 import { VERSION } from './version.ts';
 import {
   GatewayBindError,
@@ -48,6 +50,12 @@ export interface InternalProxyOptions {
   readonly workerIndex?: number;
   /** Runs synchronously after every proxy or virtual-cluster state change. */
   readonly onChange?: () => void;
+  /**
+   * What `POST /reload` runs (when `management.reload` is on): the entry point reads the
+   * configuration file again and calls `prepareReload()`. Without it the route answers that this
+   * proxy has no file to reload.
+   */
+  readonly requestReload?: (trigger: string) => Promise<ReloadOutcome>;
 }
 
 const internalOptions = new WeakMap<KafkaProxyOptions, InternalProxyOptions>();
@@ -69,6 +77,26 @@ export interface ProxyInternals {
   readonly status: () => StatusDocument;
   /** The management endpoint's bound address while it listens, else null. */
   readonly managementAddress: () => ManagementAddress | null;
+  /**
+   * Checks a new configuration against the running one and initializes the plugins of every
+   * virtual cluster it starts or restarts, touching nothing that serves (docs/design/…-hot-reload.md).
+   * Rejects with the reason when the proxy is not STARTED, another reload is in progress, the
+   * change is refused, or a plugin fails to initialize; then nothing changed.
+   */
+  readonly prepareReload: (config: ProxyConfiguration, trigger: string) => Promise<PreparedReload>;
+  /** Records a reload that failed before prepareReload() (an invalid file): status and metrics. */
+  readonly recordReload: (outcome: ReloadOutcome) => void;
+  /** The generation of the configuration in use: 1 at startup, +1 per reload applied. */
+  readonly generation: () => number;
+}
+
+/** @internal A reload whose new plugins are initialized, waiting to be applied or dropped. */
+export interface PreparedReload {
+  readonly plan: ReloadPlan;
+  /** Applies it: drains and stops, restarts and starts virtual clusters; records the outcome. */
+  commit(): Promise<ReloadOutcome>;
+  /** Drops it: closes the plugins it initialized; nothing else changes. */
+  discard(): Promise<void>;
 }
 
 const internalsByProxy = new WeakMap<KafkaProxy, ProxyInternals>();
@@ -86,6 +114,10 @@ export interface StatusDocument {
   readonly version: string;
   readonly startedAt: string | null;
   readonly uptimeSeconds: number;
+  /** The generation of the configuration in use (1 until a reload applies a new one). */
+  readonly generation: number;
+  /** The last configuration reload, null before the first. */
+  readonly lastReload: ReloadOutcome | null;
   readonly virtualClusters: readonly VirtualClusterStatus[];
 }
 
@@ -118,7 +150,8 @@ function handledDeferred<T>(): Deferred<T> {
 type Acquired = 'nothing' | 'plugins' | 'plugins and listeners';
 
 interface VirtualClusterEntry {
-  readonly definition: VirtualClusterDefinition;
+  /** Replaced when a reload restarts the VC with a new definition. */
+  definition: VirtualClusterDefinition;
   readonly machine: VirtualClusterStateMachine;
   runtime: VirtualClusterRuntime | null;
   acquired: Acquired;
@@ -128,6 +161,14 @@ interface VirtualClusterEntry {
 
 type RecordError = (step: string, error: unknown) => void;
 
+/** A reload between prepareReload() and the end of its commit or discard. */
+interface ReloadInFlight {
+  phase: 'preparing' | 'prepared' | 'committing';
+  /** Settles when the current phase ends; shutdown waits for it. */
+  busy: Promise<unknown>;
+  prepared: readonly VirtualClusterRuntime[];
+}
+
 /** Factory close() errors come back as one AggregateError per VC; each is a separate error. */
 function* individualErrors(error: unknown): Iterable<unknown> {
   if (error instanceof AggregateError) yield* error.errors;
@@ -135,13 +176,15 @@ function* individualErrors(error: unknown): Iterable<unknown> {
 }
 
 export class KafkaProxy implements AsyncDisposable {
-  readonly #model: ProxyConfigurationModel;
+  /** Replaced by each reload that is applied. */
+  #model: ProxyConfigurationModel;
   readonly #logger: Logger;
   readonly #metrics = new ProxyMetrics();
   readonly #runtimeFactory: ProxyRuntimeFactory;
   readonly #serveManagement: boolean;
   readonly #workerIndex: number;
   readonly #onChange: () => void;
+  readonly #requestReload: ((trigger: string) => Promise<ReloadOutcome>) | undefined;
 
   #state: ProxyState = { kind: 'NEW' };
   #lifetime: Deferred<void> | null = null;
@@ -159,6 +202,10 @@ export class KafkaProxy implements AsyncDisposable {
   #runtime: ProxyRuntime | null = null;
   #management: ManagementServer | null = null;
 
+  #generation = 1;
+  #lastReload: ReloadOutcome | null = null;
+  #reload: ReloadInFlight | null = null;
+
   constructor(config: ProxyConfiguration, options: KafkaProxyOptions = {}) {
     this.#model = configurationModel(config);
     const internal = internalOptions.get(options) ?? {};
@@ -167,6 +214,7 @@ export class KafkaProxy implements AsyncDisposable {
     this.#serveManagement = internal.serveManagement ?? true;
     this.#workerIndex = internal.workerIndex ?? 0;
     this.#onChange = internal.onChange ?? (() => {});
+    this.#requestReload = internal.requestReload;
     this.#updateStateGauge();
     for (const warning of config.warnings) this.#logger.warn(String(warning));
     internalsByProxy.set(this, {
@@ -174,6 +222,9 @@ export class KafkaProxy implements AsyncDisposable {
       readiness: () => this.#readiness(),
       status: () => this.#status(),
       managementAddress: () => this.#managementAddress(),
+      prepareReload: (next, trigger) => this.#prepareReload(next, trigger),
+      recordReload: (outcome) => this.#recordReload(outcome),
+      generation: () => this.#generation,
     });
   }
 
@@ -481,6 +532,11 @@ export class KafkaProxy implements AsyncDisposable {
     this.#logger.info('Switchyard stopping', {
       reason: state.interruptedStartup ? `${state.reason} (startup interrupted)` : state.reason,
     });
+    // A reload being prepared or applied finishes first (bounded by its drainTimeouts); one that
+    // waits for a commit (a worker waiting for its supervisor) is dropped.
+    await this.#reload?.busy.catch(() => {});
+    const waiting = this.#reload;
+    if (waiting?.phase === 'prepared') await this.#discardReload(waiting);
     const errors: { step: string; error: unknown }[] = [];
     await this.#release(false, (step, error) => {
       this.#logger.error(`shutdown step failed: ${step}`, { error });
@@ -599,6 +655,200 @@ export class KafkaProxy implements AsyncDisposable {
     this.#logger.info('Switchyard stopped', { outcome, uptimeSeconds });
   }
 
+  // ---- configuration reload (docs/design/2026-12-03-hot-reload.md) ----
+
+  async #prepareReload(config: ProxyConfiguration, trigger: string): Promise<PreparedReload> {
+    if (this.#state.kind !== 'STARTED') {
+      throw new Error(`a reload needs a STARTED proxy, but the proxy is ${reportedState(this.#state).toUpperCase()}`);
+    }
+    if (this.#reload !== null) throw new Error('another reload is in progress');
+    const runtime = this.#runtime;
+    if (runtime === null) throw new Error('the proxy has no runtime');
+    const next = configurationModel(config);
+    const failed = new Set(
+      this.#virtualClusters.filter((vc) => vc.machine.state.kind === 'failed').map((vc) => vc.definition.name),
+    );
+    const decision = planReload(this.#model, next, failed);
+    if (decision.kind === 'refused') throw new Error(decision.reason);
+    const { plan } = decision;
+    const touched = new Set([...plan.restart, ...plan.start]);
+    const reload: ReloadInFlight = { phase: 'preparing', busy: Promise.resolve(), prepared: [] };
+    this.#reload = reload;
+    const preparing = (async () => {
+      const added = runtime.add(
+        next.virtualClusters.filter((vc) => touched.has(vc.name)),
+        next,
+      );
+      reload.prepared = added;
+      const results = await Promise.allSettled(added.map((vc) => vc.initialize()));
+      // A runtime whose initialize() rejected released everything itself (virtual-cluster-runtime.ts).
+      reload.prepared = added.filter((_, index) => results[index]?.status === 'fulfilled');
+      const failures = results.flatMap((result, index) =>
+        result.status === 'rejected' ? [`virtual cluster '${added[index]?.name}': ${messageOf(result.reason)}`] : [],
+      );
+      if (failures.length > 0) throw new Error(failures.join('; '));
+      if (this.#state.kind !== 'STARTED') throw new Error(`the proxy is ${reportedState(this.#state)}`);
+    })();
+    reload.busy = preparing;
+    try {
+      await preparing;
+    } catch (error) {
+      await this.#discardReload(reload);
+      throw error;
+    }
+    reload.phase = 'prepared';
+    for (const warning of config.warnings) this.#logger.warn(String(warning));
+    return {
+      plan,
+      commit: () => this.#commitReload(reload, next, plan, trigger),
+      discard: () => this.#discardReload(reload),
+    };
+  }
+
+  async #discardReload(reload: ReloadInFlight): Promise<void> {
+    if (this.#reload !== reload || reload.phase === 'committing') return;
+    this.#reload = null;
+    await Promise.all(
+      reload.prepared.map((vc) =>
+        vc
+          .closePlugins()
+          .catch((error: unknown) =>
+            this.#logger.warn(`closing the plugins prepared for virtual cluster '${vc.name}' failed`, { error }),
+          ),
+      ),
+    );
+  }
+
+  async #commitReload(
+    reload: ReloadInFlight,
+    next: ProxyConfigurationModel,
+    plan: ReloadPlan,
+    trigger: string,
+  ): Promise<ReloadOutcome> {
+    if (this.#reload !== reload || reload.phase !== 'prepared') throw new Error('this reload is no longer prepared');
+    if (this.#state.kind !== 'STARTED') {
+      await this.#discardReload(reload);
+      throw new Error(`a reload needs a STARTED proxy, but the proxy is ${reportedState(this.#state).toUpperCase()}`);
+    }
+    reload.phase = 'committing';
+    const applying = this.#applyReload(reload, next, plan, trigger);
+    reload.busy = applying;
+    try {
+      return await applying;
+    } finally {
+      this.#reload = null;
+    }
+  }
+
+  /** Everything in parallel: stopped VCs drain, restarted ones drain then start, new ones start. */
+  async #applyReload(
+    reload: ReloadInFlight,
+    next: ProxyConfigurationModel,
+    plan: ReloadPlan,
+    trigger: string,
+  ): Promise<ReloadOutcome> {
+    const entries = new Map(this.#virtualClusters.map((vc) => [vc.definition.name, vc]));
+    const prepared = new Map(reload.prepared.map((runtime) => [runtime.name, runtime]));
+    const definitions = new Map(next.virtualClusters.map((definition) => [definition.name, definition]));
+    const record: RecordError = (step, error) => this.#logger.warn(`reload: ${step} failed`, { error });
+    this.#model = next;
+    this.#logger.info('reloading the configuration', { trigger, ...plan });
+
+    const started = plan.start.map((name) => {
+      const entry: VirtualClusterEntry = {
+        definition: definitions.get(name)!,
+        machine: new VirtualClusterStateMachine(name, this.#metrics, this.#logger, this.#onChange),
+        runtime: prepared.get(name) ?? null,
+        acquired: 'plugins',
+        failure: undefined,
+      };
+      this.#virtualClusters.push(entry);
+      return entry;
+    });
+    await Promise.all([
+      ...plan.stop.map(async (name) => {
+        const vc = entries.get(name)!;
+        await this.#retire(vc, record);
+        vc.machine.transition({ kind: 'stopped' });
+      }),
+      ...plan.restart.map(async (name) => {
+        const vc = entries.get(name)!;
+        await this.#retire(vc, record);
+        vc.machine.transition({ kind: 'initializing' });
+        vc.definition = definitions.get(name)!;
+        vc.runtime = prepared.get(name) ?? null;
+        vc.acquired = 'plugins';
+        vc.failure = undefined;
+        await this.#bind(vc);
+      }),
+      ...started.map((vc) => this.#bind(vc)),
+    ]);
+    const stopped = new Set(plan.stop);
+    const order = new Map(next.virtualClusters.map((definition, index) => [definition.name, index]));
+    this.#virtualClusters = this.#virtualClusters
+      .filter((vc) => !stopped.has(vc.definition.name))
+      .sort((a, b) => (order.get(a.definition.name) ?? 0) - (order.get(b.definition.name) ?? 0));
+
+    this.#generation++;
+    const failures = this.#virtualClusters.flatMap((vc) => {
+      const state = vc.machine.state;
+      const name = vc.definition.name;
+      return state.kind === 'failed' && (plan.restart.includes(name) || plan.start.includes(name))
+        ? [`virtual cluster '${name}' failed: ${state.reason}`]
+        : [];
+    });
+    const outcome: ReloadOutcome = {
+      generation: this.#generation,
+      at: new Date().toISOString(),
+      trigger,
+      ok: failures.length === 0,
+      reason: failures.length === 0 ? null : failures.join('; '),
+      restarted: plan.restart,
+      started: plan.start,
+      stopped: plan.stop,
+    };
+    this.#recordReload(outcome);
+    return outcome;
+  }
+
+  /** A reload takes a VC out of service: drained (when serving) and its plugins closed. */
+  async #retire(vc: VirtualClusterEntry, record: RecordError): Promise<void> {
+    const runtime = vc.runtime;
+    if (vc.machine.state.kind === 'serving' && runtime !== null) {
+      try {
+        await runtime.stopAccepting();
+      } catch (error) {
+        record(`close the listeners of virtual cluster '${vc.definition.name}'`, error);
+      }
+      vc.machine.transition({ kind: 'draining' });
+      await this.#drain(vc, vc.definition.drainTimeoutMs, record);
+    }
+    if (vc.acquired !== 'nothing' && runtime !== null) {
+      try {
+        await runtime.closePlugins();
+      } catch (error) {
+        for (const each of individualErrors(error))
+          record(`close the plugins of virtual cluster '${vc.definition.name}'`, each);
+      }
+      vc.acquired = 'nothing';
+    }
+  }
+
+  #failedReload(trigger: string, reason: string): ReloadOutcome {
+    const outcome = failedBeforeChanges(this.#generation, trigger, reason);
+    this.#recordReload(outcome);
+    return outcome;
+  }
+
+  #recordReload(outcome: ReloadOutcome): void {
+    this.#lastReload = outcome;
+    countReload(this.#metrics.reloads, outcome);
+    const { reason, ...fields } = outcome;
+    if (outcome.ok) this.#logger.info(`configuration reloaded: generation ${outcome.generation}`, fields);
+    else this.#logger.error(`configuration reload failed: ${reason}`, fields);
+    this.#onChange();
+  }
+
   // ---- management (§10) ----
 
   #managementSource(): ManagementSource {
@@ -607,6 +857,18 @@ export class KafkaProxy implements AsyncDisposable {
       status: async () => this.#status(),
       metricsText: () => this.metricsText(),
       adminView: async () => this.#adminView(),
+      ...(this.#model.management?.reload === true
+        ? {
+            reload: () =>
+              this.#requestReload?.('POST /reload') ??
+              Promise.resolve(
+                this.#failedReload(
+                  'POST /reload',
+                  'this proxy was not started from a configuration file it could read again',
+                ),
+              ),
+          }
+        : {}),
     };
   }
 
@@ -654,6 +916,8 @@ export class KafkaProxy implements AsyncDisposable {
       version: VERSION,
       startedAt: this.#startedAt?.toISOString() ?? null,
       uptimeSeconds: this.#startupBeganAt === null ? 0 : (Date.now() - this.#startupBeganAt.getTime()) / 1000,
+      generation: this.#generation,
+      lastReload: this.#lastReload,
       virtualClusters: this.#virtualClusters.map((vc) => {
         const state = vc.machine.state;
         return {

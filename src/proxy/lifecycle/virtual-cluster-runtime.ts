@@ -145,6 +145,15 @@ export type ProxyRuntimeFactory = (
 
 export interface ProxyRuntime {
   readonly virtualClusters: readonly VirtualClusterRuntime[];
+  /**
+   * A reload's new or changed virtual clusters, created from the new configuration `config` and
+   * sharing what this runtime shares between VCs. Acquires nothing, like the factory; the lifecycle
+   * then calls each one's methods in the order above.
+   */
+  add(
+    virtualClusters: readonly VirtualClusterDefinition[],
+    config: ProxyConfigurationModel,
+  ): readonly VirtualClusterRuntime[];
   /** §8.1 step 5: release anything shared between VCs that is still held. Called once, last. */
   release(): Promise<void>;
 }

@@ -13,12 +13,18 @@ export type VirtualClusterState =
   | { readonly kind: 'failed'; readonly reason: string }
   | { readonly kind: 'stopped' };
 
-/** Edges of this version; the hot-reload edges of §9.2 are deliberately absent. */
+/**
+ * Every allowed edge. Two are taken by a configuration reload only (docs/operations.md, reload):
+ * `draining` → `initializing` restarts a changed virtual cluster once its old connections are
+ * drained and its old plugins closed, and `failed` → `initializing` retries a failed one. The third
+ * edge the lifecycle reserved for reloads, `serving` → `initializing`, is not needed: a restart
+ * always drains first.
+ */
 const EDGES: Readonly<Record<VirtualClusterStateLabel, readonly VirtualClusterStateLabel[]>> = {
   initializing: ['serving', 'failed', 'stopped'],
   serving: ['draining'],
-  draining: ['stopped'],
-  failed: ['stopped'],
+  draining: ['stopped', 'initializing'],
+  failed: ['stopped', 'initializing'],
   stopped: [],
 };
 

@@ -7,15 +7,34 @@ import { ProxyShutdownError, ProxyStartupError } from '../../../src/proxy/lifecy
 test('run is the default command; options are parsed with their defaults', () => {
   assert.deepEqual(parseArguments(['--config', 'proxy.yaml']), {
     ok: true,
-    command: { kind: 'run', config: 'proxy.yaml', workers: undefined, logLevel: 'info', logFormat: undefined },
+    command: {
+      kind: 'run',
+      config: 'proxy.yaml',
+      workers: undefined,
+      watch: false,
+      logLevel: 'info',
+      logFormat: undefined,
+    },
   });
   assert.deepEqual(
     parseArguments(['run', '-c', 'p.yaml', '--workers', '4', '--log-level', 'debug', '--log-format', 'pretty']),
-    { ok: true, command: { kind: 'run', config: 'p.yaml', workers: 4, logLevel: 'debug', logFormat: 'pretty' } },
+    {
+      ok: true,
+      command: { kind: 'run', config: 'p.yaml', workers: 4, watch: false, logLevel: 'debug', logFormat: 'pretty' },
+    },
   );
   assert.deepEqual(parseArguments(['--config=p.yaml', '--workers', 'auto']), {
     ok: true,
-    command: { kind: 'run', config: 'p.yaml', workers: 'auto', logLevel: 'info', logFormat: undefined },
+    command: { kind: 'run', config: 'p.yaml', workers: 'auto', watch: false, logLevel: 'info', logFormat: undefined },
+  });
+});
+
+test('--watch turns on reloading when the configuration file changes, for run only', () => {
+  const parsed = parseArguments(['--config', 'p.yaml', '--watch']);
+  assert.equal(parsed.ok && parsed.command.kind === 'run' && parsed.command.watch, true);
+  assert.deepEqual(parseArguments(['validate', '--config', 'p.yaml', '--watch']), {
+    ok: false,
+    error: '--watch applies to run only',
   });
 });
 

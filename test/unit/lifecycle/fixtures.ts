@@ -32,6 +32,8 @@ export interface ConfigSpec {
   readonly management?: boolean;
   /** With `management`: enable the admin page too. */
   readonly ui?: boolean;
+  /** With `management`: enable POST /reload too. */
+  readonly reload?: boolean;
 }
 
 export function makeConfig(spec: ConfigSpec = {}): ProxyConfiguration {
@@ -47,7 +49,14 @@ export function makeConfig(spec: ConfigSpec = {}): ProxyConfiguration {
   });
   const model: ProxyConfigurationModel = {
     ...(spec.management
-      ? { management: { bindAddress: '127.0.0.1', port: 0, ui: { enabled: spec.ui ?? false } } }
+      ? {
+          management: {
+            bindAddress: '127.0.0.1',
+            port: 0,
+            reload: spec.reload ?? false,
+            ui: { enabled: spec.ui ?? false },
+          },
+        }
       : {}),
     network: {
       onVirtualClusterFailure: spec.policy ?? 'failProxy',
@@ -175,13 +184,15 @@ export function fakeRuntime(configure: (vc: FakeVirtualCluster) => void = () => 
     factory: (definitions, dependencies) => {
       created++;
       runtime.dependencies = dependencies;
+      const create = (definition: VirtualClusterDefinition): FakeVirtualCluster => {
+        const vc = new FakeVirtualCluster(definition.name, log);
+        configure(vc);
+        vcs.set(definition.name, vc);
+        return vc;
+      };
       return {
-        virtualClusters: definitions.map((definition) => {
-          const vc = new FakeVirtualCluster(definition.name, log);
-          configure(vc);
-          vcs.set(definition.name, vc);
-          return vc;
-        }),
+        virtualClusters: definitions.map(create),
+        add: (added) => added.map(create),
         release: () => {
           log.push('runtime.release');
           return runtime.releaseStep();
