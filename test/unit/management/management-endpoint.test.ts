@@ -91,8 +91,17 @@ test('L59: /status returns the documented JSON with each VC state, failure reaso
   assert.equal(reply.status, 200);
   assert.equal(reply.headers['content-type'], 'application/json');
   const status = JSON.parse(reply.body);
-  assert.deepEqual(Object.keys(status), ['state', 'version', 'startedAt', 'uptimeSeconds', 'virtualClusters']);
+  assert.deepEqual(Object.keys(status), [
+    'state',
+    'version',
+    'startedAt',
+    'uptimeSeconds',
+    'generation',
+    'lastReload',
+    'virtualClusters',
+  ]);
   assert.equal(status.state, 'started');
+  assert.deepEqual([status.generation, status.lastReload], [1, null], 'no reload yet');
   assert.match(status.version, /^\d+\.\d+\.\d+/);
   assert.ok(!Number.isNaN(Date.parse(status.startedAt)));
   assert.equal(typeof status.uptimeSeconds, 'number');
@@ -221,6 +230,8 @@ test('/api/status reports each VC with its gateways, route graph, virtual nodes 
     'version',
     'startedAt',
     'uptimeSeconds',
+    'generation',
+    'lastReload',
     'virtualClusters',
     'sampledAt',
   ]);
