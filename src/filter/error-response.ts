@@ -79,7 +79,7 @@ function mirroredArray(
   version: number,
 ): { schema: StructSchema; entries: Message[] } | undefined {
   const roles = keyRoles(field.struct!, version);
-  if (roles.size === 0) return undefined;
+  if (roles.size === 0) return positionalArray(field, requestSchema, request, version);
   let best: FieldSchema | undefined;
   let bestScore = 0;
   for (const candidate of requestSchema.fields) {
@@ -94,6 +94,36 @@ function mirroredArray(
   if (best === undefined) return mirroredNames(field, roles, requestSchema, request, version);
   const entries = request[best.name];
   return Array.isArray(entries) ? { schema: best.struct!, entries: entries as Message[] } : undefined;
+}
+
+/**
+ * A response array whose entries carry an error but no key, answering the request's only array
+ * entry by entry (CREATE_ACLS results, DELETE_ACLS filterResults, UPDATE_FEATURES results, …).
+ * Not when the request's entries are answered deeper down, in a nested array keyed like them
+ * (DESCRIBE_LOG_DIRS answers per log dir, with the requested topics inside each).
+ */
+function positionalArray(
+  field: FieldSchema,
+  requestSchema: StructSchema,
+  request: Message,
+  version: number,
+): { schema: StructSchema; entries: Message[] } | undefined {
+  const struct = field.struct!;
+  if (!struct.fields.some((f) => f.name === 'errorCode' && versionIn(f.versions, version))) return undefined;
+  const arrays = requestSchema.fields.filter((f) => f.struct && f.isArray && versionIn(f.versions, version));
+  if (arrays.length !== 1) return undefined;
+  const requested = arrays[0]!;
+  const requestedRoles = keyRoles(requested.struct!, version);
+  const answeredDeeper = struct.fields.some(
+    (f) =>
+      f.struct !== undefined &&
+      f.isArray &&
+      versionIn(f.versions, version) &&
+      [...keyRoles(f.struct, version)].some((role) => requestedRoles.has(role)),
+  );
+  if (answeredDeeper) return undefined;
+  const entries = request[requested.name];
+  return Array.isArray(entries) ? { schema: requested.struct!, entries: entries as Message[] } : undefined;
 }
 
 /** Roles of the entity types that requests list as bare names (DESCRIBE_GROUPS' `groups`, …). */

@@ -9,12 +9,12 @@
 
 import type {
   CreateAclsRequest,
-  CreateAclsResponse,
   DeleteAclsRequest,
   DeleteAclsResponse,
   DescribeAclsRequest,
   DescribeAclsResponse,
 } from '../../filter/index.ts';
+import { KafkaError } from '../../filter/index.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
 
 /** AclBinding resource types (org.apache.kafka.common.resource.ResourceType). */
@@ -67,16 +67,16 @@ export function describeAclsResponse(response: DescribeAclsResponse, prefix: str
   response.resources.length = kept;
 }
 
-// Refusals are whole responses: the error of each creation or filter is in its own result.
+// A refusal is an error for the whole request: the error response carries it in the result of
+// each creation or filter.
 
-/** The answer refusing a creation outside the namespace, or undefined after renaming every creation. */
-export function createAclsRequest(request: CreateAclsRequest, prefix: string): CreateAclsResponse | undefined {
+/** The error refusing a creation outside the namespace, or undefined after renaming every creation. */
+export function createAclsRequest(request: CreateAclsRequest, prefix: string): KafkaError | undefined {
   if (request.creations.some((c) => !NAMESPACED_RESOURCE_TYPES.has(c.resourceType))) {
-    const errorMessage = 'this namespace may only create ACLs on its topics, groups and transactional ids';
-    return {
-      throttleTimeMs: 0,
-      results: request.creations.map(() => ({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage })),
-    };
+    return new KafkaError(
+      ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+      'this namespace may only create ACLs on its topics, groups and transactional ids',
+    );
   }
   for (const creation of request.creations) {
     const pattern = inward(creation.resourceName, creation.resourcePatternType, prefix);
@@ -86,19 +86,17 @@ export function createAclsRequest(request: CreateAclsRequest, prefix: string): C
   return undefined;
 }
 
-/** The answer refusing a filter that could match outside the namespace, or undefined after renaming every filter. */
-export function deleteAclsRequest(request: DeleteAclsRequest, prefix: string): DeleteAclsResponse | undefined {
+/** The error refusing a filter that could match outside the namespace, or undefined after renaming every filter. */
+export function deleteAclsRequest(request: DeleteAclsRequest, prefix: string): KafkaError | undefined {
   for (const filter of request.filters) {
     if (!namespaced(filter.resourceTypeFilter)) {
-      return refuseDeletes(
-        request,
+      return new KafkaError(
         ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
         'this namespace may only delete ACLs on its topics, groups and transactional ids',
       );
     }
     if (filter.resourceNameFilter === null || filter.patternTypeFilter === PATTERN_MATCH) {
-      return refuseDeletes(
-        request,
+      return new KafkaError(
         ErrorCode.INVALID_REQUEST,
         'in a namespace, a delete-ACLs filter must name its resource and may not use the MATCH pattern type',
       );
@@ -110,13 +108,6 @@ export function deleteAclsRequest(request: DeleteAclsRequest, prefix: string): D
     filter.patternTypeFilter = pattern.patternType;
   }
   return undefined;
-}
-
-function refuseDeletes(request: DeleteAclsRequest, errorCode: ErrorCode, errorMessage: string): DeleteAclsResponse {
-  return {
-    throttleTimeMs: 0,
-    filterResults: request.filters.map(() => ({ errorCode, errorMessage, matchingAcls: [] })),
-  };
 }
 
 export function deleteAclsResponse(response: DeleteAclsResponse, prefix: string): void {

@@ -82,11 +82,11 @@ class NamespaceFilter implements Filter {
         return FilterResults.forwardModified(request);
       case ApiKey.CREATE_ACLS: {
         const refusal = acls.createAclsRequest(request as CreateAclsRequest, prefix);
-        return refusal === undefined ? FilterResults.forwardModified(request) : FilterResults.respond(refusal);
+        return refusal === undefined ? FilterResults.forwardModified(request) : FilterResults.respondWithError(refusal);
       }
       case ApiKey.DELETE_ACLS: {
         const refusal = acls.deleteAclsRequest(request as DeleteAclsRequest, prefix);
-        return refusal === undefined ? FilterResults.forwardModified(request) : FilterResults.respond(refusal);
+        return refusal === undefined ? FilterResults.forwardModified(request) : FilterResults.respondWithError(refusal);
       }
       case ApiKey.FIND_COORDINATOR:
         unmarked.findCoordinatorRequest(request as FindCoordinatorRequest, prefix);

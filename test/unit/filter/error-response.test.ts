@@ -176,3 +176,55 @@ test('the typed hook tables name a request and a response hook for every API', (
     assert.equal(RESPONSE_HOOKS[info.apiKey], `on${info.responseName}`);
   }
 });
+
+test('CREATE_ACLS and DELETE_ACLS: one result per creation and per filter, each with the error', () => {
+  const creation = {
+    resourceType: 2,
+    resourceName: 'orders',
+    resourcePatternType: 3,
+    principal: 'User:alice',
+    host: '*',
+    operation: 3,
+    permissionType: 3,
+  };
+  const created = errorResponseFor(
+    ApiKey.CREATE_ACLS,
+    3,
+    { creations: [creation, { ...creation, resourceName: 'payments' }] },
+    ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    'refused',
+  ) as { results: { errorCode: number; errorMessage: string | null }[] };
+  assert.deepEqual(created.results, [
+    { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'refused' },
+    { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'refused' },
+  ]);
+  encodable(ApiKey.CREATE_ACLS, 3, created);
+  const filter = {
+    resourceTypeFilter: 2,
+    resourceNameFilter: 'orders',
+    patternTypeFilter: 3,
+    principalFilter: null,
+    hostFilter: null,
+    operation: 1,
+    permissionType: 1,
+  };
+  const deleted = errorResponseFor(ApiKey.DELETE_ACLS, 3, { filters: [filter] }, ErrorCode.INVALID_REQUEST, null) as {
+    filterResults: { errorCode: number; matchingAcls: unknown[] }[];
+  };
+  assert.equal(deleted.filterResults.length, 1);
+  assert.equal(deleted.filterResults[0]!.errorCode, ErrorCode.INVALID_REQUEST);
+  assert.deepEqual(deleted.filterResults[0]!.matchingAcls, []);
+  encodable(ApiKey.DELETE_ACLS, 3, deleted);
+});
+
+test('DESCRIBE_LOG_DIRS: the requested topics are not mistaken for log directories', () => {
+  const response = errorResponseFor(
+    ApiKey.DESCRIBE_LOG_DIRS,
+    4,
+    { topics: [{ topic: 'orders', partitions: [0] }] },
+    ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    null,
+  ) as { errorCode: number; results: unknown[] };
+  assert.equal(response.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  assert.deepEqual(response.results, []);
+});
