@@ -14,7 +14,7 @@ import { mergeExpositions } from '../observability/merge.ts';
 import { SupervisorMetrics } from '../observability/metrics.ts';
 import { messageOf } from '../proxy/lifecycle/errors.ts';
 import type { StatusDocument } from '../proxy/lifecycle/kafka-proxy.ts';
-import { countReload, failedBeforeChanges, type ReloadOutcome } from '../proxy/lifecycle/reload.ts';
+import { countReload, failedBeforeChanges, ReloadHistory, type ReloadOutcome } from '../proxy/lifecycle/reload.ts';
 import { VERSION } from '../proxy/lifecycle/version.ts';
 import { describeRouteGraph } from '../routing/graph-view.ts';
 import { ConfigurationWatch } from './config-watch.ts';
@@ -82,7 +82,7 @@ class Supervisor {
   readonly #reloads = new ReloadQueue((trigger) => this.#reload(trigger));
   readonly #configWatch: ConfigurationWatch | null;
   #generation = 1;
-  #lastReload: ReloadOutcome | null = null;
+  readonly #reloadHistory = new ReloadHistory();
   #nextReloadId = 0;
   readonly #control: ProcessControl;
   readonly #metrics = new SupervisorMetrics();
@@ -308,7 +308,7 @@ class Supervisor {
     } catch (error) {
       outcome = failedBeforeChanges(this.#generation, trigger, messageOf(error));
     }
-    this.#lastReload = outcome;
+    this.#reloadHistory.record(outcome);
     countReload(this.#metrics.reloads, outcome);
     const { reason, ...fields } = outcome;
     if (outcome.ok) this.#logger.info(`configuration reloaded: generation ${outcome.generation}`, fields);
@@ -435,6 +435,7 @@ class Supervisor {
     const status = await this.#status();
     return {
       ...status,
+      reloads: this.#reloadHistory.recent,
       virtualClusters: status.virtualClusters.map((vc) => {
         const definition = this.#model.virtualClusters.find((d) => d.name === vc.name);
         return {
@@ -457,7 +458,7 @@ class Supervisor {
       startedAt: startedAt?.toISOString() ?? null,
       uptimeSeconds: (Date.now() - this.#began) / 1000,
       generation: this.#generation,
-      lastReload: this.#lastReload,
+      lastReload: this.#reloadHistory.last,
       virtualClusters: groupVirtualClusters(this.#reports()),
       workers: this.#slots.map((slot) => ({
         index: slot.index,

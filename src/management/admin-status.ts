@@ -4,6 +4,7 @@
 // the process started; the page derives rates from two documents and their `sampledAt`.
 
 import { parseSamples } from '../observability/exposition.ts';
+import type { ReloadOutcome } from '../proxy/lifecycle/reload.ts';
 import type { VirtualNodeStatus } from '../proxy/lifecycle/virtual-cluster-runtime.ts';
 import type { RouteGraphView } from '../routing/graph-view.ts';
 
@@ -31,6 +32,10 @@ export interface AdminView {
   readonly version: string;
   readonly startedAt: string | null;
   readonly uptimeSeconds: number;
+  /** The generation of the configuration in use. */
+  readonly generation: number;
+  /** The last configuration reloads, newest first (at most ten). */
+  readonly reloads: readonly ReloadOutcome[];
   readonly virtualClusters: readonly AdminVirtualCluster[];
   /** Multi-worker mode only. */
   readonly workers?: readonly {

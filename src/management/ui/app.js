@@ -349,6 +349,15 @@ function virtualCluster(vc, current) {
 
 // ---- the page ----
 
+/** What an applied reload did to the virtual clusters. */
+function reloadChanges(reload) {
+  const parts = [];
+  for (const kind of ['restarted', 'started', 'stopped']) {
+    if (reload[kind].length > 0) parts.push(`${kind} ${reload[kind].join(', ')}`);
+  }
+  return parts.length === 0 ? 'nothing changed' : parts.join('; ');
+}
+
 function render(doc) {
   const current = readings(doc);
   const state = document.getElementById('proxy-state');
@@ -374,6 +383,23 @@ function render(doc) {
         ),
       );
   }
+  document.getElementById('generation').textContent =
+    `generation ${doc.generation} · ${doc.reloads.length === 0 ? 'no reload since the start' : `last ${doc.reloads.length} reloads, newest first`}`;
+  document
+    .querySelector('#reloads tbody')
+    .replaceChildren(
+      ...doc.reloads.map((r) =>
+        el(
+          'tr',
+          { 'data-ok': String(r.ok) },
+          el('td', {}, new Date(r.at).toLocaleTimeString()),
+          el('td', {}, r.trigger),
+          el('td', {}, r.ok ? 'applied' : 'failed'),
+          el('td', {}, String(r.generation)),
+          el('td', {}, r.ok ? reloadChanges(r) : (r.reason ?? '')),
+        ),
+      ),
+    );
   document
     .getElementById('virtual-clusters')
     .replaceChildren(...doc.virtualClusters.map((vc) => virtualCluster(vc, current)));

@@ -25,7 +25,7 @@ import {
   ProxyStartupError,
 } from './errors.ts';
 import { type ProxyState, reportedState, transitionProxy } from './proxy-state.ts';
-import { countReload, failedBeforeChanges, type ReloadOutcome } from './reload.ts';
+import { countReload, failedBeforeChanges, ReloadHistory, type ReloadOutcome } from './reload.ts';
 import { planReload, type ReloadPlan } from './reload-plan.ts';
 import { VERSION } from './version.ts';
 import {
@@ -203,7 +203,7 @@ export class KafkaProxy implements AsyncDisposable {
   #management: ManagementServer | null = null;
 
   #generation = 1;
-  #lastReload: ReloadOutcome | null = null;
+  readonly #reloads = new ReloadHistory();
   #reload: ReloadInFlight | null = null;
 
   constructor(config: ProxyConfiguration, options: KafkaProxyOptions = {}) {
@@ -841,7 +841,7 @@ export class KafkaProxy implements AsyncDisposable {
   }
 
   #recordReload(outcome: ReloadOutcome): void {
-    this.#lastReload = outcome;
+    this.#reloads.record(outcome);
     countReload(this.#metrics.reloads, outcome);
     const { reason, ...fields } = outcome;
     if (outcome.ok) this.#logger.info(`configuration reloaded: generation ${outcome.generation}`, fields);
@@ -898,6 +898,7 @@ export class KafkaProxy implements AsyncDisposable {
     const status = this.#status();
     return {
       ...status,
+      reloads: this.#reloads.recent,
       virtualClusters: this.#virtualClusters.map((vc, index) => {
         const runtime = vc.runtime;
         return {
@@ -917,7 +918,7 @@ export class KafkaProxy implements AsyncDisposable {
       startedAt: this.#startedAt?.toISOString() ?? null,
       uptimeSeconds: this.#startupBeganAt === null ? 0 : (Date.now() - this.#startupBeganAt.getTime()) / 1000,
       generation: this.#generation,
-      lastReload: this.#lastReload,
+      lastReload: this.#reloads.last,
       virtualClusters: this.#virtualClusters.map((vc) => {
         const state = vc.machine.state;
         return {

@@ -34,6 +34,27 @@ export function failedBeforeChanges(generation: number, trigger: string, reason:
   };
 }
 
+/** How many reloads the admin page lists. */
+const KEPT_RELOADS = 10;
+
+/** The last reloads, newest first: `/status` reports the latest, the admin page lists them. */
+export class ReloadHistory {
+  readonly #outcomes: ReloadOutcome[] = [];
+
+  record(outcome: ReloadOutcome): void {
+    this.#outcomes.unshift(outcome);
+    if (this.#outcomes.length > KEPT_RELOADS) this.#outcomes.length = KEPT_RELOADS;
+  }
+
+  get last(): ReloadOutcome | null {
+    return this.#outcomes[0] ?? null;
+  }
+
+  get recent(): readonly ReloadOutcome[] {
+    return [...this.#outcomes];
+  }
+}
+
 /** Keeps the reload metrics in step with an outcome. */
 export function countReload(metrics: ReloadMetrics, outcome: ReloadOutcome): void {
   metrics.generation.set({}, outcome.generation);

@@ -107,6 +107,7 @@ test('the admin page loads and shows every virtual cluster with its state and bo
   await page.goto(pageUrl);
   await page.locator('[data-vc="plain"]').waitFor();
   assert.equal(await page.locator('#proxy-state').textContent(), 'started');
+  assert.equal(await page.locator('#generation').textContent(), 'generation 1 · no reload since the start');
   for (const vc of ['plain', 'merged']) {
     const card = page.locator(`[data-vc="${vc}"]`);
     assert.equal(await card.locator('h2').textContent(), vc);

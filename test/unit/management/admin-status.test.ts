@@ -26,6 +26,8 @@ const VIEW: AdminView = {
   version: '0.1.0',
   startedAt: '2026-12-03T08:00:00.000Z',
   uptimeSeconds: 5,
+  generation: 1,
+  reloads: [],
   virtualClusters: [
     {
       name: 'orders',

@@ -233,8 +233,10 @@ test('/api/status reports each VC with its gateways, route graph, virtual nodes 
     'generation',
     'lastReload',
     'virtualClusters',
+    'reloads',
     'sampledAt',
   ]);
+  assert.deepEqual(status.reloads, [], 'no reload yet');
   assert.ok(status.sampledAt >= before);
   const [orders, analytics] = status.virtualClusters;
   assert.deepEqual(
