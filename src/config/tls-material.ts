@@ -6,7 +6,8 @@
 
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import type { SecureContext, SecureContextOptions } from 'node:tls';
+import { lazyTls } from './lazy-tls.ts';
 
 /** The TLS files of one side of the proxy (absolute paths), as in the configuration model. */
 export interface TlsFiles {
@@ -87,7 +88,7 @@ export function readTlsMaterial(files: TlsFiles): TlsMaterialResult {
   // The checks above give precise messages; building the context is the final word on whether
   // OpenSSL takes the material (an unsupported key type, for instance).
   try {
-    return { ok: true, options, secureContext: createSecureContext(options) };
+    return { ok: true, options, secureContext: lazyTls().createSecureContext(options) };
   } catch (error) {
     const role: TlsFileRole = key !== undefined ? 'privateKeyFile' : ca !== undefined ? 'trustFile' : 'certificateFile';
     return { ok: false, problems: [{ role, message: `TLS material is not usable: ${(error as Error).message}` }] };

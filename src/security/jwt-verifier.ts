@@ -4,7 +4,6 @@
 
 import { createPublicKey, constants as cryptoConstants, type KeyObject, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { get as httpsGet } from 'node:https';
 import type { Logger } from '../observability/logger.ts';
 import { decodeJwt, stringClaim, stringsClaim } from './oauthbearer.ts';
 
@@ -166,25 +165,28 @@ export class JwtVerifier {
   async #download(url: string): Promise<string> {
     const ca = this.#options.jwksCaFile === undefined ? undefined : await readFile(this.#options.jwksCaFile, 'utf8');
     return new Promise((resolve, reject) => {
-      const request = httpsGet(url, { timeout: JWKS_TIMEOUT_MS, ...(ca === undefined ? {} : { ca }) }, (response) => {
-        if (response.statusCode !== 200) {
-          response.resume();
-          reject(new Error(`JWKS ${url} answered HTTP ${response.statusCode}`));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > JWKS_MAX_BYTES) {
-            request.destroy(new Error(`JWKS ${url} is larger than ${JWKS_MAX_BYTES} bytes`));
+      // `node:https` (and with it `node:tls`) loads only when a key set is fetched: see config/lazy-tls.ts.
+      const request = process
+        .getBuiltinModule('node:https')
+        .get(url, { timeout: JWKS_TIMEOUT_MS, ...(ca === undefined ? {} : { ca }) }, (response) => {
+          if (response.statusCode !== 200) {
+            response.resume();
+            reject(new Error(`JWKS ${url} answered HTTP ${response.statusCode}`));
             return;
           }
-          chunks.push(chunk);
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > JWKS_MAX_BYTES) {
+              request.destroy(new Error(`JWKS ${url} is larger than ${JWKS_MAX_BYTES} bytes`));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          response.on('error', reject);
         });
-        response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        response.on('error', reject);
-      });
       request.on('timeout', () =>
         request.destroy(new Error(`JWKS ${url} did not answer within ${JWKS_TIMEOUT_MS} ms`)),
       );

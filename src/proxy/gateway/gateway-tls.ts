@@ -1,10 +1,6 @@
 import type { Server, Socket } from 'node:net';
-import {
-  createServer as createTlsServer,
-  type SecureContext,
-  type SecureContextOptions,
-  type TLSSocket,
-} from 'node:tls';
+import type { SecureContext, SecureContextOptions, TLSSocket } from 'node:tls';
+import { lazyTls } from '../../config/lazy-tls.ts';
 import type { GatewayTls } from '../../config/model.ts';
 import { describeTlsProblems, readTlsMaterial, sameTlsMaterial } from '../../config/tls-material.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -44,7 +40,7 @@ export class GatewayTlsContext {
 
   createServer(accept: (socket: Socket) => void): Server {
     const clientAuth = this.#settings.trust?.clientAuth ?? 'NONE';
-    const server = createTlsServer(
+    const server = lazyTls().createServer(
       {
         ...this.#options,
         requestCert: clientAuth !== 'NONE',

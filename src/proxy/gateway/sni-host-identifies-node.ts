@@ -1,4 +1,5 @@
-import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls';
+import type { TLSSocket, Server as TlsServer } from 'node:tls';
+import { lazyTls } from '../../config/lazy-tls.ts';
 import type { SniHostIdentifiesNodeGateway } from '../../config/model.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { RateLimiter } from '../../observability/rate-limit.ts';
@@ -150,7 +151,7 @@ class SharedSniListener {
     this.address = address;
     this.#logger = logger;
     this.#warnings = warnings;
-    this.#server = createTlsServer(
+    this.#server = lazyTls().createServer(
       {
         // Client certificates are requested when any gateway on the port asks for them; the
         // gateway's own policy is enforced after the handshake, once the server name is known.

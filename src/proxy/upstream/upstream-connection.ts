@@ -1,5 +1,5 @@
 import { connect as netConnect, Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { lazyTls } from '../../config/lazy-tls.ts';
 import type { FrameRestSink, RequestMessage } from '../../pipeline/request-message.ts';
 import { FrameSplitter } from '../../protocol/frames/index.ts';
 import type { HostPort } from '../address/host-port.ts';
@@ -347,7 +347,7 @@ export class UpstreamConnection implements FrameRestSink {
 
 function openSocket({ host, port }: HostPort, tls: UpstreamTlsOptions | undefined): Socket {
   if (tls === undefined) return netConnect({ host, port });
-  return tlsConnect({
+  return lazyTls().connect({
     host,
     port,
     secureContext: tls.secureContext,
