@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Reply, SessionCloseCause } from './reply.ts';
 import type { NodeRef, RequestMessage } from './request-message.ts';
 import type { Subject } from './types.ts';
+import type { UpstreamSetup } from './upstream-setup.ts';
 
 /** What a session is bound to: the VC's bootstrap endpoint, or one top-level virtual node. */
 export type SessionBinding = { readonly kind: 'bootstrap' } | { readonly kind: 'node'; readonly nodeId: number };
@@ -44,7 +45,12 @@ export interface SessionHandle {
  * per-session stage from then on; closing the session closes its stages in order.
  */
 export interface Stage {
-  open(session: SessionHandle): SessionStage;
+  /**
+   * `upstream`: how the stages above (a route's filter chain) want each upstream connection this
+   * stage opens for the session to be prepared before use; only a cluster leaf runs it. Undefined
+   * (the usual case) costs nothing.
+   */
+  open(session: SessionHandle, upstream?: UpstreamSetup): SessionStage;
 }
 
 /** A stage opened for one session. */

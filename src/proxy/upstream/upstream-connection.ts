@@ -1,6 +1,8 @@
 import { connect as netConnect, Socket } from 'node:net';
 import { lazyTls } from '../../config/lazy-tls.ts';
 import type { FrameRestSink, RequestMessage } from '../../pipeline/request-message.ts';
+import { ResponseMessage } from '../../pipeline/response-message.ts';
+import type { SetupChannel, UpstreamSetup } from '../../pipeline/upstream-setup.ts';
 import { FrameSplitter } from '../../protocol/frames/index.ts';
 import type { HostPort } from '../address/host-port.ts';
 import { PendingRequests } from './pending-requests.ts';
@@ -32,9 +34,12 @@ export interface ResponseHandler<C = undefined> {
 export class UpstreamConnectionError extends Error {
   override readonly name = 'UpstreamConnectionError';
   readonly address: string;
-  constructor(address: string, message: string, options?: ErrorOptions) {
+  /** The connection's setup (authentication) failed: the session cannot go on without it. */
+  readonly duringSetup: boolean;
+  constructor(address: string, message: string, options?: ErrorOptions & { duringSetup?: boolean }) {
     super(`upstream ${address}: ${message}`, options);
     this.address = address;
+    this.duringSetup = options?.duringSetup === true;
   }
 }
 
@@ -54,19 +59,48 @@ export interface UpstreamConnectionOptions {
   readonly observer: UpstreamObserver;
   /** Told how the bytes held for a response not complete yet change (overload budget). */
   readonly onBuffered?: (delta: number) => void;
+  /** Runs once connected, before any request is written (authentication); undefined: none. */
+  readonly setup?: UpstreamSetup;
 }
 
 type State =
-  // Frames (and pieces of a streamed frame) sent before the connection was established.
+  // Frames (and pieces of a streamed frame) sent before the connection was established, or while
+  // its setup runs (first time: preparing; again later: renewing). The setup's own requests go
+  // ahead of them.
   | { readonly kind: 'connecting'; readonly queued: Buffer[] }
+  | { readonly kind: 'preparing'; readonly queued: Buffer[] }
   | { readonly kind: 'ready' }
+  | { readonly kind: 'renewing'; readonly queued: Buffer[] }
   | { readonly kind: 'closed'; readonly error: UpstreamConnectionError | undefined };
+
+/** The connection's legal state changes; anything else is a bug and throws. */
+const EDGES: Readonly<Record<State['kind'], readonly State['kind'][]>> = {
+  connecting: ['preparing', 'ready', 'closed'],
+  preparing: ['ready', 'closed'],
+  ready: ['renewing', 'closed'],
+  renewing: ['ready', 'closed'],
+  closed: [],
+};
+
+/** A request of the setup waiting for its response. */
+interface SetupRequest {
+  readonly correlationId: number;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly resolve: (response: ResponseMessage) => void;
+  readonly reject: (error: Error) => void;
+}
 
 /**
  * One TCP (or TLS) connection from a client session to one upstream broker. It numbers its own
  * requests (correlation ids are rewritten in place in the request frame), remembers which handler
  * waits for each, and hands every response frame to its handler. Requests sent before the
  * connection is established are queued and written, in order, once it is.
+ *
+ * With a setup (UpstreamSetup: authentication), the connection runs it once established and again
+ * whenever it asks to be renewed; requests sent meanwhile wait, and the setup's own requests go
+ * first. Responses come back in the order requests were written, so a setup request's response is
+ * told apart by its correlation id: requests written before a renewal began are answered first.
  *
  * Large frames may pass in pieces both ways. A streamed request (RequestMessage.streamed) has its
  * head written at once and its rest, through writeRest(), as the client sends it; other requests
@@ -88,6 +122,14 @@ export class UpstreamConnection implements FrameRestSink {
   #responseContext: unknown;
   readonly #observer: UpstreamObserver;
   #state: State = { kind: 'connecting', queued: [] };
+  readonly #setup: UpstreamSetup | undefined;
+  /** Requests of the setup waiting for their response, oldest first (empty without a setup). */
+  readonly #setupPending: SetupRequest[] = [];
+  #setupChannel: SetupChannel | undefined;
+  /** A renewal came due while a streamed request was being written: it starts after its last piece. */
+  #renewalDue = false;
+  #renewalTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #connectTimeoutMs: number;
   #nextCorrelationId = 1;
   #congested = false;
   #readPaused = false;
@@ -99,6 +141,8 @@ export class UpstreamConnection implements FrameRestSink {
     this.address = options.address;
     this.#observer = options.observer;
     this.#onBuffered = options.onBuffered;
+    this.#setup = options.setup;
+    this.#connectTimeoutMs = options.connectTimeoutMs;
     this.#splitter = new FrameSplitter((frame) => this.#onFrame(frame), options.maxFrameBytes, {
       onHead: (head, frameLength) => this.#onResponseHead(head, frameLength),
       onRest: (slice, last) => this.#onResponseRest(slice, last),
@@ -114,7 +158,17 @@ export class UpstreamConnection implements FrameRestSink {
     }
     this.#socket.setNoDelay(true);
     this.#socket.setTimeout(options.connectTimeoutMs, () => {
-      if (this.#state.kind === 'connecting') this.#fail(`connection timed out after ${options.connectTimeoutMs} ms`);
+      const { kind } = this.#state;
+      if (kind === 'connecting') this.#fail(`connection timed out after ${options.connectTimeoutMs} ms`);
+      else if (kind === 'preparing' || kind === 'renewing') {
+        this.#fail(
+          `the broker did not answer the connection's setup within ${options.connectTimeoutMs} ms`,
+          undefined,
+          {
+            duringSetup: true,
+          },
+        );
+      }
     });
     this.#socket.once(options.tls ? 'secureConnect' : 'connect', () => this.#onConnected());
     this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -180,13 +234,20 @@ export class UpstreamConnection implements FrameRestSink {
     const held = this.#held;
     this.#held = undefined;
     if (held !== undefined) for (const frame of held) this.#write(frame);
+    if (this.#renewalDue && this.#requestRemaining === 0) this.#renew();
   }
 
   #write(bytes: Buffer): void {
-    if (this.#state.kind === 'connecting') {
-      this.#state.queued.push(bytes);
+    const state = this.#state;
+    if (state.kind === 'connecting' || state.kind === 'preparing' || state.kind === 'renewing') {
+      state.queued.push(bytes);
       return;
     }
+    this.#writeNow(bytes);
+  }
+
+  /** Writes to the socket, whatever the state (the setup's requests, and ready traffic). */
+  #writeNow(bytes: Buffer): void {
     // Frames sent in the same turn of the event loop (a client chunk often carries several) go
     // out in one writev: fewer system calls, which is where a proxy's CPU goes.
     if (!this.#corked) {
@@ -219,7 +280,7 @@ export class UpstreamConnection implements FrameRestSink {
 
   /** Closes the connection; requests still waiting are failed with `reason`. */
   close(reason = 'closed by the proxy'): void {
-    this.#fail(reason, undefined, true);
+    this.#fail(reason, undefined, { requested: true });
   }
 
   #label(): string {
@@ -229,15 +290,94 @@ export class UpstreamConnection implements FrameRestSink {
   #onConnected(): void {
     if (this.#state.kind !== 'connecting') return;
     const { queued } = this.#state;
-    this.#state = { kind: 'ready' };
+    if (this.#setup !== undefined) {
+      // The connect timeout keeps running: it bounds the setup too.
+      this.#moveTo({ kind: 'preparing', queued });
+      this.#runSetup(false);
+      return;
+    }
     this.#socket.setTimeout(0);
+    this.#becomeReady(queued);
+  }
+
+  #moveTo(next: State): void {
+    if (!EDGES[this.#state.kind].includes(next.kind)) {
+      throw new Error(`illegal upstream connection transition ${this.#state.kind} -> ${next.kind}`);
+    }
+    this.#state = next;
+  }
+
+  /** Writes what waited (for the connection, or for its setup), in order, in one writev. */
+  #becomeReady(queued: Buffer[]): void {
+    this.#moveTo({ kind: 'ready' });
     if (queued.length === 0) return;
-    // One writev for everything queued while connecting.
     this.#socket.cork();
     let ok = true;
     for (const frame of queued) ok = this.#socket.write(frame);
     this.#socket.uncork();
     if (!ok) this.#setCongested(true);
+  }
+
+  /** Sends a request of the setup now, ahead of whatever waits in the queue. */
+  #setupRequest(message: RequestMessage): Promise<ResponseMessage> {
+    return new Promise<ResponseMessage>((resolve, reject) => {
+      if (this.#state.kind === 'closed') {
+        reject(this.#state.error ?? new UpstreamConnectionError(this.#label(), 'connection closed'));
+        return;
+      }
+      const correlationId = this.#nextCorrelationId;
+      this.#nextCorrelationId = correlationId === 0x7fffffff ? 1 : correlationId + 1;
+      const frame = message.frameFor(correlationId);
+      this.#setupPending.push({
+        correlationId,
+        apiKey: message.apiKey,
+        apiVersion: message.apiVersion,
+        resolve,
+        reject,
+      });
+      this.#writeNow(frame);
+    });
+  }
+
+  #runSetup(renewal: boolean): void {
+    this.#setupChannel ??= { broker: this.#label(), request: (message) => this.#setupRequest(message) };
+    this.#setup!.run(this.#setupChannel, renewal).then(
+      (renewAfterMs) => {
+        const state = this.#state;
+        if (state.kind !== 'preparing' && state.kind !== 'renewing') return;
+        this.#socket.setTimeout(0);
+        this.#becomeReady(state.queued);
+        if (renewAfterMs !== undefined) this.#scheduleRenewal(renewAfterMs);
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        this.#fail(message, undefined, { duringSetup: true });
+      },
+    );
+  }
+
+  #scheduleRenewal(afterMs: number): void {
+    this.#renewalTimer = setTimeout(
+      () => {
+        this.#renewalTimer = undefined;
+        if (this.#state.kind !== 'ready') return;
+        // A streamed request's pieces must not be cut by the setup's requests: renew after it.
+        if (this.#requestRemaining > 0) this.#renewalDue = true;
+        else this.#renew();
+      },
+      Math.max(0, afterMs),
+    );
+    // A pending renewal never keeps a process alive on its own.
+    this.#renewalTimer.unref();
+  }
+
+  /** Runs the setup again between requests: requests sent from now on wait until it is done. */
+  #renew(): void {
+    this.#renewalDue = false;
+    if (this.#state.kind !== 'ready') return;
+    this.#moveTo({ kind: 'renewing', queued: [] });
+    this.#socket.setTimeout(this.#connectTimeoutMs);
+    this.#runSetup(true);
   }
 
   #onData(chunk: Buffer): void {
@@ -256,6 +396,21 @@ export class UpstreamConnection implements FrameRestSink {
   }
 
   #onFrame(frame: Buffer): void {
+    if (this.#setupPending.length > 0 && frame.length >= 8) {
+      const setup = this.#setupPending[0]!;
+      if (frame.readInt32BE(4) === setup.correlationId) {
+        this.#setupPending.shift();
+        let response: ResponseMessage;
+        try {
+          response = ResponseMessage.fromFrame(setup.apiKey, setup.apiVersion, frame);
+        } catch (error) {
+          setup.reject(error as Error);
+          return;
+        }
+        setup.resolve(response);
+        return;
+      }
+    }
     if (!this.#matchesOldest(frame)) return;
     const pending = this.#pending;
     const handler = pending.headHandler!;
@@ -319,13 +474,18 @@ export class UpstreamConnection implements FrameRestSink {
     this.#observer.onWriteBackpressure(this, congested);
   }
 
-  #fail(message: string, cause?: unknown, requested = false): void {
+  #fail(message: string, cause?: unknown, options: { requested?: boolean; duringSetup?: boolean } = {}): void {
     if (this.#state.kind === 'closed') return;
-    const error = requested ? undefined : new UpstreamConnectionError(this.#label(), message, { cause });
-    this.#state = { kind: 'closed', error };
+    const duringSetup = options.duringSetup === true;
+    const error = options.requested
+      ? undefined
+      : new UpstreamConnectionError(this.#label(), message, { cause, duringSetup });
+    this.#moveTo({ kind: 'closed', error });
     this.#socket.destroy();
-    this.#reportBuffered(0);
+    if (this.#renewalTimer !== undefined) clearTimeout(this.#renewalTimer);
     const failure = error ?? new UpstreamConnectionError(this.#label(), message);
+    for (const setup of this.#setupPending.splice(0)) setup.reject(failure);
+    this.#reportBuffered(0);
     this.#held = undefined;
     // A response cut off in the middle of its stream fails like one that never came.
     const streamed = this.#responseHandler;

@@ -1,4 +1,5 @@
 import type { SessionHandle } from '../../pipeline/stage.ts';
+import type { UpstreamSetup } from '../../pipeline/upstream-setup.ts';
 import { formatHostPort, type HostPort } from '../address/host-port.ts';
 import { UpstreamConnection } from './upstream-connection.ts';
 import type { UpstreamTlsOptions } from './upstream-tls.ts';
@@ -62,8 +63,12 @@ export class UpstreamPool {
     });
   }
 
-  /** The connection to `address` for `route`, opened if there is none (or the last one closed). */
-  connection(route: UpstreamRoute, address: HostPort): UpstreamConnection {
+  /**
+   * The connection to `address` for `route`, opened if there is none (or the last one closed).
+   * `setup` is asked for only when a connection is opened: it prepares the new connection
+   * (authentication) before any request is written to it.
+   */
+  connection(route: UpstreamRoute, address: HostPort, setup?: () => UpstreamSetup | undefined): UpstreamConnection {
     const key = `${route.key}|${formatHostPort(address)}`;
     const known = this.#connections.get(key);
     if (known !== undefined && !known.connection.isClosed) return known.connection;
@@ -71,6 +76,7 @@ export class UpstreamPool {
     const connection = new UpstreamConnection({
       address,
       tls: route.tls,
+      setup: setup?.(),
       maxFrameBytes: this.#options.maxFrameBytes,
       connectTimeoutMs: this.#options.connectTimeoutMs,
       onBuffered: this.#options.onBuffered,
@@ -80,9 +86,13 @@ export class UpstreamPool {
           route.events.onConnectionClosed(error !== undefined);
           if (closed.congested) session.upstreamCongestion(false);
           if (this.#connections.get(key)?.connection === closed) this.#connections.delete(key);
-          // Requests in flight have failed through their own handlers already.
-          if (error !== undefined && !this.#closed && this.#options.idleLossClosesSession) {
-            session.failAfter('upstream_failed', `upstream ${formatHostPort(address)} failed: ${error.message}`);
+          // Requests in flight have failed through their own handlers already. A failed setup
+          // (authentication) ends the session whatever the target: nothing it sends could pass.
+          if (error !== undefined && !this.#closed && (this.#options.idleLossClosesSession || error.duringSetup)) {
+            session.failAfter(
+              error.duringSetup ? 'authentication_failed' : 'upstream_failed',
+              `upstream ${formatHostPort(address)} failed: ${error.message}`,
+            );
           }
         },
       },
