@@ -77,7 +77,9 @@ export interface FilterContext {
   authenticatedSubject(): Subject;
   /**
    * For SASL inspecting or terminating filters: the client completed SASL authentication with
-   * `mechanism` as `subject`. Every filter and router of the session sees the new subject.
+   * `mechanism` as `subject`. Every filter and router of the session sees the new subject. Only a
+   * virtual cluster's chain sets the client's identity: on a route it throws (a route filter
+   * authenticates the proxy, never the client).
    */
   saslAuthenticated(mechanism: string, subject: Subject): void;
   /**
@@ -126,8 +128,34 @@ export interface Filter extends TypedFilterHooks {
     response: ApiMessage,
     context: FilterContext,
   ): ResponseFilterResult | Promise<ResponseFilterResult>;
+  /**
+   * Route filters only (a route whose target is a cluster): prepares each upstream connection the
+   * session opens on the route, before any request is written to it, for example by
+   * authenticating the proxy to the broker (SaslInitiation). The client's requests wait
+   * meanwhile. Resolve with the milliseconds after which to run it again on that connection
+   * (`connection.renewal` true; requests already sent are answered first, later ones wait), or
+   * undefined for never. A rejection fails the connection and closes the session; its message is
+   * logged, so it must never carry a secret. Absent on every filter of a route: costs nothing.
+   */
+  onUpstreamConnection?(
+    connection: UpstreamConnectionContext,
+    context: FilterContext,
+  ): Promise<number | undefined> | number | undefined;
   /** Called once when the session closes; pending results are abandoned. */
   close?(): void | Promise<void>;
+}
+
+/** One upstream connection being prepared (Filter.onUpstreamConnection). */
+export interface UpstreamConnectionContext {
+  /** The broker, "host:port". */
+  readonly broker: string;
+  /** False the first time, true when the filter asked to run again. */
+  readonly renewal: boolean;
+  /**
+   * Sends a request on this connection alone, ahead of the client's waiting requests, past no
+   * other filter; resolves with the decoded response. Rejects when the connection fails.
+   */
+  sendRequest<T extends ApiMessage = ApiMessage>(header: RequestHeader, request: ApiMessage): Promise<T>;
 }
 
 /** The initialization context of a filter factory: one per filter definition per virtual cluster. */

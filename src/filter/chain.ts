@@ -17,6 +17,7 @@ import { type NodeRef, RequestMessage } from '../pipeline/request-message.ts';
 import { ResponseMessage } from '../pipeline/response-message.ts';
 import { SessionClosedError } from '../pipeline/session-closed-error.ts';
 import type { SessionHandle, SessionStage, Stage } from '../pipeline/stage.ts';
+import type { SetupChannel, UpstreamSetup } from '../pipeline/upstream-setup.ts';
 import type { ApiKey } from '../protocol/generated/api-keys.ts';
 import { ErrorCode } from '../protocol/generated/error-codes.ts';
 import type { MetadataRequest } from '../protocol/generated/messages/metadata-request.ts';
@@ -33,6 +34,7 @@ import type {
   FilterMetrics,
   RequestHeader,
   ResponseHeader,
+  UpstreamConnectionContext,
 } from './api.ts';
 import { errorResponseFor } from './error-response.ts';
 import { REQUEST_HOOKS, RESPONSE_HOOKS } from './generated/hooks.ts';
@@ -53,6 +55,11 @@ export interface FilterChainOptions {
   readonly members: readonly ChainMember[];
   /** What follows the chain: the route graph (VC chain) or the route's target (route chain). */
   readonly next: Stage;
+  /**
+   * A VC's chain sets the client's identity (saslAuthenticated); a route's chain may prepare the
+   * route's upstream connections (onUpstreamConnection) and never touches the identity.
+   */
+  readonly scope: 'virtualCluster' | 'route';
   /** How long a hook's promise may stay pending before the connection is closed. */
   readonly timeoutMs: number;
   /** Counts `switchyard_filter_errors_total`. */
@@ -74,8 +81,8 @@ export class FilterChain implements Stage {
     while (this.#closing.size > 0) await Promise.allSettled([...this.#closing]);
   }
 
-  open(session: SessionHandle): SessionStage {
-    return new SessionChain(session, this.#options, this.#closing);
+  open(session: SessionHandle, upstream?: UpstreamSetup): SessionStage {
+    return new SessionChain(session, this.#options, this.#closing, upstream);
   }
 }
 
@@ -254,12 +261,16 @@ class SessionChain implements SessionStage {
   readonly #knownTopicNames = new Map<Uuid, string>();
   readonly #closing: Set<Promise<void>>;
 
-  constructor(session: SessionHandle, options: FilterChainOptions, closing: Set<Promise<void>>) {
+  constructor(
+    session: SessionHandle,
+    options: FilterChainOptions,
+    closing: Set<Promise<void>>,
+    upstream: UpstreamSetup | undefined,
+  ) {
     this.#session = session;
     this.#options = options;
     this.#closing = closing;
     this.#logger = session.logger;
-    this.#next = options.next.open(session);
     const clientTls = session.clientTls;
     const tls: ClientTlsDetails | undefined =
       clientTls === undefined
@@ -282,10 +293,40 @@ class SessionChain implements SessionStage {
         this.#failed(member.name, `createFilter() of filter '${member.name}' failed: ${messageOf(error)}`);
         this.#positions = undefined;
         this.#closeFilters(positions);
+        this.#next = options.next.open(session, upstream);
         return;
       }
     }
     this.#positions = positions;
+    // Opened after the filters exist: the next stage may open upstream connections they prepare.
+    this.#next = options.next.open(session, this.#upstreamSetup(positions, upstream));
+  }
+
+  /**
+   * The setup of the route's new upstream connections: the onUpstreamConnection hooks of this
+   * chain's filters, in chain order, after any asked for above. Undefined when there are none.
+   */
+  #upstreamSetup(positions: readonly Position[], above: UpstreamSetup | undefined): UpstreamSetup | undefined {
+    if (this.#options.scope !== 'route') return above;
+    const hooks = positions.filter((position) => position.filter.onUpstreamConnection !== undefined);
+    if (hooks.length === 0) return above;
+    return {
+      run: async (channel: SetupChannel, renewal: boolean): Promise<number | undefined> => {
+        let next = above === undefined ? undefined : await above.run(channel, renewal);
+        for (const position of hooks) {
+          const connection = upstreamConnectionContext(channel, renewal);
+          let after: number | undefined;
+          try {
+            after = await position.filter.onUpstreamConnection!(connection, position.context);
+          } catch (error) {
+            this.#options.onError(position.name, 'filter_failed');
+            throw new Error(`filter '${position.name}' could not prepare the connection: ${messageOf(error)}`);
+          }
+          if (after !== undefined && (next === undefined || after < next)) next = after;
+        }
+        return next;
+      },
+    };
   }
 
   dispatch(message: RequestMessage, reply: Reply): void {
@@ -741,6 +782,13 @@ class SessionChain implements SessionStage {
       authenticatedSubject: () => session.subject,
       interestsChanged: () => this.#positions?.[index]?.reloadInterests(),
       saslAuthenticated: (mechanism, subject) => {
+        if (this.#options.scope === 'route') {
+          // routing.md §6.13: identity comes from the VC chain only; a route filter (SaslInitiation)
+          // authenticates the proxy to a cluster, never the client.
+          throw new Error(
+            `saslAuthenticated() may only be called by a filter of a virtual cluster's chain; filter '${member.name}' is on a route, where SASL authenticates the proxy, not the client`,
+          );
+        }
         session.subject = subject;
         session.markAuthenticated();
         this.#logger.debug('client authenticated by SASL', { sessionId: session.id, filter: member.name, mechanism });
@@ -750,6 +798,18 @@ class SessionChain implements SessionStage {
       topicNames: (ids) => this.#topicNames(index, ids),
     };
   }
+}
+
+/** A filter's view of one upstream connection being prepared. */
+function upstreamConnectionContext(channel: SetupChannel, renewal: boolean): UpstreamConnectionContext {
+  return {
+    broker: channel.broker,
+    renewal,
+    sendRequest: async <T extends ApiMessage>(header: RequestHeader, request: ApiMessage): Promise<T> => {
+      const response = await channel.request(RequestMessage.fromBody(header, request, { outOfBand: true }));
+      return response.body() as T;
+    },
+  };
 }
 
 /** The Reply of a filter's own request: its answer settles the filter's promise, never the client's slot. */

@@ -19,6 +19,7 @@ export type {
   ResponseFilterResult,
   ResponseHeader,
   Subject,
+  UpstreamConnectionContext,
 } from './api.ts';
 export type * from './generated/hooks.ts';
 export { FilterResults } from './results.ts';

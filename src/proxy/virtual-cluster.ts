@@ -150,11 +150,12 @@ class VirtualClusterService implements VirtualClusterRuntime {
         logger: this.#logger,
       });
     }
-    const chainOf = (names: readonly string[], next: Stage): Stage => {
+    const chainOf = (names: readonly string[], next: Stage, scope: 'virtualCluster' | 'route'): Stage => {
       const chain = new FilterChain({
         virtualCluster: this.name,
         members: this.#filterFactories!.membersFor(names),
         next,
+        scope,
         timeoutMs: config.network.session.filterTimeoutMs,
         onError: (filter, error) => filterErrors.inc({ virtual_cluster: this.name, filter, error }),
       });
@@ -183,7 +184,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
               ),
             });
           },
-          filters: chainOf,
+          filters: (names, next) => chainOf(names, next, 'route'),
           releaseSession: (session) => this.#pools.get(session)?.close(),
         },
       });
@@ -199,7 +200,9 @@ class VirtualClusterService implements VirtualClusterRuntime {
       this.#logger,
       this.#addressBook,
     );
-    this.#head = new VersionGate(definition.filters.length === 0 ? exit : chainOf(definition.filters, exit));
+    this.#head = new VersionGate(
+      definition.filters.length === 0 ? exit : chainOf(definition.filters, exit, 'virtualCluster'),
+    );
   }
 
   /** A cluster's TLS material, loaded on first use; unusable material fails this VC's start. */

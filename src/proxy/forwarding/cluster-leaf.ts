@@ -4,6 +4,7 @@ import type { BootstrapRef, NodeRef, RequestMessage } from '../../pipeline/reque
 import { RequestMessage as Request } from '../../pipeline/request-message.ts';
 import { ResponseMessage } from '../../pipeline/response-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
+import type { UpstreamSetup } from '../../pipeline/upstream-setup.ts';
 import type { ApiKey } from '../../protocol/generated/api-keys.ts';
 import { OWN_METADATA_VERSION } from '../../protocol/own-versions.ts';
 import { UpstreamAddressUnknownError } from '../../routing/errors.ts';
@@ -15,10 +16,11 @@ import {
   responseCarriesBrokerAddresses,
   responseNeedsAddressRewrite,
 } from '../response/broker-addresses.ts';
-import { discoveryMetadataRequest, METADATA } from '../response/codec.ts';
+import { API_VERSIONS, discoveryMetadataRequest, METADATA } from '../response/codec.ts';
 import type { ResponseHandler, UpstreamConnectionError } from '../upstream/upstream-connection.ts';
 import type { UpstreamEvents, UpstreamPool, UpstreamRoute } from '../upstream/upstream-pool.ts';
 import type { UpstreamTlsOptions } from '../upstream/upstream-tls.ts';
+import { SASL_AUTHENTICATE, SASL_HANDSHAKE, SaslPassThrough } from './sasl-pass-through.ts';
 
 /** SASL_HANDSHAKE, API_VERSIONS and SASL_AUTHENTICATE: the requests allowed before authentication. */
 const UNAUTHENTICATED_APIS = new Set([17, 18, 36]);
@@ -57,8 +59,8 @@ export class ClusterLeaf implements Stage {
     this.#upstream = { key: options.routeKey, tls: options.tls, events: options.events };
   }
 
-  open(session: SessionHandle): SessionStage {
-    return new LeafSession(this.options, this.#upstream, session);
+  open(session: SessionHandle, upstream?: UpstreamSetup): SessionStage {
+    return new LeafSession(this.options, this.#upstream, session, upstream);
   }
 }
 
@@ -75,16 +77,35 @@ class LeafSession implements SessionStage {
   /** The bootstrap server used when a request names none: picked at random once per session. */
   #defaultBootstrap: number | undefined;
   #closed = false;
+  /** How the route's filters prepare each new connection (SaslInitiation), if they do. */
+  readonly #setup: UpstreamSetup | undefined;
+  /** The client's own SASL exchange on this route, when it authenticates through (no setup). */
+  #passThrough: SaslPassThrough | undefined;
+  /** What a new connection of this session and route is prepared with (see #send). */
+  readonly #setupOfNewConnection = (): UpstreamSetup | undefined =>
+    this.#setup ?? (this.#passThrough?.authenticated ? this.#passThrough.setup() : undefined);
 
-  constructor(options: ClusterLeafOptions, upstream: UpstreamRoute, session: SessionHandle) {
+  constructor(options: ClusterLeafOptions, upstream: UpstreamRoute, session: SessionHandle, setup?: UpstreamSetup) {
     this.#options = options;
     this.#upstream = upstream;
     this.#session = session;
     this.#pool = options.poolOf(session);
+    this.#setup = setup;
   }
 
   dispatch(message: RequestMessage, reply: Reply): void {
     if (this.#closed) return;
+    // The client's own SASL exchange passes through (a route whose filters authenticate the proxy
+    // answer it themselves): it is recorded to be replayed on further connections.
+    if ((message.apiKey === SASL_HANDSHAKE || message.apiKey === SASL_AUTHENTICATE) && this.#setup === undefined) {
+      this.#passThrough ??= new SaslPassThrough(this.#options.routeKey, this.#options.cluster.name);
+      try {
+        this.#passThrough.request(message);
+      } catch (error) {
+        reply.fail('malformed_frame', `cannot decode the client's SASL request: ${(error as Error).message}`);
+        return;
+      }
+    }
     if (this.#waiting.length > 0) {
       this.#waiting.push({ message, reply });
       return;
@@ -180,7 +201,7 @@ class LeafSession implements SessionStage {
   }
 
   #send(address: HostPort, message: RequestMessage, reply: Reply): void {
-    const connection = this.#pool.connection(this.#upstream, address);
+    const connection = this.#pool.connection(this.#upstream, address, this.#setupOfNewConnection);
     // The leaf session handles every response itself, told apart by their replies: nothing is
     // allocated per request.
     connection.send(message, message.expectsResponse ? this.#responses : undefined, reply);
@@ -190,6 +211,14 @@ class LeafSession implements SessionStage {
     onResponse: (frame, apiKey, apiVersion, reply) => {
       // A regular request answered means the broker accepted the connection as authenticated.
       if (!UNAUTHENTICATED_APIS.has(apiKey)) this.#session.markAuthenticated();
+      else if (apiKey !== API_VERSIONS && this.#passThrough !== undefined) {
+        try {
+          this.#passThrough.response(apiKey, apiVersion, frame);
+        } catch (error) {
+          reply.fail('upstream_failed', `cannot decode the broker's SASL response: ${(error as Error).message}`);
+          return;
+        }
+      }
       // PRODUCE and FETCH responses name brokers only in a tagged field brokers rarely send: a
       // skim tells, and the usual response goes on undecoded.
       const capture = responseNeedsAddressRewrite(apiKey, apiVersion, frame);

@@ -135,6 +135,7 @@ export function chainOf(filters: (() => Filter)[], timeoutMs = 20_000, tls?: Cli
   });
   const stage = new FilterChain({
     virtualCluster: 'vc',
+    scope: 'virtualCluster',
     members,
     next: {
       open: () => ({
