@@ -5,6 +5,7 @@ import { registerPlugin } from '../plugins/registry.ts';
 import { Namespace } from './namespace/namespace.ts';
 import { ProtocolLogger } from './protocol-logger.ts';
 import { RecordTransform } from './record-transform.ts';
+import { SaslInitiation } from './sasl-initiation.ts';
 import { SaslInspection } from './sasl-inspection.ts';
 import { SaslTermination } from './sasl-termination/index.ts';
 import { TopicPolicy } from './topic-policy.ts';
@@ -15,3 +16,4 @@ registerPlugin(PluginKinds.FilterFactory, 'RecordTransform', RecordTransform as 
 registerPlugin(PluginKinds.FilterFactory, 'SaslInspection', SaslInspection as never);
 registerPlugin(PluginKinds.FilterFactory, 'SaslTermination', SaslTermination as never);
 registerPlugin(PluginKinds.FilterFactory, 'Namespace', Namespace as never);
+registerPlugin(PluginKinds.FilterFactory, 'SaslInitiation', SaslInitiation as never);

@@ -4,15 +4,22 @@
 // OAUTHBEARER carry everything in one client message and replay as they are; SCRAM binds its proof
 // to a nonce of the connection it ran on, so it cannot, and the session fails naming the remedy.
 
-import type { RequestMessage } from '../../pipeline/request-message.ts';
+import { RequestMessage } from '../../pipeline/request-message.ts';
 import { ResponseMessage } from '../../pipeline/response-message.ts';
+import type { ApiMessage, RequestHeader } from '../../pipeline/types.ts';
 import type { UpstreamSetup } from '../../pipeline/upstream-setup.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
 import type { SaslAuthenticateRequest } from '../../protocol/generated/messages/sasl-authenticate-request.ts';
 import type { SaslAuthenticateResponse } from '../../protocol/generated/messages/sasl-authenticate-response.ts';
 import type { SaslHandshakeRequest } from '../../protocol/generated/messages/sasl-handshake-request.ts';
 import type { SaslHandshakeResponse } from '../../protocol/generated/messages/sasl-handshake-response.ts';
-import { authenticate, handshake, refused, renewalDelay } from '../../security/sasl-client/exchange.ts';
+import {
+  authenticate,
+  handshake,
+  refused,
+  renewalDelay,
+  type SaslTransport,
+} from '../../security/sasl-client/exchange.ts';
 
 export const SASL_HANDSHAKE = 17;
 export const SASL_AUTHENTICATE = 36;
@@ -115,8 +122,12 @@ export class SaslPassThrough {
         }
         // The latest exchange: a client that re-authenticated (a refreshed token) is replayed anew.
         const recorded = this.#recorded!;
-        await handshake(channel, recorded.mechanism, recorded.handshakeVersion);
-        const result = await authenticate(channel, recorded.authBytes, recorded.authenticateVersion);
+        const transport: SaslTransport = {
+          sendRequest: async <T>(header: RequestHeader, request: ApiMessage) =>
+            (await channel.request(RequestMessage.fromBody(header, request, { outOfBand: true }))).body() as T,
+        };
+        await handshake(transport, recorded.mechanism, recorded.handshakeVersion);
+        const result = await authenticate(transport, recorded.authBytes, recorded.authenticateVersion);
         if (result.errorCode !== ErrorCode.NONE || result.authBytes.length > 0) {
           throw refused(`replayed ${recorded.mechanism}`, result);
         }

@@ -2,8 +2,7 @@
 // SASL_HANDSHAKE naming the mechanism, then SASL_AUTHENTICATE rounds carrying the mechanism's
 // bytes. Used by the SaslInitiation filter and by the replay of a client's pass-through exchange.
 
-import { RequestMessage } from '../../pipeline/request-message.ts';
-import type { SetupChannel } from '../../pipeline/upstream-setup.ts';
+import type { ApiMessage, RequestHeader } from '../../pipeline/types.ts';
 import { ApiKey } from '../../protocol/generated/api-keys.ts';
 import { ErrorCode, errorCodeName } from '../../protocol/generated/error-codes.ts';
 import type { SaslAuthenticateRequest } from '../../protocol/generated/messages/sasl-authenticate-request.ts';
@@ -21,23 +20,23 @@ export const AUTHENTICATE_VERSION = 2;
 
 const CLIENT_ID = 'switchyard';
 
+/** Sends one request on the connection being authenticated (a filter's UpstreamConnectionContext). */
+export interface SaslTransport {
+  sendRequest<T extends ApiMessage = ApiMessage>(header: RequestHeader, request: ApiMessage): Promise<T>;
+}
+
 /** Why the broker refused an exchange: its error code and message, never the bytes sent. */
 export class SaslExchangeError extends Error {
   override readonly name = 'SaslExchangeError';
 }
 
 /** One SASL_HANDSHAKE; rejects when the broker does not enable `mechanism`. */
-export async function handshake(channel: SetupChannel, mechanism: string, version = HANDSHAKE_VERSION): Promise<void> {
+export async function handshake(channel: SaslTransport, mechanism: string, version = HANDSHAKE_VERSION): Promise<void> {
   const request: SaslHandshakeRequest = { mechanism };
-  const response = (
-    await channel.request(
-      RequestMessage.fromBody(
-        { requestApiKey: ApiKey.SASL_HANDSHAKE, requestApiVersion: version, correlationId: 0, clientId: CLIENT_ID },
-        request,
-        { outOfBand: true },
-      ),
-    )
-  ).body() as SaslHandshakeResponse;
+  const response = await channel.sendRequest<SaslHandshakeResponse>(
+    { requestApiKey: ApiKey.SASL_HANDSHAKE, requestApiVersion: version, correlationId: 0, clientId: CLIENT_ID },
+    request,
+  );
   if (response.errorCode !== ErrorCode.NONE) {
     const enabled = response.mechanisms.length > 0 ? response.mechanisms.join(', ') : 'none';
     throw new SaslExchangeError(
@@ -57,20 +56,15 @@ export interface AuthenticateResult {
 
 /** One SASL_AUTHENTICATE round; the caller decides what an error means for its mechanism. */
 export async function authenticate(
-  channel: SetupChannel,
+  channel: SaslTransport,
   authBytes: Buffer,
   version = AUTHENTICATE_VERSION,
 ): Promise<AuthenticateResult> {
   const request: SaslAuthenticateRequest = { authBytes };
-  const response = (
-    await channel.request(
-      RequestMessage.fromBody(
-        { requestApiKey: ApiKey.SASL_AUTHENTICATE, requestApiVersion: version, correlationId: 0, clientId: CLIENT_ID },
-        request,
-        { outOfBand: true },
-      ),
-    )
-  ).body() as SaslAuthenticateResponse;
+  const response = await channel.sendRequest<SaslAuthenticateResponse>(
+    { requestApiKey: ApiKey.SASL_AUTHENTICATE, requestApiVersion: version, correlationId: 0, clientId: CLIENT_ID },
+    request,
+  );
   return {
     errorCode: response.errorCode,
     errorMessage: response.errorMessage,
