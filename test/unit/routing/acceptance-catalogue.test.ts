@@ -10,7 +10,6 @@ const TEST_ROOT = new URL('../../', import.meta.url).pathname;
 
 /** Behaviours without their own test yet, and why. */
 const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([
-  [85, 'needs a SASL initiating route filter (identity issue)'],
 ]);
 
 function testFiles(folder: string): string[] {
