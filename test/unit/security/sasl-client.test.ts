@@ -22,11 +22,19 @@ test('SCRAM-SHA-256 produces the proof of RFC 7677 §3 and accepts its server si
 test('SCRAM refuses a server signature that does not match, and a server that does not extend the nonce', async () => {
   const client = new ScramClient('SCRAM-SHA-256', 'user', 'pencil', 'rOprNGfwEbeRWgbNEkqO');
   client.first();
-  await client.final(Buffer.from('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'));
-  assert.throws(() => client.verify(Buffer.from('v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')), /server signature does not match/);
+  await client.final(
+    Buffer.from('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'),
+  );
+  assert.throws(
+    () => client.verify(Buffer.from('v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')),
+    /server signature does not match/,
+  );
   const other = new ScramClient('SCRAM-SHA-512', 'user', 'pencil', 'abc');
   other.first();
-  await assert.rejects(other.final(Buffer.from('r=xyz123,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096')), /does not extend the client nonce/);
+  await assert.rejects(
+    other.final(Buffer.from('r=xyz123,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096')),
+    /does not extend the client nonce/,
+  );
   await assert.rejects(other.final(Buffer.from('r=abcdef,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=100000000')), /iterations/);
 });
 
@@ -43,6 +51,12 @@ test('PLAIN and OAUTHBEARER messages have the shapes of RFC 4616 and RFC 7628', 
 
 test('re-authentication is planned between 85% and 95% of the session lifetime, and not at all without one', () => {
   assert.equal(renewalDelay(0), undefined);
-  assert.equal(renewalDelay(10_000, () => 0), 8_500);
-  assert.equal(renewalDelay(10_000, () => 0.999_999), 9_499);
+  assert.equal(
+    renewalDelay(10_000, () => 0),
+    8_500,
+  );
+  assert.equal(
+    renewalDelay(10_000, () => 0.999_999),
+    9_499,
+  );
 });
