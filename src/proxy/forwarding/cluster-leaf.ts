@@ -83,7 +83,8 @@ class LeafSession implements SessionStage {
   #passThrough: SaslPassThrough | undefined;
   /** What a new connection of this session and route is prepared with (see #send). */
   readonly #setupOfNewConnection = (): UpstreamSetup | undefined =>
-    this.#setup ?? (this.#passThrough?.authenticated ? this.#passThrough.setup() : undefined);
+    this.#setup ??
+    (this.#passThrough?.authenticated ? this.#passThrough.setup(this.#session.logger, this.#session.id) : undefined);
 
   constructor(options: ClusterLeafOptions, upstream: UpstreamRoute, session: SessionHandle, setup?: UpstreamSetup) {
     this.#options = options;

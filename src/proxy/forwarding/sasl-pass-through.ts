@@ -6,6 +6,7 @@
 
 import { RequestMessage } from '../../pipeline/request-message.ts';
 import { ResponseMessage } from '../../pipeline/response-message.ts';
+import type { Logger } from '../../observability/logger.ts';
 import type { ApiMessage, RequestHeader } from '../../pipeline/types.ts';
 import type { UpstreamSetup } from '../../pipeline/upstream-setup.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
@@ -111,9 +112,9 @@ export class SaslPassThrough {
   }
 
   /** The setup of a further upstream connection of this session and route. */
-  setup(): UpstreamSetup {
+  setup(logger: Logger, sessionId: string): UpstreamSetup {
     return {
-      run: async (channel) => {
+      run: async (channel, renewal) => {
         const unreplayable = this.#unreplayable;
         if (unreplayable !== undefined) {
           throw new Error(
@@ -122,6 +123,12 @@ export class SaslPassThrough {
         }
         // The latest exchange: a client that re-authenticated (a refreshed token) is replayed anew.
         const recorded = this.#recorded!;
+        logger.debug("replaying the client's SASL exchange on a further upstream connection", {
+          sessionId,
+          broker: channel.broker,
+          mechanism: recorded.mechanism,
+          renewal,
+        });
         const transport: SaslTransport = {
           sendRequest: async <T>(header: RequestHeader, request: ApiMessage) =>
             (await channel.request(RequestMessage.fromBody(header, request, { outOfBand: true }))).body() as T,
