@@ -4,9 +4,9 @@
 // OAUTHBEARER carry everything in one client message and replay as they are; SCRAM binds its proof
 // to a nonce of the connection it ran on, so it cannot, and the session fails naming the remedy.
 
+import type { Logger } from '../../observability/logger.ts';
 import { RequestMessage } from '../../pipeline/request-message.ts';
 import { ResponseMessage } from '../../pipeline/response-message.ts';
-import type { Logger } from '../../observability/logger.ts';
 import type { ApiMessage, RequestHeader } from '../../pipeline/types.ts';
 import type { UpstreamSetup } from '../../pipeline/upstream-setup.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';

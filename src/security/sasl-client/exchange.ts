@@ -9,14 +9,7 @@ import type { SaslAuthenticateRequest } from '../../protocol/generated/messages/
 import type { SaslAuthenticateResponse } from '../../protocol/generated/messages/sasl-authenticate-response.ts';
 import type { SaslHandshakeRequest } from '../../protocol/generated/messages/sasl-handshake-request.ts';
 import type { SaslHandshakeResponse } from '../../protocol/generated/messages/sasl-handshake-response.ts';
-
-/**
- * SASL_HANDSHAKE v1 (authentication bytes framed in SASL_AUTHENTICATE) and SASL_AUTHENTICATE v2
- * (flexible, with the session lifetime of KIP-368): what every Kafka broker from 2.5 on speaks;
- * Kafka 4 no longer accepts the unframed v0 handshake at all.
- */
-export const HANDSHAKE_VERSION = 1;
-export const AUTHENTICATE_VERSION = 2;
+import { OWN_SASL_AUTHENTICATE_VERSION, OWN_SASL_HANDSHAKE_VERSION } from '../../protocol/own-versions.ts';
 
 const CLIENT_ID = 'switchyard';
 
@@ -31,7 +24,11 @@ export class SaslExchangeError extends Error {
 }
 
 /** One SASL_HANDSHAKE; rejects when the broker does not enable `mechanism`. */
-export async function handshake(channel: SaslTransport, mechanism: string, version = HANDSHAKE_VERSION): Promise<void> {
+export async function handshake(
+  channel: SaslTransport,
+  mechanism: string,
+  version = OWN_SASL_HANDSHAKE_VERSION,
+): Promise<void> {
   const request: SaslHandshakeRequest = { mechanism };
   const response = await channel.sendRequest<SaslHandshakeResponse>(
     { requestApiKey: ApiKey.SASL_HANDSHAKE, requestApiVersion: version, correlationId: 0, clientId: CLIENT_ID },
@@ -58,7 +55,7 @@ export interface AuthenticateResult {
 export async function authenticate(
   channel: SaslTransport,
   authBytes: Buffer,
-  version = AUTHENTICATE_VERSION,
+  version = OWN_SASL_AUTHENTICATE_VERSION,
 ): Promise<AuthenticateResult> {
   const request: SaslAuthenticateRequest = { authBytes };
   const response = await channel.sendRequest<SaslAuthenticateResponse>(
