@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
+import { PluginKinds } from '../../../src/plugins/kinds.ts';
+import { pluginImplementationNames } from '../../../src/plugins/registry.ts';
 import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
@@ -283,4 +285,83 @@ test('wrong credentials: the client gets an error, the session closes, and the l
   for (const secret of ['not-the-password', a.credentials!.user.password, 'oauth-client-secret']) {
     assert.equal(everything.includes(secret), false, `the logs do not contain '${secret}'`);
   }
+});
+
+// With SaslTermination on the VC chain (the proxy is the client's SASL server) and SaslInitiation on
+// each route, a SCRAM client fans out over both clusters. Runs once SaslTermination exists.
+const terminationAvailable = pluginImplementationNames(PluginKinds.FilterFactory).has('SaslTermination');
+
+test('fan-out: a SCRAM client through the TopicRouter over two SASL-protected clusters (initiation with different credentials per route) produces and consumes on both', {
+  skip: terminationAvailable ? false : 'needs the SaslTermination filter',
+}, async () => {
+  const { addCredentials } = (await import(`../../../src/cli/${'credentials'}.ts`)) as {
+    addCredentials(
+      options: { file: string; user: string; iterations: number; mechanisms: readonly string[]; groups: string[] },
+      password: string,
+    ): Promise<void>;
+  };
+  const store = join(secrets, 'clients.json');
+  await addCredentials(
+    { file: store, user: 'carol', iterations: 4096, mechanisms: ['SCRAM-SHA-512'], groups: [] },
+    'carol-Secret-5d1e',
+  );
+  const port = await freePortBlock(8);
+  const scramProxy = await useProxy(`
+clusterDefinitions:
+  - name: a
+    bootstrapServers: ${a.bootstrapServers}
+  - name: b
+    bootstrapServers: ${b.bootstrapServers}
+filterDefinitions:
+  - name: clients
+    type: SaslTermination
+    config: { mechanisms: [SCRAM-SHA-512], credentials: ${store} }
+  - name: scram-a
+    type: SaslInitiation
+    config: { mechanism: SCRAM-SHA-512, username: ${a.credentials!.user.username}, passwordFile: ${aliceFile} }
+  - name: scram-b
+    type: SaslInitiation
+    config: { mechanism: SCRAM-SHA-256, username: ${b.credentials!.admin.username}, passwordEnv: SWITCHYARD_TEST_B_ADMIN_PASSWORD }
+routerDefinitions:
+  - name: union
+    type: TopicRouter
+    config: { defaultRoute: a, topics: [{ prefix: "b.", route: b }], groups: [{ prefix: "b.", route: b }] }
+    routes:
+      - { name: a, id: 0, filters: [scram-a], target: { cluster: a } }
+      - { name: b, id: 1, filters: [scram-b], target: { cluster: b } }
+virtualClusters:
+  - name: union
+    target: { router: union }
+    filters: [clients]
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${port}
+`);
+  await kafkajsCreateTopics(a.connection({ as: 'admin' }), [
+    { name: 'scram-orders', partitions: 2, replicationFactor: 1 },
+  ]);
+  await kafkajsCreateTopics(b.connection({ as: 'admin' }), [
+    { name: 'b.scram-payments', partitions: 2, replicationFactor: 1 },
+  ]);
+  const client = {
+    bootstrapServers: scramProxy.bootstrap('union', 'ports'),
+    sasl: { mechanism: 'SCRAM-SHA-512' as const, username: 'carol', password: 'carol-Secret-5d1e' },
+  };
+  const orders = Array.from({ length: 20 }, (_, i) => ({ value: `scram-order-${i}` }));
+  const payments = Array.from({ length: 20 }, (_, i) => ({ value: `scram-payment-${i}` }));
+  await kafkajsProduce(client, 'scram-orders', orders);
+  await kafkajsProduce(client, 'b.scram-payments', payments);
+  const onA = await kafkajsConsume(a.connection(), { topic: 'scram-orders', groupId: 'scram-direct-a', count: 20 });
+  const onB = await kafkajsConsume(b.connection({ as: 'admin' }), {
+    topic: 'b.scram-payments',
+    groupId: 'scram-direct-b',
+    count: 20,
+  });
+  assert.deepEqual(onA.map((r) => r.value).sort(), orders.map((r) => r.value).sort());
+  assert.deepEqual(onB.map((r) => r.value).sort(), payments.map((r) => r.value).sort());
+  const viaA = await kafkajsConsume(client, { topic: 'scram-orders', groupId: 'scram-a', count: 20 });
+  const viaB = await kafkajsConsume(client, { topic: 'b.scram-payments', groupId: 'b.scram', count: 20 });
+  assert.deepEqual(viaA.map((r) => r.value).sort(), orders.map((r) => r.value).sort());
+  assert.deepEqual(viaB.map((r) => r.value).sort(), payments.map((r) => r.value).sort());
 });
