@@ -426,6 +426,16 @@ export function checkRules(
       (f) => `Virtual cluster '${vcName}' references unknown filter '${f}'`,
     );
     const chain = vc.filters ?? raw.defaultFilters ?? [];
+    // VA3: initiation authenticates the proxy to one route's cluster; a VC chain has no such route.
+    chain.forEach((filter, j) => {
+      if (filter !== undefined && saslRole(filter) === 'initiate') {
+        ctx.report(
+          'error',
+          `Filter '${filter}' (initiate) may only be used on a route whose target is a cluster, not in the filter chain of virtual cluster '${vcName}'`,
+          vc.filters ? [...path, 'filters', j] : ['defaultFilters', j],
+        );
+      }
+    });
     const sasl = chain.filter(isInspectingOrTerminating);
     if (sasl.length > 1) {
       ctx.report(

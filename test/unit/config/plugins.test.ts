@@ -226,6 +226,22 @@ virtualClusters:${vc('{ router: outer }')}
   );
 });
 
+test('R23: SASL initiation in a virtual cluster chain is rejected (VA3: it belongs on a route to a cluster)', async () => {
+  const lines = await rejected(`${SASL}
+virtualClusters:
+  - name: own
+    target: { cluster: main }
+    filters: [plain, initiate]
+    gateways: [{ name: ports, portIdentifiesNode: { bootstrapAddress: "localhost:9192" } }]
+`);
+  assert.deepEqual(
+    lines.filter((l) => l.includes(': error: ')),
+    [
+      "test.yaml:14:22: error: Filter 'initiate' (initiate) may only be used on a route whose target is a cluster, not in the filter chain of virtual cluster 'own' (at virtualClusters[0].filters[1])",
+    ],
+  );
+});
+
 test('R23: a route with two initiating filters is rejected (VA4)', async () => {
   const lines = await rejected(`${SASL}
 routerDefinitions:
