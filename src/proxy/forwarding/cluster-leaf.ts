@@ -237,7 +237,8 @@ class LeafSession implements SessionStage {
       }
       reply.respond(response);
     },
-    onError: (error: UpstreamConnectionError, reply) => reply.fail('upstream_failed', error.message, error),
+    onError: (error: UpstreamConnectionError, reply) =>
+      reply.fail(error.duringSetup ? 'authentication_failed' : 'upstream_failed', error.message, error),
     onResponseHead: (head, frameLength, apiKey, apiVersion, reply) => {
       // Broker addresses are captured from the whole response.
       if (responseCarriesBrokerAddresses(apiKey, apiVersion) || reply.streamResponse === undefined) return undefined;
