@@ -68,9 +68,9 @@ export class VirtualClusterMetrics {
         metrics.upstreamConnections.inc(labels);
         metrics.upstreamConnectionsActive.inc(labels);
       },
-      onConnectionClosed: (failed) => {
+      onConnectionClosed: (failure) => {
         metrics.upstreamConnectionsActive.dec(labels);
-        if (failed) metrics.upstreamErrors.inc({ ...labels, error: 'connection_closed' });
+        if (failure !== undefined) metrics.upstreamErrors.inc({ ...labels, error: failure });
       },
       onReadPaused: () => readPauses.inc(),
     };

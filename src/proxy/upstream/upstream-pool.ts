@@ -7,7 +7,8 @@ import type { UpstreamTlsOptions } from './upstream-tls.ts';
 /** Reports upstream events to metrics. */
 export interface UpstreamEvents {
   onConnectionOpened(): void;
-  onConnectionClosed(failed: boolean): void;
+  /** `failure`: why it failed (a setup that failed is authentication), undefined for a requested close. */
+  onConnectionClosed(failure: 'connection_closed' | 'authentication_failed' | undefined): void;
   onReadPaused(): void;
 }
 
@@ -83,7 +84,9 @@ export class UpstreamPool {
       observer: {
         onWriteBackpressure: (_connection, congested) => session.upstreamCongestion(congested),
         onClosed: (closed, error) => {
-          route.events.onConnectionClosed(error !== undefined);
+          route.events.onConnectionClosed(
+            error === undefined ? undefined : error.duringSetup ? 'authentication_failed' : 'connection_closed',
+          );
           if (closed.congested) session.upstreamCongestion(false);
           if (this.#connections.get(key)?.connection === closed) this.#connections.delete(key);
           // Requests in flight have failed through their own handlers already. A failed setup

@@ -16,7 +16,7 @@ import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { rawConnection } from '../filters/raw-client.ts';
 import { identity } from './fixtures/identity.ts';
-import { decoded, METADATA_VERSION, metadataFrame } from './fixtures/wire.ts';
+import { decoded, METADATA_VERSION, metadataFrame, metric } from './fixtures/wire.ts';
 
 const FIXTURES = './test/integration/routing/fixtures/identity.ts';
 /** PLAIN sessions on cluster A last this long: the proxy must re-authenticate to keep them. */
@@ -281,6 +281,13 @@ test('wrong credentials: the client gets an error, the session closes, and the l
   const line = await logLine((l) => l.virtualCluster === 'wrong' && l.level === 'warn');
   assert.match(String(line.msg), /SCRAM-SHA-512 \(user 'alice'\).*SASL_AUTHENTICATION_FAILED/);
   assert.equal(line.cause, 'authentication_failed');
+  assert.ok(
+    (await metric(running.proxy, 'switchyard_upstream_errors_total', {
+      virtual_cluster: 'wrong',
+      error: 'authentication_failed',
+    })) >= 1,
+    'counted as an upstream authentication failure',
+  );
   const everything = JSON.stringify(running.logs);
   for (const secret of ['not-the-password', a.credentials!.user.password, 'oauth-client-secret']) {
     assert.equal(everything.includes(secret), false, `the logs do not contain '${secret}'`);

@@ -1,8 +1,11 @@
 // The proxy's SASL client messages, byte for byte against the RFCs' own examples.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { renewalDelay } from '../../../src/security/sasl-client/exchange.ts';
-import { oauthBearerMessage } from '../../../src/security/sasl-client/oauthbearer.ts';
+import { ClientCredentialsTokens, oauthBearerMessage } from '../../../src/security/sasl-client/oauthbearer.ts';
 import { plainMessage } from '../../../src/security/sasl-client/plain.ts';
 import { ScramClient } from '../../../src/security/sasl-client/scram.ts';
 
@@ -59,4 +62,47 @@ test('re-authentication is planned between 85% and 95% of the session lifetime, 
     renewalDelay(10_000, () => 0.999_999),
     9_499,
   );
+});
+
+test('client-credentials tokens are shared, reused until 80% of their lifetime, then fetched again; a refusal names no secret', async (t) => {
+  const requests: string[] = [];
+  let status = 200;
+  const server = createServer((request, response) => {
+    requests.push(request.headers.authorization ?? '');
+    response.statusCode = status;
+    response.setHeader('content-type', 'application/json');
+    response.end(
+      status === 200
+        ? JSON.stringify({ access_token: `token-${requests.length}`, expires_in: 100 })
+        : JSON.stringify({ error: 'invalid_client' }),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  process.env.SWITCHYARD_TEST_CLIENT_SECRET = 's3cret';
+  let now = 1_000_000;
+  const tokens = new ClientCredentialsTokens({
+    endpoint: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/token`),
+    clientId: 'proxy',
+    clientSecret: { kind: 'env', name: 'SWITCHYARD_TEST_CLIENT_SECRET' },
+    now: () => now,
+  });
+  assert.deepEqual(await Promise.all([tokens.token(), tokens.token()]), ['token-1', 'token-1']);
+  now += 79_000;
+  assert.equal(await tokens.token(), 'token-1');
+  now += 2_000;
+  assert.equal(await tokens.token(), 'token-2');
+  assert.equal(requests.length, 2);
+  assert.equal(requests[0], `Basic ${Buffer.from('proxy:s3cret').toString('base64')}`);
+  status = 401;
+  now += 100_000;
+  await assert.rejects(tokens.token(), (error: Error) => {
+    assert.match(error.message, /answered 401 without a token: invalid_client/);
+    assert.equal(error.message.includes('s3cret'), false);
+    return true;
+  });
 });
