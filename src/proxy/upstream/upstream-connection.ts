@@ -239,8 +239,9 @@ export class UpstreamConnection implements FrameRestSink {
 
   #write(bytes: Buffer): void {
     const state = this.#state;
-    if (state.kind === 'connecting' || state.kind === 'preparing' || state.kind === 'renewing') {
-      state.queued.push(bytes);
+    // Not ready: connecting, or a setup runs; the bytes wait their turn (dropped once closed).
+    if (state.kind !== 'ready') {
+      if (state.kind !== 'closed') state.queued.push(bytes);
       return;
     }
     this.#writeNow(bytes);
