@@ -78,6 +78,7 @@ const ports = {
   plain: await freePortBlock(4),
   oauth: await freePortBlock(4),
   wrong: await freePortBlock(4),
+  early: await freePortBlock(4),
 };
 const gateway = (name: keyof typeof ports) => `
     gateways:
@@ -158,6 +159,13 @@ virtualClusters:
     target: { router: oauth }${gateway('oauth')}
   - name: wrong
     target: { router: wrong }${gateway('wrong')}
+  - name: early
+    target: { router: r85 }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${ports.early}
+          nodeIdRanges: [{ name: brokers, start: ${a.brokers[0]!.id}, end: ${a.brokers[0]!.id} }]
 `);
 
 beforeEach(() => identity.reset());
@@ -272,6 +280,25 @@ test('OAUTHBEARER: a token from a client-credentials endpoint authenticates ever
   const [request] = tokenRequests;
   assert.equal(request!.authorization, `Basic ${Buffer.from('switchyard:oauth-client-secret').toString('base64')}`);
   assert.equal(request!.body, 'grant_type=client_credentials');
+});
+
+test("a client connecting to a broker's port before the proxy knows its address is served: address discovery runs on an authenticated connection", async () => {
+  // The node port listens from start-up (nodeIdRanges); nothing has told this virtual cluster
+  // where the broker is, so the session's first request makes the proxy ask the cluster, on an
+  // upstream connection the route authenticates first.
+  const brokerId = a.brokers[0]!.id;
+  // With a declared range, the range's first id listens right after the bootstrap port.
+  const connection = await rawConnection(`127.0.0.1:${ports.early + 1}`);
+  try {
+    const response = await connection.request(metadataFrame(1, null));
+    const body = decoded(3, METADATA_VERSION, response) as { brokers: { nodeId: number; port: number }[] };
+    assert.deepEqual(
+      body.brokers.map((broker) => [broker.nodeId, broker.port]),
+      [[brokerId, ports.early + 1]],
+    );
+  } finally {
+    connection.close();
+  }
 });
 
 test('wrong credentials: the client gets an error, the session closes, and the logged reason names the broker and user but no secret', async () => {
