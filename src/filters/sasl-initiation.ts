@@ -43,6 +43,8 @@ export interface SaslInitiationConfig {
 
 interface InitData {
   readonly credentials: InitiationCredentials;
+  /** Whether a refused client SASL request was logged at warn already (then debug: clients choose how often). */
+  refusalLogged?: boolean;
 }
 
 const CLIENT_SASL_REFUSED =
@@ -85,10 +87,20 @@ class SaslInitiationFilter implements Filter {
     return FilterResults.respondWithError(new KafkaError(ErrorCode.ILLEGAL_SASL_STATE, CLIENT_SASL_REFUSED));
   }
 
+  /**
+   * Once per connection; at warn only the first time for this filter definition, since a client
+   * that has not authenticated decides how often this happens.
+   */
   #warnOnce(context: FilterContext): void {
     if (this.#warned) return;
     this.#warned = true;
-    context.logger.warn(`refused a client's SASL request: ${CLIENT_SASL_REFUSED}`);
+    const message = `refused a client's SASL request: ${CLIENT_SASL_REFUSED}`;
+    if (this.#init.refusalLogged) {
+      context.logger.debug(message);
+      return;
+    }
+    this.#init.refusalLogged = true;
+    context.logger.warn(`${message} (further refusals are logged at debug level)`);
   }
 }
 
