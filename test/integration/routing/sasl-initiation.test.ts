@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
 import { PluginKinds } from '../../../src/plugins/kinds.ts';
 import { pluginImplementationNames } from '../../../src/plugins/registry.ts';
+import { ApiKey, encodeRequest } from '../../../src/protocol/index.ts';
 import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
@@ -299,6 +300,30 @@ test("a client connecting to a broker's port before the proxy knows its address 
   } finally {
     connection.close();
   }
+});
+
+test("a client's own SASL requests on a route the proxy authenticates are refused, never forwarded", async () => {
+  const connection = await rawConnection(running.bootstrap('r85', 'ports'));
+  try {
+    const handshake = decoded(
+      ApiKey.SASL_HANDSHAKE,
+      1,
+      await connection.request(encodeRequest(ApiKey.SASL_HANDSHAKE, 1, 1, 'raw', { mechanism: 'SCRAM-SHA-512' })),
+    );
+    assert.deepEqual(handshake, { errorCode: 33, mechanisms: [] }, 'UNSUPPORTED_SASL_MECHANISM, none enabled');
+    const authenticate = decoded(
+      ApiKey.SASL_AUTHENTICATE,
+      2,
+      await connection.request(
+        encodeRequest(ApiKey.SASL_AUTHENTICATE, 2, 2, 'raw', { authBytes: Buffer.from('n,,n=x,r=y') }),
+      ),
+    ) as { errorCode: number; errorMessage: string };
+    assert.equal(authenticate.errorCode, 34, 'ILLEGAL_SASL_STATE');
+    assert.match(authenticate.errorMessage, /SaslTermination/);
+  } finally {
+    connection.close();
+  }
+  await logLine((line) => line.level === 'warn' && String(line.msg).startsWith("refused a client's SASL request"));
 });
 
 test('wrong credentials: the client gets an error, the session closes, and the logged reason names the broker and user but no secret', async () => {
