@@ -9,8 +9,7 @@ import { test } from 'node:test';
 const TEST_ROOT = new URL('../../', import.meta.url).pathname;
 
 /** Behaviours without their own test yet, and why. */
-const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([
-]);
+const NOT_YET_PROVEN: ReadonlyMap<number, string> = new Map([]);
 
 function testFiles(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
