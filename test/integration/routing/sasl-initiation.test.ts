@@ -9,8 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
-import { PluginKinds } from '../../../src/plugins/kinds.ts';
-import { pluginImplementationNames } from '../../../src/plugins/registry.ts';
+import { addCredentials } from '../../../src/cli/credentials.ts';
 import { ApiKey, encodeRequest } from '../../../src/protocol/index.ts';
 import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
@@ -347,18 +346,8 @@ test('wrong credentials: the client gets an error, the session closes, and the l
 });
 
 // With SaslTermination on the VC chain (the proxy is the client's SASL server) and SaslInitiation on
-// each route, a SCRAM client fans out over both clusters. Runs once SaslTermination exists.
-const terminationAvailable = pluginImplementationNames(PluginKinds.FilterFactory).has('SaslTermination');
-
-test('fan-out: a SCRAM client through the TopicRouter over two SASL-protected clusters (initiation with different credentials per route) produces and consumes on both', {
-  skip: terminationAvailable ? false : 'needs the SaslTermination filter',
-}, async () => {
-  const { addCredentials } = (await import(`../../../src/cli/${'credentials'}.ts`)) as {
-    addCredentials(
-      options: { file: string; user: string; iterations: number; mechanisms: readonly string[]; groups: string[] },
-      password: string,
-    ): Promise<void>;
-  };
+// each route, a SCRAM client fans out over both clusters.
+test('fan-out: a SCRAM client through the TopicRouter over two SASL-protected clusters (initiation with different credentials per route) produces and consumes on both', async () => {
   const store = join(secrets, 'clients.json');
   await addCredentials(
     { file: store, user: 'carol', iterations: 4096, mechanisms: ['SCRAM-SHA-512'], groups: [] },
