@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isAlias, isSeq, type Node } from 'yaml';
 import { type PluginKind, PluginKinds } from '../plugins/kinds.ts';
 import { type PluginResolution, resolvePluginType } from '../plugins/registry.ts';
+import { DEFAULT_TLS_PRINCIPAL } from '../security/tls-principal.ts';
 import { ConfigurationError, type ConfigurationIssue, createIssue, type Severity } from './issues.ts';
 import {
   type ClusterDefinition,
@@ -312,7 +313,20 @@ function gatewayTls(
   return {
     key: keyMaterial(tls.key!),
     ...(tls.trust !== undefined
-      ? { trust: { storeFile: file(tls.trust.storeFile!), clientAuth: tls.trust.clientAuth ?? 'NONE' } }
+      ? {
+          trust: {
+            storeFile: file(tls.trust.storeFile!),
+            clientAuth: tls.trust.clientAuth ?? 'NONE',
+            ...(tls.trust.principal !== undefined
+              ? {
+                  principal: {
+                    from: tls.trust.principal.from ?? DEFAULT_TLS_PRINCIPAL.from,
+                    mappingRules: tls.trust.principal.mappingRules ?? DEFAULT_TLS_PRINCIPAL.mappingRules,
+                  },
+                }
+              : {}),
+          },
+        }
       : {}),
   };
 }

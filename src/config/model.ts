@@ -3,6 +3,7 @@
 // the public API only exposes `ProxyConfiguration.warnings`.
 
 import type { JsonSchema } from '../plugins/kinds.ts';
+import type { TlsPrincipalSettings } from '../security/tls-principal.ts';
 import type { ConfigurationIssue } from './issues.ts';
 
 /** A host and port; `host` is bare (an IPv6 address without brackets). */
@@ -91,7 +92,12 @@ export type ClientAuth = 'REQUIRED' | 'REQUESTED' | 'NONE';
 export interface GatewayTls {
   readonly key: TlsKeyMaterial;
   /** Client certificate verification; absent = no client certificates requested. */
-  readonly trust?: { readonly storeFile: string; readonly clientAuth: ClientAuth };
+  readonly trust?: {
+    readonly storeFile: string;
+    readonly clientAuth: ClientAuth;
+    /** How a verified client certificate names its user; absent = the subject DN as it is. */
+    readonly principal?: TlsPrincipalSettings;
+  };
 }
 
 export interface NodeIdRange {

@@ -1,6 +1,7 @@
 // The shape of a configuration after the schema walk: plain values with defaults applied, where
 // any value that was invalid (and has been reported) is absent. Rules and the model builder read it.
 
+import type { TlsPrincipalSettings } from '../security/tls-principal.ts';
 import type { HostPort } from './model.ts';
 
 export interface RawTarget {
@@ -62,7 +63,11 @@ export interface RawPattern {
 
 export interface RawGatewayTls {
   readonly key?: RawTlsKey;
-  readonly trust?: { readonly storeFile?: string; readonly clientAuth?: 'REQUIRED' | 'REQUESTED' | 'NONE' };
+  readonly trust?: {
+    readonly storeFile?: string;
+    readonly clientAuth?: 'REQUIRED' | 'REQUESTED' | 'NONE';
+    readonly principal?: Partial<TlsPrincipalSettings>;
+  };
 }
 
 export interface RawGateway {

@@ -6,6 +6,7 @@
 // compatibility warnings VL6 and VL7. Relationships between items are checked in `rules.ts`.
 
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { DEFAULT_TLS_PRINCIPAL, PRINCIPAL_SOURCES, parseMappingRule } from '../security/tls-principal.ts';
 import { formatPath, type Path } from './source.ts';
 import { didYouMean } from './suggest.ts';
 import { isHost, NODE_ID_PLACEHOLDER, parseAddressPattern, parseDuration, parseHostPort } from './values.ts';
@@ -213,6 +214,33 @@ const route: ObjectSpec = {
   },
 };
 
+/** How a verified client certificate names its user (src/security/tls-principal.ts). */
+const tlsPrincipal: ObjectSpec = {
+  kind: 'object',
+  fields: {
+    from: { spec: { kind: 'enum', values: PRINCIPAL_SOURCES }, default: DEFAULT_TLS_PRINCIPAL.from },
+    mappingRules: {
+      spec: {
+        kind: 'list',
+        items: {
+          kind: 'custom',
+          expected: 'a mapping rule: DEFAULT or RULE:pattern/replacement/ with an optional L or U',
+          parse: (value) => {
+            if (typeof value !== 'string') return { ok: false };
+            try {
+              parseMappingRule(value);
+              return { ok: true, value };
+            } catch (error) {
+              return { ok: false, messages: [(error as Error).message] };
+            }
+          },
+        },
+      },
+      default: DEFAULT_TLS_PRINCIPAL.mappingRules,
+    },
+  },
+};
+
 const gatewayTls: ObjectSpec = {
   kind: 'object',
   fields: {
@@ -223,6 +251,7 @@ const gatewayTls: ObjectSpec = {
         fields: {
           storeFile: { spec: { kind: 'string', nonEmpty: true }, required: true },
           clientAuth: { spec: { kind: 'enum', values: ['REQUIRED', 'REQUESTED', 'NONE'] }, default: 'NONE' },
+          principal: { spec: tlsPrincipal },
         },
       },
     },

@@ -8,6 +8,7 @@ import type { ProxyMetrics } from '../observability/metrics.ts';
 import type { ClientTls, SessionHandle, Stage } from '../pipeline/stage.ts';
 import { RouteGraph } from '../routing/graph.ts';
 import { describeRouteGraph, type RouteGraphView } from '../routing/graph-view.ts';
+import { DEFAULT_TLS_IDENTITY, TlsIdentity } from '../security/tls-principal.ts';
 import { AddressBook } from './address/address-book.ts';
 import { formatHostPort } from './address/host-port.ts';
 import { ConnectionLog } from './connection-log.ts';
@@ -30,7 +31,7 @@ import type {
 import { DiscoveryThrottle } from './overload/discovery-throttle.ts';
 import { OverloadManager } from './overload/overload-manager.ts';
 import { GraphExit } from './response/graph-exit.ts';
-import { ClientSession, subjectOf } from './session/client-session.ts';
+import { ClientSession } from './session/client-session.ts';
 import { UpstreamPool } from './upstream/upstream-pool.ts';
 import { UpstreamTlsMaterial } from './upstream/upstream-tls.ts';
 import { VirtualClusterMetrics } from './virtual-cluster-metrics.ts';
@@ -236,7 +237,11 @@ class VirtualClusterService implements VirtualClusterRuntime {
     for (const definition of this.#definition.gateways) {
       const tls = definition.tls ? new GatewayTlsContext(definition.tls, this.#logger) : undefined;
       if (tls) this.#tlsContexts.push(tls);
-      const onConnection = this.#accept.bind(this);
+      // Compiled once per gateway: every connection through it maps its certificate the same way.
+      const principal = definition.tls?.trust?.principal;
+      const identity = principal === undefined ? DEFAULT_TLS_IDENTITY : new TlsIdentity(principal);
+      const onConnection = (connection: AcceptedConnection, gateway: Gateway): void =>
+        this.#accept(connection, gateway, identity);
       if (definition.kind === 'portIdentifiesNode') {
         gateways.push(
           new PortIdentifiesNodeGatewayRuntime({
@@ -333,9 +338,31 @@ class VirtualClusterService implements VirtualClusterRuntime {
     }
   }
 
-  #accept(connection: AcceptedConnection, gateway: Gateway): void {
+  #accept(connection: AcceptedConnection, gateway: Gateway, identity: TlsIdentity): void {
     const head = this.#head;
     if (head === undefined) {
+      connection.socket.destroy();
+      return;
+    }
+    const tls = connection.tls;
+    const certificate = tls?.peerCertificate;
+    const clientTls: ClientTls | undefined =
+      tls === undefined
+        ? undefined
+        : {
+            serverName: tls.serverName,
+            // Node reports "no certificate" as an empty object.
+            peerCertificate: certificate !== undefined && Object.keys(certificate).length > 0 ? certificate : undefined,
+            certificateVerified: (connection.socket as TLSSocket).authorized === true,
+          };
+    // The identity is settled before the session exists, so nothing ever sees an intermediate one.
+    const subject = identity.subjectOf(clientTls);
+    if ('refused' in subject) {
+      // Only holders of a certificate the gateway trusts get here, so the warning is not rate-limited.
+      this.#logger.warn('client certificate gives no principal; closing the connection', {
+        gateway: gateway.name,
+        reason: subject.refused,
+      });
       connection.socket.destroy();
       return;
     }
@@ -350,22 +377,11 @@ class VirtualClusterService implements VirtualClusterRuntime {
     const inspect = this.#probes.inspectResponse;
     const inspectRequest = this.#probes.inspectRequest;
     metrics.onConnectionAccepted(gateway.name);
-    const tls = connection.tls;
-    const certificate = tls?.peerCertificate;
-    const clientTls: ClientTls | undefined =
-      tls === undefined
-        ? undefined
-        : {
-            serverName: tls.serverName,
-            // Node reports "no certificate" as an empty object.
-            peerCertificate: certificate !== undefined && Object.keys(certificate).length > 0 ? certificate : undefined,
-            certificateVerified: (connection.socket as TLSSocket).authorized === true,
-          };
     const logger = withFields(this.#logger, { sessionId: id });
     const logClosed = this.#connectionLog.opened(logger, {
       gateway: gateway.name,
       socket: connection.socket,
-      subject: subjectOf(clientTls),
+      subject,
       serverName: tls?.serverName,
     });
     const session = new ClientSession({
@@ -374,6 +390,7 @@ class VirtualClusterService implements VirtualClusterRuntime {
       binding: connection.binding,
       gateway,
       clientTls,
+      subject,
       limits: this.#config.network.session,
       stage: head,
       guard,

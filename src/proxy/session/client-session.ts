@@ -5,7 +5,7 @@ import { type StreamEvent, streamChannel } from '../../pipeline/diagnostics.ts';
 import type { SessionCloseCause } from '../../pipeline/reply.ts';
 import type { FrameRestSink, RequestMessage } from '../../pipeline/request-message.ts';
 import type { ClientTls, SessionBinding, SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
-import { ANONYMOUS, type Subject } from '../../pipeline/types.ts';
+import type { Subject } from '../../pipeline/types.ts';
 import { FrameSizeError, FrameSplitter, type FrameStreamer } from '../../protocol/frames/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { SessionGuard } from '../overload/session-guard.ts';
@@ -59,6 +59,8 @@ export interface ClientSessionOptions {
   readonly binding: SessionBinding;
   readonly gateway: Gateway;
   readonly clientTls: ClientTls | undefined;
+  /** The identity the gateway established (mTLS), or anonymous; VC-chain SASL may change it later. */
+  readonly subject: Subject;
   readonly limits: SessionLimits;
   /** The head of the VC's data path; the session opens it once. */
   readonly stage: Stage;
@@ -129,7 +131,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
     this.gateway = options.gateway;
     this.logger = options.logger;
     this.clientTls = options.clientTls;
-    this.subject = subjectOf(options.clientTls);
+    this.subject = options.subject;
     this.#boundNode = options.binding.kind === 'node' ? options.binding.nodeId : undefined;
     this.#socket = options.socket;
     this.#limits = options.limits;
@@ -483,17 +485,4 @@ export class ClientSession implements SessionHandle, SlotOwner {
     this.#clientCongested = congested;
     for (const listener of this.#clientWritableListeners) listener(congested);
   }
-}
-
-/** Only a certificate the gateway verified establishes an identity (clientAuth REQUESTED lets others through). */
-export function subjectOf(tls: ClientTls | undefined): Subject {
-  const certificate = tls?.peerCertificate;
-  if (certificate === undefined || !tls!.certificateVerified) return ANONYMOUS;
-  const subject = certificate.subject;
-  if (subject === undefined || Object.keys(subject).length === 0) return ANONYMOUS;
-  // The distinguished name, as Kafka's default mTLS principal.
-  const name = Object.entries(subject)
-    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)
-    .join(',');
-  return Object.freeze({ principals: Object.freeze([{ type: 'User', name }]), isAnonymous: false });
 }

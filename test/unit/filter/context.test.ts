@@ -2,7 +2,10 @@
 // by every filter of the session, topic names resolved through the filters after the caller, and
 // a failing createFilter() closing only its session.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 import type { PeerCertificate } from 'node:tls';
 import {
   ApiKey,
@@ -14,9 +17,13 @@ import {
 } from '../../../src/index.ts';
 import type { ClientTls } from '../../../src/pipeline/stage.ts';
 import { encodeResponse } from '../../../src/protocol/index.ts';
+import { clientCertificate } from '../../helpers/client-certificates.ts';
 import { answer, chainOf, decodedRequest, fakeSession, produceFrame, send, settle, until } from './harness.ts';
 
-const certificate = { subject: { CN: 'alice', O: 'Acme' } } as unknown as PeerCertificate;
+const certificates = mkdtempSync(join(tmpdir(), 'switchyard-filter-context-'));
+after(() => rmSync(certificates, { recursive: true, force: true }));
+const { der } = clientCertificate(certificates, 'alice', { subject: '/O=Acme/CN=alice' });
+const certificate = { subject: { O: 'Acme', CN: 'alice' }, raw: der } as unknown as PeerCertificate;
 
 function contextWith(tls: ClientTls): Promise<FilterContext> {
   return new Promise((resolve) => {

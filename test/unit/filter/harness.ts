@@ -9,6 +9,7 @@ import type { Reply, SessionCloseCause } from '../../../src/pipeline/reply.ts';
 import type { RequestMessage } from '../../../src/pipeline/request-message.ts';
 import { ResponseMessage } from '../../../src/pipeline/response-message.ts';
 import type { ClientTls, SessionHandle, SessionStage } from '../../../src/pipeline/stage.ts';
+import { ANONYMOUS } from '../../../src/pipeline/types.ts';
 import {
   ApiKey,
   decodeRequestBody,
@@ -20,7 +21,7 @@ import {
   responseHeaderVersion,
 } from '../../../src/protocol/index.ts';
 import { readClientRequest } from '../../../src/proxy/session/client-request.ts';
-import { subjectOf } from '../../../src/proxy/session/client-session.ts';
+import { DEFAULT_TLS_IDENTITY } from '../../../src/security/tls-principal.ts';
 
 export const PRODUCE_VERSION = 9;
 export const CREATE_TOPICS_VERSION = 7;
@@ -70,7 +71,7 @@ export function fakeSession(id = 'session-1'): FakeSession {
     logger: silent,
     clientTls: undefined,
     isOpen: true,
-    subject: subjectOf(undefined),
+    subject: ANONYMOUS,
     failed,
     failAfter: (_cause: SessionCloseCause, message: string) => failed.push(message),
     markAuthenticated: () => {},
@@ -100,7 +101,7 @@ export class ChainUnderTest {
     let opened = this.#opened.get(session);
     if (opened === undefined) {
       if (this.#tls !== undefined) {
-        Object.assign(session, { clientTls: this.#tls, subject: subjectOf(this.#tls) });
+        Object.assign(session, { clientTls: this.#tls, subject: DEFAULT_TLS_IDENTITY.subjectOf(this.#tls) });
       }
       opened = this.stage.open(session);
       this.#opened.set(session, opened);

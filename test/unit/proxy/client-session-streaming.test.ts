@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { StructuredLogger } from '../../../src/observability/logger.ts';
 import type { Reply } from '../../../src/pipeline/reply.ts';
 import type { Stage } from '../../../src/pipeline/stage.ts';
+import { ANONYMOUS } from '../../../src/pipeline/types.ts';
 import { FrameSplitter } from '../../../src/protocol/frames/index.ts';
 import type { Gateway } from '../../../src/proxy/gateway/gateway.ts';
 import { ClientSession } from '../../../src/proxy/session/client-session.ts';
@@ -45,6 +46,7 @@ async function session(t: { after(fn: () => void): void }, wholeFrames = false) 
     binding: { kind: 'bootstrap' },
     gateway: {} as Gateway,
     clientTls: undefined,
+    subject: ANONYMOUS,
     limits: {
       maxFrameBytes: 1 << 20,
       maxResponseFrameBytes: 1 << 20,
