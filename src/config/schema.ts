@@ -225,13 +225,14 @@ const tlsPrincipal: ObjectSpec = {
         items: {
           kind: 'custom',
           expected: 'a mapping rule: DEFAULT or RULE:pattern/replacement/ with an optional L or U',
-          parse: (value) => {
+          parse: (value, { owner }) => {
             if (typeof value !== 'string') return { ok: false };
             try {
               parseMappingRule(value);
               return { ok: true, value };
             } catch (error) {
-              return { ok: false, messages: [(error as Error).message] };
+              const message = `A mapping rule of ${ownerLabel(owner)} is invalid: ${(error as Error).message}`;
+              return { ok: false, messages: [message] };
             }
           },
         },

@@ -66,11 +66,11 @@ export function parseMappingRule(text: string): MappingRule {
   let every: RegExp;
   let groups: number;
   try {
-    whole = new RegExp(`^(?:${pattern.text})$`);
     every = new RegExp(pattern.text, 'g');
+    whole = new RegExp(`^(?:${pattern.text})$`);
     groups = new RegExp(`(?:${pattern.text})|`).exec('')!.length - 1;
   } catch (error) {
-    throw new MappingRuleError(`invalid regular expression in '${text}': ${(error as Error).message}`);
+    throw new MappingRuleError(`'${text}' has an invalid pattern: ${(error as Error).message}`);
   }
   const parts = compileReplacement(replacement.text, groups, text);
   const expand = (match: string, ...rest: unknown[]): string => {

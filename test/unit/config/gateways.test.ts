@@ -258,3 +258,67 @@ virtualClusters:${vcWith('demo', '      - { name: ports, portIdentifiesNode: { b
     "test.yaml:6:45: warning: Cluster definition 'main' disables TLS certificate verification of the upstream cluster (tls.trust.insecure: true); connections are open to man-in-the-middle attacks, use this only for testing (at clusterDefinitions[0].tls.trust.insecure)",
   ]);
 });
+
+test('gateway TLS principal settings default to the subject with DEFAULT and keep the rules as written', async () => {
+  const { model } = await load(
+    `${BASE}${vcWith(
+      'demo',
+      `      - name: ports
+        portIdentifiesNode: { bootstrapAddress: "localhost:9192" }
+        tls:
+          key: { certificateFile: client.pem, privateKeyFile: client-key.pem }
+          trust:
+            storeFile: ca.pem
+            clientAuth: REQUIRED
+            principal: { mappingRules: ["RULE:^CN=([^,]+),.*$/$1/L", DEFAULT] }`,
+    )}`,
+    tlsFiles(),
+  );
+  const [gateway] = model.virtualClusters[0]?.gateways ?? [];
+  assert.deepEqual(gateway?.tls?.trust?.principal, {
+    from: 'subject',
+    mappingRules: ['RULE:^CN=([^,]+),.*$/$1/L', 'DEFAULT'],
+  });
+});
+
+test('an invalid principal source is reported at its line with the sources there are', async () => {
+  const lines = await rejected(
+    `${BASE}${vcWith(
+      'demo',
+      `      - name: ports
+        portIdentifiesNode: { bootstrapAddress: "localhost:9192" }
+        tls:
+          key: { certificateFile: client.pem, privateKeyFile: client-key.pem }
+          trust: { storeFile: ca.pem, clientAuth: REQUIRED, principal: { from: "san:ip" } }`,
+    )}`,
+    tlsFiles(),
+  );
+  assert.deepEqual(lines, [
+    "test.yaml:12:80: error: Property 'from' of tls.trust.principal of gateway 'ports' of virtual cluster 'demo' must be one of 'subject', 'san:dns', 'san:uri', 'san:email', but is 'san:ip' (at virtualClusters[0].gateways[0].tls.trust.principal.from)",
+  ]);
+});
+
+test('an invalid principal mapping rule is reported at its line with the reason', async () => {
+  const lines = await rejected(
+    `${BASE}${vcWith(
+      'demo',
+      `      - name: ports
+        portIdentifiesNode: { bootstrapAddress: "localhost:9192" }
+        tls:
+          key: { certificateFile: client.pem, privateKeyFile: client-key.pem }
+          trust:
+            storeFile: ca.pem
+            clientAuth: REQUIRED
+            principal:
+              mappingRules:
+                - DEFAULT
+                - "RULE:^CN=(.*$/$1/"
+                - "RULE:^CN=(.*)$/$1/X"`,
+    )}`,
+    tlsFiles(),
+  );
+  assert.deepEqual(lines, [
+    "test.yaml:18:19: error: A mapping rule of tls.trust.principal of gateway 'ports' of virtual cluster 'demo' is invalid: 'RULE:^CN=(.*$/$1/' has an invalid pattern: Invalid regular expression: /^CN=(.*$/g: Unterminated group (at virtualClusters[0].gateways[0].tls.trust.principal.mappingRules[1])",
+    "test.yaml:19:19: error: A mapping rule of tls.trust.principal of gateway 'ports' of virtual cluster 'demo' is invalid: 'RULE:^CN=(.*)$/$1/X' ends with 'X'; only L or U may follow the last / (at virtualClusters[0].gateways[0].tls.trust.principal.mappingRules[2])",
+  ]);
+});
