@@ -2,7 +2,7 @@
 // Everything not exported here is internal.
 
 // The first-party filters and routers register their names (ProtocolLogger, TopicPolicy,
-// RecordTransform, TopicRouter) before any configuration can name them.
+// RecordTransform, TopicRouter, PrincipalRouter) before any configuration can name them.
 import './filters/index.ts';
 import './routers/index.ts';
 

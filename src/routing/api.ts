@@ -84,6 +84,13 @@ export interface RouterContext {
   respondWith(header: ResponseHeader, body: ApiMessage): CloseOrTerminalStage;
   respondWithError(header: RequestHeader, request: ApiMessage, error: ErrorCode | KafkaError): CloseOrTerminalStage;
   respondWithoutReply(): CloseOrTerminalStage;
+  /**
+   * Forwards this request along `route` as a static route would (undecoded unless something on
+   * the path reads it), and every later request of the session at this level with it, without
+   * calling onRequest(), while the session's authenticated subject stays the one seen now. After
+   * a change of subject (re-authentication) the next request comes to onRequest() again.
+   */
+  forwardSessionTo(route: string): TerminalStage;
 }
 
 declare const routerResponseBrand: unique symbol;

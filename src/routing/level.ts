@@ -14,7 +14,7 @@ import type { ResponseMessage } from '../pipeline/response-message.ts';
 import { ResponseMessage as Response } from '../pipeline/response-message.ts';
 import { SessionClosedError } from '../pipeline/session-closed-error.ts';
 import type { SessionHandle, SessionStage, Stage } from '../pipeline/stage.ts';
-import type { ApiMessage, RequestHeader } from '../pipeline/types.ts';
+import type { ApiMessage, RequestHeader, Subject } from '../pipeline/types.ts';
 import { ErrorCode } from '../protocol/generated/error-codes.ts';
 import { FifoQueue } from '../proxy/fifo-queue.ts';
 import type { Router } from './api.ts';
@@ -177,6 +177,9 @@ export class LevelSession implements SessionStage {
   #broken = false;
   /** Static keys per other route, for API_VERSIONS served by a route (§6.12); null when all go to one. */
   #keysElsewhere: Map<RouteRuntime, KeysByRoute | null> | undefined;
+  /** The route the router bound the session to (forwardSessionTo()), and the subject it saw then. */
+  #sessionRoute: RouteRuntime | undefined;
+  #sessionRouteSubject: Subject | undefined;
 
   constructor(level: RouterLevel, routing: SessionRouting) {
     this.level = level;
@@ -292,7 +295,20 @@ export class LevelSession implements SessionStage {
   }
 
   #ready(message: RequestMessage): boolean {
-    return this.#static[message.apiKey] !== undefined || this.#outstanding < this.#maxConcurrent;
+    return (
+      this.#static[message.apiKey] !== undefined ||
+      this.#boundRoute() !== undefined ||
+      this.#outstanding < this.#maxConcurrent
+    );
+  }
+
+  /**
+   * The route of forwardSessionTo(), while the session's subject is the one the router saw: a new
+   * subject (re-authentication) sends the next request to the router again, to decide anew.
+   */
+  #boundRoute(): RouteRuntime | undefined {
+    const route = this.#sessionRoute;
+    return route !== undefined && this.routing.session.subject === this.#sessionRouteSubject ? route : undefined;
   }
 
   #pump(): void {
@@ -305,7 +321,7 @@ export class LevelSession implements SessionStage {
   }
 
   #dispatchNow(message: RequestMessage, reply: Reply): void {
-    const route = this.#static[message.apiKey];
+    const route = this.#static[message.apiKey] ?? this.#boundRoute();
     if (route !== undefined) this.forward(route, message, reply);
     else this.#callRouter(message, reply);
   }
@@ -533,6 +549,13 @@ export class LevelSession implements SessionStage {
         undefined,
         message.apiKey,
       );
+      return;
+    }
+    if (result.forwardTo !== undefined) {
+      // Every later request of the session takes this route too, as a static key would.
+      this.#sessionRoute = result.forwardTo;
+      this.#sessionRouteSubject = this.routing.session.subject;
+      this.forward(result.forwardTo, message, reply);
       return;
     }
     // A request a plugin sent (an outer router, a filter) is answered to that plugin, not to the client.

@@ -10,23 +10,34 @@ import { ErrorCode } from '../protocol/generated/error-codes.ts';
 import { codecsFor } from '../protocol/index.ts';
 import type { CloseOrTerminalStage, RouterContext, RouterResponse, TerminalStage, VirtualNode } from './api.ts';
 import { ForeignVirtualNodeError, UnknownRouteError } from './errors.ts';
-import type { LevelSession } from './level.ts';
+import type { LevelSession, RouteRuntime } from './level.ts';
 import { asVirtualNode } from './virtual-nodes.ts';
 
 const MAX_NODE_ID = 0x7fffffff;
 
-/** The result of onRequest(): a response body (undefined = no response) and whether to close. */
+/**
+ * The result of onRequest(): a response body (undefined = no response) and whether to close, or
+ * the route the request and the rest of the session go to (forwardSessionTo()).
+ */
 export class RouterResponseImpl {
   readonly call: RouterCall;
   readonly body: ApiMessage | undefined;
   readonly header: ResponseHeader | undefined;
   readonly close: boolean;
+  readonly forwardTo: RouteRuntime | undefined;
 
-  constructor(call: RouterCall, body: ApiMessage | undefined, header: ResponseHeader | undefined, close: boolean) {
+  constructor(
+    call: RouterCall,
+    body: ApiMessage | undefined,
+    header: ResponseHeader | undefined,
+    close: boolean,
+    forwardTo?: RouteRuntime,
+  ) {
     this.call = call;
     this.body = body;
     this.header = header;
     this.close = close;
+    this.forwardTo = forwardTo;
   }
 }
 
@@ -40,14 +51,18 @@ export class RouterCall {
     const routing = level.routing;
     const session = routing.session;
     const addressed = message.node;
-    const stage = (body: ApiMessage | undefined, header?: ResponseHeader): CloseOrTerminalStage => {
+    const stage = (
+      body: ApiMessage | undefined,
+      header?: ResponseHeader,
+      forwardTo?: RouteRuntime,
+    ): CloseOrTerminalStage => {
       if (this.#settled) throw new Error('the response for this request has already been produced');
       let used = false;
       const build = (close: boolean): RouterResponse => {
         if (this.#settled) throw new Error('the response for this request has already been produced');
         if (used) throw new Error('build() may be called once per stage');
         used = true;
-        return new RouterResponseImpl(this, body, header, close) as unknown as RouterResponse;
+        return new RouterResponseImpl(this, body, header, close, forwardTo) as unknown as RouterResponse;
       };
       return {
         build: () => build(false),
@@ -123,6 +138,14 @@ export class RouterCall {
       },
       respondWithoutReply(): CloseOrTerminalStage {
         return stage(undefined);
+      },
+      forwardSessionTo(name: string): TerminalStage {
+        const route = routerLevel.routesByName.get(name);
+        if (route === undefined) {
+          routerLevel.options.metrics?.error('unknown_route');
+          throw new UnknownRouteError(name, routerLevel.routerPath, routerLevel.routeNames);
+        }
+        return { build: stage(undefined, undefined, route).build };
       },
     } as RouterContext;
   }
