@@ -2,6 +2,7 @@
 // watching the proxy close the connection.
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as connectTls } from 'node:tls';
 import { FrameSplitter } from '../../../src/protocol/frames/index.ts';
 import { readResponseCorrelationId } from '../../../src/protocol/index.ts';
 
@@ -20,10 +21,12 @@ export interface RawConnection {
   close(): void;
 }
 
-export async function rawConnection(address: string): Promise<RawConnection> {
+/** Connects in plain text, or over TLS with `tls` (a client certificate, the CA to trust). */
+export async function rawConnection(address: string, tls?: ConnectionOptions): Promise<RawConnection> {
   const [host, port] = address.split(':');
-  const socket: Socket = connect(Number(port), host);
-  await once(socket, 'connect');
+  const socket: Socket =
+    tls === undefined ? connect(Number(port), host) : connectTls({ ...tls, port: Number(port), host });
+  await once(socket, tls === undefined ? 'connect' : 'secureConnect');
   const waiting = new Map<number, (frame: Buffer) => void>();
   const arrivals: number[] = [];
   const splitter = new FrameSplitter(

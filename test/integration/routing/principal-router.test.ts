@@ -4,12 +4,20 @@
 // SASL terminated on the virtual cluster's filter chain.
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { CreateTopicsResponse } from '../../../src/index.ts';
 import type { DecodeEvent } from '../../../src/pipeline/diagnostics.ts';
-import { ApiKey } from '../../../src/protocol/index.ts';
+import {
+  ApiKey,
+  decodeResponseBody,
+  ErrorCode,
+  encodeRequest,
+  readResponseHeader,
+  responseHeaderVersion,
+} from '../../../src/protocol/index.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
 import { clientCertificate } from '../../helpers/client-certificates.ts';
 import type { KafkaConnection } from '../../helpers/clients/common.ts';
@@ -17,6 +25,7 @@ import { kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafka
 import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+import { rawConnection } from '../filters/raw-client.ts';
 
 const [clusterA, clusterB] = await Promise.all([
   useKafkaCluster({ name: 'principal-a' }),
@@ -35,7 +44,7 @@ const mallory = issue('mallory', '/O=Elsewhere/CN=mallory');
 const spiffeA = issue('spiffe-a', '/CN=ignored', ['URI:spiffe://example.org/ns/payments/sa/orders']);
 const spiffeB = issue('spiffe-b', '/CN=ignored', ['URI:spiffe://example.org/ns/analytics/sa/reports']);
 
-const ports = { subject: await freePortBlock(8), san: await freePortBlock(8) };
+const ports = { subject: await freePortBlock(8), san: await freePortBlock(8), reauth: await freePortBlock(8) };
 const gateway = (port: number, principal: string) => `
     gateways:
       - name: ports
@@ -66,7 +75,13 @@ routerDefinitions:
     routes:
       - { name: a, id: 0, target: { cluster: a } }
       - { name: b, id: 1, target: { cluster: b } }
+filterDefinitions:
+  - name: identity-change
+    type: ./test/integration/routing/fixtures/identity-change.ts#IdentityChange
 virtualClusters:
+  - name: reauth
+    target: { router: by-user }
+    filters: [identity-change]${gateway(ports.reauth, '{ mappingRules: ["RULE:^CN=([^,]+),OU=.*$/$1/L"] }')}
   - name: subject
     target: { router: by-user }${gateway(ports.subject, '{ mappingRules: ["RULE:^CN=([^,]+),OU=.*$/$1/L", DEFAULT] }')}
   - name: san
@@ -150,4 +165,56 @@ test('a client no rule matches is refused with a clear error and the connection 
     .filter((line) => line.msg === 'PrincipalRouter refuses a session no rule matches');
   assert.ok(refusals.length > 0, 'the refusal is logged');
   assert.equal(refusals[0]!.subject, 'User:CN=mallory,O=Elsewhere');
+});
+
+/** A raw TLS connection to the `reauth` virtual cluster as `certificate`, past API_VERSIONS. */
+async function reauthConnection(certificate: { certFile: string; keyFile: string }) {
+  const connection = await rawConnection(running.bootstrap('reauth', 'ports'), {
+    ca: readFileSync(ca.certFile),
+    cert: readFileSync(certificate.certFile),
+    key: readFileSync(certificate.keyFile),
+    servername: 'localhost',
+  });
+  const versions = { clientSoftwareName: 'raw', clientSoftwareVersion: '1', clusterId: null, nodeId: -1 };
+  await connection.request(encodeRequest(ApiKey.API_VERSIONS, 3, 1, 'raw', versions));
+  return connection;
+}
+
+/** The error code of the first topic of a CREATE_TOPICS v7 answer to creating `name`. */
+async function createTopic(
+  connection: Awaited<ReturnType<typeof reauthConnection>>,
+  name: string,
+  correlationId: number,
+) {
+  const request = {
+    topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 30_000,
+    validateOnly: false,
+  };
+  const frame = await connection.request(encodeRequest(ApiKey.CREATE_TOPICS, 7, correlationId, 'raw', request));
+  const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.CREATE_TOPICS, 7));
+  const body = decodeResponseBody(ApiKey.CREATE_TOPICS, 7, frame, header.bodyOffset) as CreateTopicsResponse;
+  return { errorCode: body.topics[0]!.errorCode, errorMessage: body.topics[0]!.errorMessage };
+}
+
+test('a new identity that maps to another route closes the session with a clear error', async () => {
+  const connection = await reauthConnection(alice);
+  // Bound to route a as alice; the session becomes bob's, whose route is b.
+  const answer = await createTopic(connection, 'become.bob.topic', 2);
+  assert.equal(answer.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  assert.equal(answer.errorMessage, "the new identity User:bob maps to route 'b', not 'a'; reconnect");
+  await connection.closed;
+  assert.ok(!(await kcatMetadata(direct.b)).topics.some((t) => t.name === 'become.bob.topic'));
+});
+
+test('a new identity on the same route keeps the session on it', async () => {
+  const connection = await reauthConnection(bob);
+  try {
+    assert.equal((await createTopic(connection, 'become.bobby.topic', 2)).errorCode, ErrorCode.NONE);
+    assert.equal((await createTopic(connection, 'still-bobby', 3)).errorCode, ErrorCode.NONE);
+  } finally {
+    connection.close();
+  }
+  const onB = (await kcatMetadata(direct.b)).topics.map((t) => t.name);
+  assert.ok(onB.includes('become.bobby.topic') && onB.includes('still-bobby'));
 });
