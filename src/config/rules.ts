@@ -715,6 +715,14 @@ function checkGatewaysOfVc(
         'sniHostIdentifiesNode',
       ]);
     }
+    const trust = gateway.tls?.trust;
+    if (trust?.principal !== undefined && trust.clientAuth === 'NONE') {
+      ctx.report(
+        'warning',
+        `${subject} maps client certificates to principals, but with clientAuth NONE no client sends one`,
+        [...gwPath, 'tls', 'trust', 'principal'],
+      );
+    }
     const ranges = port?.nodeIdRanges;
     if (ranges !== undefined) {
       const seen: { name: string; start: number; end: number }[] = [];

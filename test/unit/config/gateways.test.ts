@@ -322,3 +322,20 @@ test('an invalid principal mapping rule is reported at its line with the reason'
     "test.yaml:19:19: error: A mapping rule of tls.trust.principal of gateway 'ports' of virtual cluster 'demo' is invalid: 'RULE:^CN=(.*)$/$1/X' ends with 'X'; only L or U may follow the last / (at virtualClusters[0].gateways[0].tls.trust.principal.mappingRules[2])",
   ]);
 });
+
+test('principal settings without client authentication are warned about', async () => {
+  const { warnings } = await load(
+    `${BASE}${vcWith(
+      'demo',
+      `      - name: ports
+        portIdentifiesNode: { bootstrapAddress: "localhost:9192" }
+        tls:
+          key: { certificateFile: client.pem, privateKeyFile: client-key.pem }
+          trust: { storeFile: ca.pem, principal: { from: "san:uri" } }`,
+    )}`,
+    tlsFiles(),
+  );
+  assert.deepEqual(warnings, [
+    "test.yaml:12:39: warning: Gateway 'ports' of virtual cluster 'demo' maps client certificates to principals, but with clientAuth NONE no client sends one (at virtualClusters[0].gateways[0].tls.trust.principal)",
+  ]);
+});
