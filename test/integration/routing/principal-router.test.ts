@@ -218,3 +218,20 @@ test('a new identity on the same route keeps the session on it', async () => {
   const onB = (await kcatMetadata(direct.b)).topics.map((t) => t.name);
   assert.ok(onB.includes('become.bobby.topic') && onB.includes('still-bobby'));
 });
+
+test('a certificate no mapping rule applies to is refused when the connection opens, with the reason logged', async () => {
+  const before = running.logs.length;
+  // The `reauth` gateway maps only subjects with an OU, and has no DEFAULT rule.
+  const connection = await rawConnection(running.bootstrap('reauth', 'ports'), {
+    ca: readFileSync(ca.certFile),
+    cert: readFileSync(mallory.certFile),
+    key: readFileSync(mallory.keyFile),
+    servername: 'localhost',
+  });
+  await connection.closed;
+  const refusal = running.logs
+    .slice(before)
+    .find((line) => line.msg === 'client certificate gives no principal; closing the connection');
+  assert.equal(refusal?.reason, "no principal mapping rule applies to 'CN=mallory,O=Elsewhere'");
+  assert.equal(refusal?.gateway, 'ports');
+});
