@@ -130,7 +130,10 @@ export const PrincipalRouter: RouterFactory<PrincipalRouterConfig, Choice> = {
         }
         const route = choice.routeFor(subject);
         if (route === undefined) {
-          ctx.logger.warn('PrincipalRouter refuses a session no rule matches', { subject: describe(subject) });
+          // Anonymous clients can open connections at will: their refusals are not worth a warning each.
+          const fields = { subject: describe(subject) };
+          if (subject.isAnonymous) ctx.logger.debug('PrincipalRouter refuses a session no rule matches', fields);
+          else ctx.logger.warn('PrincipalRouter refuses a session no rule matches', fields);
           return refuse(header, request, ctx, `no PrincipalRouter rule matches ${describe(subject)}`);
         }
         if (chosen !== undefined && route !== chosen) {
