@@ -1,43 +1,22 @@
 // PrincipalRouter with SASL identities: SaslTermination on the virtual cluster's chain authenticates
 // clients against a credential store before any route is chosen, and the router sends each client
 // to the cluster of its group (checked on each cluster directly). Before authentication, the
-// router answers API_VERSIONS with what every route serves.
-//
-// SaslTermination and `switchyard credentials` come with the SASL server work; until they are on
-// this branch the tests are skipped (the modules are loaded by path so that this file type-checks
-// without them).
+// router answers API_VERSIONS with what every route serves. No password reaches the logs.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { addCredentials } from '../../../src/cli/credentials.ts';
 import type { KafkaConnection } from '../../helpers/clients/common.ts';
 import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { kcatMetadata } from '../../helpers/clients/kcat.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 
-const CREDENTIALS_MODULE = new URL('../../../src/cli/credentials.ts', import.meta.url);
-const ready = existsSync(CREDENTIALS_MODULE);
-const skip = ready ? false : 'SaslTermination and src/cli/credentials.ts are not on this branch yet';
-
-interface CredentialsModule {
-  addCredentials(
-    options: {
-      file: string;
-      user: string;
-      iterations: number;
-      mechanisms: readonly string[];
-      groups: readonly string[];
-    },
-    password: string,
-  ): Promise<number>;
-}
-
 const PASSWORDS = { alice: 'alice-Principal-4d1e', bob: 'bob-Principal-8c2a', carol: 'carol-Principal-0b7f' };
 
 async function setUp() {
-  const { addCredentials } = (await import(CREDENTIALS_MODULE.href)) as CredentialsModule;
   const [clusterA, clusterB] = await Promise.all([
     useKafkaCluster({ name: 'principal-sasl-a' }),
     useKafkaCluster({ name: 'principal-sasl-b' }),
@@ -45,7 +24,7 @@ async function setUp() {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-principal-sasl-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const credentials = join(dir, 'users.json');
-  const mechanisms = ['PLAIN', 'SCRAM-SHA-512'];
+  const mechanisms = ['PLAIN', 'SCRAM-SHA-512'] as const;
   await addCredentials(
     { file: credentials, user: 'alice', iterations: 4096, mechanisms, groups: ['payments'] },
     PASSWORDS.alice,
@@ -85,6 +64,7 @@ virtualClusters:
         portIdentifiesNode: { bootstrapAddress: 127.0.0.1:${port} }
 `);
   return {
+    running,
     as: (user: keyof typeof PASSWORDS, mechanism: 'PLAIN' | 'SCRAM-SHA-512'): KafkaConnection => ({
       bootstrapServers: running.bootstrap('sasl', 'ports'),
       sasl: { mechanism, username: user, password: PASSWORDS[user] },
@@ -96,10 +76,9 @@ virtualClusters:
   };
 }
 
-const setup = ready ? await setUp() : undefined;
+const { as, direct, running } = await setUp();
 
-test('two SASL users of one bootstrap address land on the clusters of their groups', { skip }, async () => {
-  const { as, direct } = setup!;
+test('two SASL users of one bootstrap address land on the clusters of their groups', async () => {
   await kafkajsCreateTopics(as('alice', 'SCRAM-SHA-512'), [{ name: 'payments-ledger' }]);
   await kafkajsProduce(as('alice', 'SCRAM-SHA-512'), 'payments-ledger', [{ value: 'from alice' }]);
   await kafkajsCreateTopics(as('bob', 'PLAIN'), [{ name: 'analytics-events' }]);
@@ -119,10 +98,20 @@ test('two SASL users of one bootstrap address land on the clusters of their grou
   );
 });
 
-test('a SASL user in no routed group is refused after authenticating', { skip }, async () => {
-  const { as } = setup!;
+test('a SASL user in no routed group is refused after authenticating', async () => {
   await assert.rejects(
     kafkajsProduce(as('carol', 'PLAIN'), 'never', [{ value: 'x' }]),
     /Cluster authorization failed|CLUSTER_AUTHORIZATION_FAILED|not authorized/i,
   );
+});
+
+test('no password used by these tests appears in any log line of the proxy', () => {
+  const lines = running.logs.map((line) => JSON.stringify(line));
+  assert.ok(lines.length > 0);
+  for (const password of Object.values(PASSWORDS)) {
+    assert.deepEqual(
+      lines.filter((line) => line.includes(password)),
+      [],
+    );
+  }
 });
