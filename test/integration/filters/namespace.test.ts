@@ -99,8 +99,6 @@ filterDefinitions:
   - name: per-user
     type: Namespace
     config: { prefix: "\${principal}." }
-  - name: common-name
-    type: ./test/integration/filters/fixtures/common-name.ts#CommonName
   - name: sasl
     type: SaslTermination
     config: { mechanisms: [SCRAM-SHA-512, PLAIN], credentials: ${credentials} }
@@ -113,7 +111,7 @@ virtualClusters:
     filters: [tenant-b]${gateway(ports[1]!)}
   - name: users
     target: { cluster: main }
-    filters: [common-name, per-user]${gateway(ports[2]!)}
+    filters: [per-user]${gateway(ports[2]!)}
         tls:
           key:
             certificateFile: ${gatewayCertificate.certFile}
@@ -121,6 +119,7 @@ virtualClusters:
           trust:
             storeFile: ${ca.certFile}
             clientAuth: REQUIRED
+            principal: { mappingRules: ["RULE:^CN=([^,]*).*$/$1/"] }
   - name: anonymous
     target: { cluster: main }
     filters: [per-user]${gateway(ports[3]!)}
