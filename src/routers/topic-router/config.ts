@@ -16,6 +16,7 @@ export interface TopicRouterConfig {
   readonly topics: readonly Rule[];
   readonly groups: readonly Rule[];
   readonly transactionalIds: readonly Rule[];
+  readonly discovery: 'rules' | 'rulesThenExisting';
 }
 
 const RULES = {
@@ -38,26 +39,40 @@ export const configSchema = {
   type: 'object',
   required: ['defaultRoute'],
   additionalProperties: false,
-  properties: { defaultRoute: { type: 'string' }, topics: RULES, groups: RULES, transactionalIds: RULES },
+  properties: {
+    defaultRoute: { type: 'string' },
+    topics: RULES,
+    groups: RULES,
+    transactionalIds: RULES,
+    discovery: { enum: ['rules', 'rulesThenExisting'], default: 'rules' },
+  },
 } as const;
 
 /** Which route owns what; shared by every session of the level. */
 export interface Owners {
   readonly defaultRoute: string;
-  readonly routes: readonly string[];
+  /** The routes, in route id order once METADATA answers revealed the ids (configuration order before). */
+  routes: readonly string[];
+  /** Whether topics no rule names may be found on any route (discovery: rulesThenExisting). */
+  readonly discoverExisting: boolean;
+  /** The route of a topic name by rule alone, or undefined when no rule names it. */
+  topicRule(name: string): string | undefined;
+  /** The owning route of a topic: by rule, else where discovery found it, else the default route. */
   topic(name: string): string;
   group(name: string): string;
   transactionalId(name: string): string;
+  /** Topics no rule names, by the route discovery found them on (rulesThenExisting only). */
+  readonly discovered: Map<string, string>;
 }
 
-function matcher(rules: readonly Rule[], fallback: string): (name: string) => string {
+function matcher(rules: readonly Rule[]): (name: string) => string | undefined {
   const compiled = rules.map((rule) => {
     if (rule.exact !== undefined) return { test: (name: string) => name === rule.exact, route: rule.route };
     if (rule.prefix !== undefined) return { test: (name: string) => name.startsWith(rule.prefix!), route: rule.route };
     const pattern = new RegExp(rule.regex!);
     return { test: (name: string) => pattern.test(name), route: rule.route };
   });
-  return (name) => compiled.find((rule) => rule.test(name))?.route ?? fallback;
+  return (name) => compiled.find((rule) => rule.test(name))?.route;
 }
 
 /** Checks what the schema cannot (route names, one kind per rule, valid expressions) and compiles the rules. */
@@ -90,11 +105,18 @@ export function compileOwners(context: RouterFactoryContext, config: TopicRouter
       }
     });
   }
+  const topicRule = matcher(config.topics);
+  const groupRule = matcher(config.groups);
+  const transactionalIdRule = matcher(config.transactionalIds);
+  const discovered = new Map<string, string>();
   return {
     defaultRoute: config.defaultRoute,
     routes: [...context.routeNames],
-    topic: matcher(config.topics, config.defaultRoute),
-    group: matcher(config.groups, config.defaultRoute),
-    transactionalId: matcher(config.transactionalIds, config.defaultRoute),
+    discoverExisting: config.discovery === 'rulesThenExisting',
+    discovered,
+    topicRule,
+    topic: (name) => topicRule(name) ?? discovered.get(name) ?? config.defaultRoute,
+    group: (name) => groupRule(name) ?? config.defaultRoute,
+    transactionalId: (name) => transactionalIdRule(name) ?? config.defaultRoute,
   };
 }
