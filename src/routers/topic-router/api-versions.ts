@@ -1,26 +1,34 @@
-// API_VERSIONS: the versions every route serves, so that a request can go to any of them at the
-// client's version.
+// API_VERSIONS: the keys the router handles, at the versions every route serves (so that a request
+// can go to any of them at the client's version), below the versions that name topics by id.
 
-import type { ApiMessage, ApiVersionsResponse, RequestHeader } from '../../filter/index.ts';
+import type { ApiMessage, ApiVersionsResponse } from '../../filter/index.ts';
 import { ApiKey } from '../../protocol/generated/api-keys.ts';
-import type { RouterContext } from '../../routing/index.ts';
-import type { Owners } from './config.ts';
+import type { Call } from './call.ts';
 
-/** From these versions on, PRODUCE and FETCH name topics by id, and topic ids differ between clusters. */
-const TOPIC_ID_VERSION = 13;
+/**
+ * The last version of each API that names topics only by name. Topic ids differ between clusters
+ * and the handlers split requests by topic name, so the later versions are not offered.
+ */
+const LAST_BY_NAME: ReadonlyMap<number, number> = new Map([
+  [ApiKey.PRODUCE, 12],
+  [ApiKey.FETCH, 12],
+  [ApiKey.OFFSET_COMMIT, 9],
+  [ApiKey.OFFSET_FETCH, 9],
+  [ApiKey.TXN_OFFSET_COMMIT, 5],
+]);
 
 export async function apiVersions(
-  header: RequestHeader,
+  call: Call,
   request: ApiMessage,
-  ctx: RouterContext,
-  owners: Owners,
+  handled: ReadonlyMap<number, unknown>,
 ): Promise<ApiVersionsResponse> {
+  const { ctx, header, owners } = call;
   const answers = (await Promise.all(
     owners.routes.map((route) => ctx.sendRequest(ctx.anyNode(route), header, { ...request })),
   )) as ApiVersionsResponse[];
   const first = answers[0]!;
   if (first.errorCode !== 0) return first;
-  const ranges = new Map(first.apiKeys.map((entry) => [entry.apiKey, { ...entry }]));
+  const ranges = new Map(first.apiKeys.filter((e) => handled.has(e.apiKey)).map((e) => [e.apiKey, { ...e }]));
   for (const answer of answers.slice(1)) {
     const other = new Map(answer.apiKeys.map((entry) => [entry.apiKey, entry]));
     for (const [key, range] of ranges) {
@@ -33,9 +41,9 @@ export async function apiVersions(
       }
     }
   }
-  for (const key of [ApiKey.PRODUCE, ApiKey.FETCH]) {
-    const range = ranges.get(key);
-    if (range !== undefined) range.maxVersion = Math.min(range.maxVersion, TOPIC_ID_VERSION - 1);
+  for (const [key, last] of LAST_BY_NAME) {
+    const range = ranges.get(key as ApiKey);
+    if (range !== undefined) range.maxVersion = Math.min(range.maxVersion, last);
   }
   return { ...first, apiKeys: [...ranges.values()] };
 }

@@ -1,43 +1,127 @@
-// The TopicRouter of one client session: which handler answers each API key. Requests of keys
-// without a handler go to the addressed broker, or to the default route on a bootstrap session.
+// The TopicRouter of one client session: the handler of each API key it routes. A key without a
+// handler is refused with an error naming it, never forwarded to an arbitrary cluster, and
+// API_VERSIONS advertises only the keys listed here.
 
-import type {
-  CreateTopicsRequest,
-  DeleteTopicsRequest,
-  FindCoordinatorRequest,
-  MetadataRequest,
-} from '../../filter/index.ts';
+import { KafkaError } from '../../filter/index.ts';
 import { ApiKey } from '../../protocol/generated/api-keys.ts';
-import type { Router, RouterFactoryContext } from '../../routing/index.ts';
+import { ErrorCode } from '../../protocol/generated/error-codes.ts';
+import type { Router, RouterFactoryContext, RouterResponse } from '../../routing/index.ts';
+import {
+  configs,
+  deleteAcls,
+  describeAcls,
+  describeClientQuotas,
+  describeCluster,
+  describeTopicPartitions,
+  describeUserScramCredentials,
+  fanOutWrite,
+} from './admin.ts';
 import { apiVersions } from './api-versions.ts';
+import { type Call, forward, type Handler } from './call.ts';
 import type { Owners } from './config.ts';
-import { forward } from './forward.ts';
+import {
+  consumerGroupHeartbeat,
+  deleteGroups,
+  describeGroups,
+  findCoordinator,
+  listGroups,
+  offsetCommit,
+  offsetDelete,
+  offsetFetch,
+  toHomeCoordinator,
+} from './groups.ts';
 import { metadata } from './metadata.ts';
-import { createTopics, deleteTopics } from './topics.ts';
+import {
+  alterPartitionReassignments,
+  createPartitions,
+  createTopics,
+  deleteTopics,
+  electLeaders,
+  listPartitionReassignments,
+} from './topics.ts';
+import { addPartitionsToTxn, initProducerId, toTransactionCoordinator, txnOffsetCommit } from './transactions.ts';
+
+/** Requests a client sends to one broker (a partition's leader, for instance): that broker serves them. */
+const toAddressedBroker: Handler = async (call, request) =>
+  forward(call, call.ctx.virtualNode() ?? call.ctx.anyNode(call.owners.defaultRoute), request);
+
+export const HANDLERS: ReadonlyMap<ApiKey, Handler> = new Map<ApiKey, Handler>([
+  // Broker-bound: the client reached virtual broker V, one broker of one route.
+  [ApiKey.PRODUCE, toAddressedBroker],
+  [ApiKey.FETCH, toAddressedBroker],
+  [ApiKey.LIST_OFFSETS, toAddressedBroker],
+  [ApiKey.OFFSET_FOR_LEADER_EPOCH, toAddressedBroker],
+  [ApiKey.DELETE_RECORDS, toAddressedBroker],
+  [ApiKey.DESCRIBE_PRODUCERS, toAddressedBroker],
+  [ApiKey.DESCRIBE_LOG_DIRS, toAddressedBroker],
+  [ApiKey.SASL_HANDSHAKE, toAddressedBroker],
+  [ApiKey.SASL_AUTHENTICATE, toAddressedBroker],
+  [ApiKey.GET_TELEMETRY_SUBSCRIPTIONS, toAddressedBroker],
+  [ApiKey.PUSH_TELEMETRY, toAddressedBroker],
+  // The cluster view.
+  [
+    ApiKey.API_VERSIONS,
+    async (call, request) => call.ctx.respondWith(await apiVersions(call, request, HANDLERS)).build(),
+  ],
+  [ApiKey.METADATA, async (call, request) => call.ctx.respondWith(await metadata(call, request)).build()],
+  [ApiKey.DESCRIBE_CLUSTER, describeCluster],
+  [ApiKey.DESCRIBE_TOPIC_PARTITIONS, describeTopicPartitions],
+  // Topic administration by owner.
+  [ApiKey.CREATE_TOPICS, createTopics],
+  [ApiKey.DELETE_TOPICS, deleteTopics],
+  [ApiKey.CREATE_PARTITIONS, createPartitions],
+  [ApiKey.DESCRIBE_CONFIGS, configs('results')],
+  [ApiKey.ALTER_CONFIGS, configs('responses')],
+  [ApiKey.INCREMENTAL_ALTER_CONFIGS, configs('responses')],
+  [ApiKey.ELECT_LEADERS, electLeaders],
+  [ApiKey.ALTER_PARTITION_REASSIGNMENTS, alterPartitionReassignments],
+  [ApiKey.LIST_PARTITION_REASSIGNMENTS, listPartitionReassignments],
+  // Cluster-wide administration, on every route.
+  [ApiKey.DESCRIBE_ACLS, describeAcls],
+  [ApiKey.CREATE_ACLS, fanOutWrite('results')],
+  [ApiKey.DELETE_ACLS, deleteAcls],
+  [ApiKey.DESCRIBE_CLIENT_QUOTAS, describeClientQuotas],
+  [ApiKey.ALTER_CLIENT_QUOTAS, fanOutWrite('entries')],
+  [ApiKey.DESCRIBE_USER_SCRAM_CREDENTIALS, describeUserScramCredentials],
+  [ApiKey.ALTER_USER_SCRAM_CREDENTIALS, fanOutWrite('results')],
+  // Consumer groups: coordination on the home route, offsets with the partitions' owners.
+  [ApiKey.FIND_COORDINATOR, findCoordinator],
+  [ApiKey.JOIN_GROUP, toHomeCoordinator],
+  [ApiKey.SYNC_GROUP, toHomeCoordinator],
+  [ApiKey.HEARTBEAT, toHomeCoordinator],
+  [ApiKey.LEAVE_GROUP, toHomeCoordinator],
+  [ApiKey.OFFSET_COMMIT, offsetCommit],
+  [ApiKey.OFFSET_FETCH, offsetFetch],
+  [ApiKey.OFFSET_DELETE, offsetDelete],
+  [ApiKey.LIST_GROUPS, listGroups],
+  [ApiKey.DESCRIBE_GROUPS, describeGroups],
+  [ApiKey.DELETE_GROUPS, deleteGroups],
+  [ApiKey.CONSUMER_GROUP_HEARTBEAT, consumerGroupHeartbeat],
+  // Transactions: everything on the transactional id's route.
+  [ApiKey.INIT_PRODUCER_ID, initProducerId],
+  [ApiKey.ADD_PARTITIONS_TO_TXN, addPartitionsToTxn],
+  [ApiKey.ADD_OFFSETS_TO_TXN, toTransactionCoordinator],
+  [ApiKey.END_TXN, toTransactionCoordinator],
+  [ApiKey.TXN_OFFSET_COMMIT, txnOffsetCommit],
+] as [ApiKey, Handler][]);
+
+const KEY_NAMES = new Map(Object.entries(ApiKey).map(([name, key]) => [key as number, name]));
 
 export function createTopicRouter(context: RouterFactoryContext, owners: Owners): Router {
   const clusterId = `switchyard-${context.virtualClusterName}`;
+  const topology = context.topologyService();
   return {
     maxConcurrentRequests: 100,
-    async onRequest(apiKey, _version, header, request, ctx) {
-      const node = ctx.virtualNode();
-      switch (apiKey) {
-        case ApiKey.API_VERSIONS:
-          return ctx.respondWith(await apiVersions(header, request, ctx, owners)).build();
-        case ApiKey.METADATA:
-          return ctx.respondWith(await metadata(header, request as MetadataRequest, ctx, owners, clusterId)).build();
-        case ApiKey.CREATE_TOPICS:
-          return ctx.respondWith(await createTopics(header, request as CreateTopicsRequest, ctx, owners)).build();
-        case ApiKey.DELETE_TOPICS:
-          return ctx.respondWith(await deleteTopics(header, request as DeleteTopicsRequest, ctx, owners)).build();
-        case ApiKey.FIND_COORDINATOR: {
-          const find = request as FindCoordinatorRequest;
-          const key = find.coordinatorKeys?.[0] ?? find.key;
-          const route = find.keyType === 1 ? owners.transactionalId(key) : owners.group(key);
-          return forward(ctx.anyNode(route), header, request, ctx);
-        }
+    onRequest(apiKey, _version, header, request, ctx): Promise<RouterResponse> | RouterResponse {
+      const handler = HANDLERS.get(apiKey);
+      if (handler === undefined) {
+        const name = KEY_NAMES.get(apiKey) ?? `API key ${apiKey}`;
+        ctx.logger.warn('request refused: the TopicRouter has no rule for this API', { api: name });
+        const error = new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `TopicRouter does not route ${name}`);
+        return ctx.respondWithError(header, request, error).build();
       }
-      return forward(node ?? ctx.anyNode(owners.defaultRoute), header, request, ctx);
+      const call: Call = { header, ctx, owners, topology, clusterId };
+      return handler(call, request as never);
     },
   };
 }

@@ -1,0 +1,230 @@
+// Cluster administration: configs by resource owner, DESCRIBE_CLUSTER and
+// DESCRIBE_TOPIC_PARTITIONS merged like METADATA, and the cluster-wide admin APIs (ACLs, quotas,
+// SCRAM credentials) fanned out to every route and merged.
+
+import type {
+  AlterConfigsRequest,
+  ApiMessage,
+  DeleteAclsResponse,
+  DescribeAclsResponse,
+  DescribeClientQuotasResponse,
+  DescribeClusterRequest,
+  DescribeClusterResponse,
+  DescribeConfigsRequest,
+  DescribeTopicPartitionsRequest,
+  DescribeTopicPartitionsResponse,
+  DescribeUserScramCredentialsResponse,
+  IncrementalAlterConfigsRequest,
+} from '../../filter/index.ts';
+import { ErrorCode } from '../../protocol/generated/error-codes.ts';
+import type { RouterResponse, VirtualNode } from '../../routing/index.ts';
+import { type Call, groupBy, maxThrottle } from './call.ts';
+
+/** Config resource types (DescribeConfigs and friends). */
+const TOPIC = 2;
+const BROKER = 4;
+const BROKER_LOGGER = 8;
+const GROUP = 32;
+
+type Resource = { resourceType: number; resourceName: string };
+const resourceKey = (resource: Resource): string => `${resource.resourceType}\u0000${resource.resourceName}`;
+
+/**
+ * Where a config resource lives: a topic on its owner, a group on its home route, a broker (or its
+ * loggers) on that broker, addressed by its virtual id; the cluster-wide broker default (an empty
+ * name) and anything else on the default route.
+ */
+function resourceNode(call: Call, resource: Resource): VirtualNode {
+  const { owners, ctx } = call;
+  switch (resource.resourceType) {
+    case TOPIC:
+      return ctx.anyNode(owners.topic(resource.resourceName));
+    case GROUP:
+      return ctx.anyNode(owners.group(resource.resourceName));
+    case BROKER:
+    case BROKER_LOGGER:
+      if (resource.resourceName !== '') return ctx.nodeForId(Number(resource.resourceName));
+  }
+  return ctx.anyNode(owners.defaultRoute);
+}
+
+/** DESCRIBE_CONFIGS, ALTER_CONFIGS, INCREMENTAL_ALTER_CONFIGS: each resource where it lives. */
+export function configs(field: 'results' | 'responses') {
+  return async (
+    call: Call,
+    request: DescribeConfigsRequest | AlterConfigsRequest | IncrementalAlterConfigsRequest,
+  ): Promise<RouterResponse> => {
+    const nodes = new Map<Resource, VirtualNode>(request.resources.map((r) => [r, resourceNode(call, r)]));
+    const byNode = new Map<VirtualNode, Resource[]>();
+    for (const [resource, node] of nodes) byNode.set(node, [...(byNode.get(node) ?? []), resource]);
+    const answers = await Promise.all(
+      [...byNode].map(
+        async ([node, resources]) =>
+          (await call.ctx.sendRequest(node, call.header, { ...request, resources } as ApiMessage)) as {
+            throttleTimeMs: number;
+          } & Record<typeof field, Resource[]>,
+      ),
+    );
+    const results = new Map(answers.flatMap((answer) => answer[field].map((r) => [resourceKey(r), r] as const)));
+    const body = {
+      throttleTimeMs: maxThrottle(answers),
+      [field]: request.resources.flatMap((resource) => results.get(resourceKey(resource)) ?? []),
+    };
+    return call.ctx.respondWith(body as ApiMessage).build();
+  };
+}
+
+/** DESCRIBE_CLUSTER: brokers of every route, the default route's controller, the virtual cluster id. */
+export async function describeCluster(call: Call, request: DescribeClusterRequest): Promise<RouterResponse> {
+  const answers = await Promise.all(
+    call.owners.routes.map(async (route) => ({
+      route,
+      body: (await call.ctx.sendRequest(call.ctx.anyNode(route), call.header, {
+        ...request,
+      })) as DescribeClusterResponse,
+    })),
+  );
+  const main = answers.find(({ route }) => route === call.owners.defaultRoute)!.body;
+  const failed = answers.find(({ body }) => body.errorCode !== ErrorCode.NONE)?.body;
+  if (failed !== undefined) return call.ctx.respondWith({ ...failed, clusterId: call.clusterId }).build();
+  return call.ctx
+    .respondWith({
+      ...main,
+      clusterId: call.clusterId,
+      throttleTimeMs: maxThrottle(answers.map(({ body }) => body)),
+      brokers: answers.flatMap(({ body }) => body.brokers),
+    })
+    .build();
+}
+
+/**
+ * DESCRIBE_TOPIC_PARTITIONS: each topic from its owner (every route for "all topics"). Each
+ * route pages on its own; the merged page ends at the earliest of the routes' cursors, so that the
+ * client's next request (from that cursor) misses nothing and repeats nothing.
+ */
+export async function describeTopicPartitions(
+  call: Call,
+  request: DescribeTopicPartitionsRequest,
+): Promise<RouterResponse> {
+  const cursor = request.cursor;
+  const after = (name: string): boolean => cursor === null || name >= cursor.topicName;
+  const groups: Map<string, DescribeTopicPartitionsRequest['topics']> =
+    request.topics.length === 0
+      ? new Map(call.owners.routes.map((route) => [route, []]))
+      : groupBy(
+          request.topics.filter((topic) => after(topic.name)),
+          (topic) => call.owners.topic(topic.name),
+        );
+  const answers = await Promise.all(
+    [...groups].map(async ([route, topics]) => {
+      const own = cursor !== null && call.owners.topic(cursor.topicName) === route ? cursor : null;
+      const body = (await call.ctx.sendRequest(call.ctx.anyNode(route), call.header, {
+        ...request,
+        topics,
+        cursor: own,
+      })) as DescribeTopicPartitionsResponse;
+      // Without its cursor a route starts from the first topic: drop what precedes the cursor.
+      body.topics = body.topics.filter(
+        (topic) => topic.name !== null && call.owners.topic(topic.name) === route && after(topic.name),
+      );
+      return body;
+    }),
+  );
+  const cursors = answers.flatMap((answer) => answer.nextCursor ?? []);
+  const next = cursors.sort((a, b) => (a.topicName < b.topicName ? -1 : a.topicName > b.topicName ? 1 : 0))[0];
+  const topics = answers
+    .flatMap((answer) => answer.topics)
+    .filter((topic) => next === undefined || topic.name! <= next.topicName)
+    .map((topic) =>
+      next !== undefined && topic.name === next.topicName
+        ? { ...topic, partitions: topic.partitions.filter((p) => p.partitionIndex < next.partitionIndex) }
+        : topic,
+    )
+    .filter(
+      (topic) => topic.partitions.length > 0 || topic.errorCode !== ErrorCode.NONE || next?.topicName !== topic.name,
+    )
+    .sort((a, b) => (a.name! < b.name! ? -1 : a.name! > b.name! ? 1 : 0));
+  return call.ctx.respondWith({ throttleTimeMs: maxThrottle(answers), topics, nextCursor: next ?? null }).build();
+}
+
+/** Sends a copy of the request to every route. */
+async function everyRoute<T>(call: Call, request: ApiMessage): Promise<T[]> {
+  return Promise.all(
+    call.owners.routes.map(
+      async (route) => (await call.ctx.sendRequest(call.ctx.anyNode(route), call.header, { ...request })) as T,
+    ),
+  );
+}
+
+/** The first failure among the routes' answers to one entry, else the first answer. */
+function worst<T extends { errorCode: number }>(entries: readonly T[]): T {
+  return entries.find((entry) => entry.errorCode !== ErrorCode.NONE) ?? entries[0]!;
+}
+
+const unique = <T>(items: readonly T[]): T[] => [
+  ...new Map(
+    items.map((item) => [JSON.stringify(item, (_k, v) => (typeof v === 'bigint' ? `${v}` : v)), item]),
+  ).values(),
+];
+
+/** CREATE_ACLS, ALTER_CLIENT_QUOTAS, ALTER_USER_SCRAM_CREDENTIALS: per-entry results, a failure on any route shows. */
+export function fanOutWrite(field: 'results' | 'entries') {
+  return async (call: Call, request: ApiMessage): Promise<RouterResponse> => {
+    const answers = await everyRoute<{ throttleTimeMs: number } & Record<string, { errorCode: number }[]>>(
+      call,
+      request,
+    );
+    const first = answers[0]!;
+    const merged = first[field]!.map((_entry, index) => worst(answers.map((answer) => answer[field]![index]!)));
+    return call.ctx
+      .respondWith({ ...first, throttleTimeMs: maxThrottle(answers), [field]: merged } as ApiMessage)
+      .build();
+  };
+}
+
+export async function deleteAcls(call: Call, request: ApiMessage): Promise<RouterResponse> {
+  const answers = await everyRoute<DeleteAclsResponse>(call, request);
+  const filterResults = answers[0]!.filterResults.map((_r, index) => {
+    const results = answers.map((answer) => answer.filterResults[index]!);
+    return { ...worst(results), matchingAcls: unique(results.flatMap((result) => result.matchingAcls)) };
+  });
+  return call.ctx.respondWith({ throttleTimeMs: maxThrottle(answers), filterResults }).build();
+}
+
+export async function describeAcls(call: Call, request: ApiMessage): Promise<RouterResponse> {
+  const answers = await everyRoute<DescribeAclsResponse>(call, request);
+  const failed = answers.find((answer) => answer.errorCode !== ErrorCode.NONE);
+  if (failed !== undefined) return call.ctx.respondWith(failed).build();
+  const byResource = new Map<string, DescribeAclsResponse['resources'][number]>();
+  for (const resource of answers.flatMap((answer) => answer.resources)) {
+    const key = `${resourceKey(resource)}\u0000${resource.patternType}`;
+    const known = byResource.get(key);
+    byResource.set(key, known === undefined ? resource : { ...known, acls: unique([...known.acls, ...resource.acls]) });
+  }
+  return call.ctx
+    .respondWith({ ...answers[0]!, throttleTimeMs: maxThrottle(answers), resources: [...byResource.values()] })
+    .build();
+}
+
+export async function describeClientQuotas(call: Call, request: ApiMessage): Promise<RouterResponse> {
+  const answers = await everyRoute<DescribeClientQuotasResponse>(call, request);
+  const failed = answers.find((answer) => answer.errorCode !== ErrorCode.NONE);
+  if (failed !== undefined) return call.ctx.respondWith(failed).build();
+  const entries = unique(answers.flatMap((answer) => answer.entries ?? []));
+  return call.ctx.respondWith({ ...answers[0]!, throttleTimeMs: maxThrottle(answers), entries }).build();
+}
+
+export async function describeUserScramCredentials(call: Call, request: ApiMessage): Promise<RouterResponse> {
+  const answers = await everyRoute<DescribeUserScramCredentialsResponse>(call, request);
+  const failed = answers.find((answer) => answer.errorCode !== ErrorCode.NONE);
+  if (failed !== undefined) return call.ctx.respondWith(failed).build();
+  const byUser = groupBy(
+    answers.flatMap((answer) => answer.results),
+    (result) => result.user,
+  );
+  const results = [...byUser.values()].map((userResults) => ({
+    ...worst(userResults),
+    credentialInfos: unique(userResults.flatMap((result) => result.credentialInfos)),
+  }));
+  return call.ctx.respondWith({ ...answers[0]!, throttleTimeMs: maxThrottle(answers), results }).build();
+}
