@@ -1,17 +1,17 @@
 // API_VERSIONS: the keys the router handles, at the versions every route serves (so that a request
-// can go to any of them at the client's version), below the versions that name topics by id.
+// can go to any of them at the client's version).
 
 import type { ApiMessage, ApiVersionsResponse } from '../../filter/index.ts';
 import { ApiKey } from '../../protocol/generated/api-keys.ts';
 import type { Call } from './call.ts';
 
 /**
- * The last version of each API that names topics only by name. Topic ids differ between clusters
- * and the handlers split requests by topic name, so the later versions are not offered.
+ * The last version of each API that names topics only by name. The group and transaction handlers
+ * split requests by topic name, so their later versions (topics by id) are not offered. PRODUCE
+ * and FETCH need no cap: they go to the addressed broker, which belongs to the owner route whose
+ * topic ids the client saw (each topic is shown only from its owner).
  */
 const LAST_BY_NAME: ReadonlyMap<number, number> = new Map([
-  [ApiKey.PRODUCE, 12],
-  [ApiKey.FETCH, 12],
   [ApiKey.OFFSET_COMMIT, 9],
   [ApiKey.OFFSET_FETCH, 9],
   [ApiKey.TXN_OFFSET_COMMIT, 5],

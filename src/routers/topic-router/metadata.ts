@@ -1,5 +1,5 @@
-// METADATA: one request per route that owns a requested topic (every route for "all topics"),
-// merged into one cluster view: brokers of every route under their virtual ids, each topic only
+// METADATA: one request per route, naming the requested topics it owns (all topics for "all
+// topics"), merged into one cluster view: brokers of every route under their virtual ids, each topic only
 // from its owner, the controller of the default route, the virtual cluster's own cluster id.
 
 import type { MetadataRequest, MetadataResponse } from '../../filter/index.ts';
@@ -22,8 +22,7 @@ export async function metadata(call: Call, request: MetadataRequest): Promise<Me
   const answers: Answer[] = await Promise.all(
     owners.routes.map(async (route) => {
       const own = wanted === null ? null : wanted.filter((name) => owners.topic(name) === route || searched.has(name));
-      // The default route always answers: its brokers and controller are part of every answer.
-      if (own !== null && own.length === 0 && route !== owners.defaultRoute) return { route, body: undefined };
+      // Every route answers, even for none of its topics: clients forget brokers an answer omits.
       const body: MetadataRequest = {
         ...request,
         topics: own === null ? null : own.map((name) => ({ name, topicId: ZERO_UUID })),
