@@ -31,6 +31,10 @@ export interface ProducedOffset {
 
 export interface ConsumeOptions {
   readonly topic: string;
+  /** Subscribe (as a group member) to these topics instead of `topic` alone. */
+  readonly topics?: readonly string[];
+  /** Subscribe (as a group member) to the topics matching this regular expression instead. */
+  readonly pattern?: string;
   /** Consume as a member of this consumer group (committing offsets); without it, no group. */
   readonly groupId?: string;
   /** Stop after this many records. */

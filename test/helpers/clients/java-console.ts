@@ -106,8 +106,10 @@ export async function javaConsoleConsume(
       [
         '--bootstrap-server',
         connection.bootstrapServers,
-        '--topic',
-        options.topic,
+        // A list or a pattern subscribes through --include; the printed records do not name their topic.
+        ...(options.pattern || options.topics
+          ? ['--include', options.pattern ?? `^(${options.topics!.map(escapeRegex).join('|')})$`]
+          : ['--topic', options.topic]),
         '--command-config',
         config.file,
         '--from-beginning',
@@ -139,6 +141,8 @@ export async function javaConsoleConsume(
     config.dispose();
   }
 }
+
+const escapeRegex = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // "CreateTime:<ts>␟Partition:<p>␟Offset:<o>␟<headers>␟<key>␟<value>"
 function parseRecord(topic: string, chunk: string): ConsumedRecord {

@@ -93,7 +93,8 @@ export function kafkajsConsume(connection: KafkaConnection, options: ConsumeOpti
     const records: ConsumedRecord[] = [];
     await consumer.connect();
     try {
-      await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+      const topics = options.pattern ? [new RegExp(options.pattern)] : [...(options.topics ?? [options.topic])];
+      await consumer.subscribe({ topics, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () =>

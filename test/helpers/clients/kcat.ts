@@ -190,7 +190,9 @@ export async function kcatProduce(
 /** `kcat -C` (no group) or `kcat -G` (consumer group): the first `count` records, as JSON envelopes. */
 export async function kcatConsume(connection: KafkaConnection, options: ConsumeOptions): Promise<ConsumedRecord[]> {
   const args = ['-b', connection.bootstrapServers, ...kcatConfig(connection), '-J', '-q', '-c', String(options.count)];
-  if (options.groupId) args.push('-X', 'auto.offset.reset=earliest', '-G', options.groupId, options.topic);
+  // librdkafka takes a subscription starting with '^' as a regular expression.
+  const topics = options.pattern ? [`^${options.pattern.replace(/^\^/, '')}`] : (options.topics ?? [options.topic]);
+  if (options.groupId) args.push('-X', 'auto.offset.reset=earliest', '-G', options.groupId, ...topics);
   else args.push('-C', '-t', options.topic, '-o', 'beginning');
   const result = await runKcat(args, { timeoutMs: options.timeoutMs ?? 30_000, hosts: connection.hosts });
   const records = result.stdout

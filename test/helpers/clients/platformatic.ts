@@ -100,6 +100,7 @@ export function platformaticProduce(
 export function platformaticConsume(connection: KafkaConnection, options: ConsumeOptions): Promise<ConsumedRecord[]> {
   const groupId = options.groupId;
   if (!groupId) throw new Error('@platformatic/kafka consumes only as a group member: pass groupId');
+  if (options.pattern) throw new Error('@platformatic/kafka subscribes to topic lists only: pass topics');
   return attempt('consume', async () => {
     const consumer = new Consumer({
       ...platformaticOptions(connection),
@@ -110,7 +111,7 @@ export function platformaticConsume(connection: KafkaConnection, options: Consum
     const records: ConsumedRecord[] = [];
     try {
       const stream = await consumer.consume({
-        topics: [options.topic],
+        topics: [...(options.topics ?? [options.topic])],
         mode: 'committed',
         fallbackMode: 'earliest',
         autocommit: false,
