@@ -100,7 +100,11 @@ export async function deleteTopics(call: Call, request: DeleteTopicsRequest): Pr
   const routeOf = (topic: (typeof named)[number]): string =>
     topic.name !== null ? call.owners.topic(topic.name) : (byId.get(topic.topicId)?.route ?? call.owners.defaultRoute);
   const answers = await perRoute(groupBy(named, routeOf), async (route, topics) => {
-    const body: DeleteTopicsRequest = { ...request, topics, topicNames: topics.map((topic) => topic.name ?? '') };
+    // v6 names topics in `topics` (by name or id), earlier versions in `topicNames`.
+    const body: DeleteTopicsRequest =
+      call.header.requestApiVersion >= 6
+        ? { ...request, topics }
+        : { ...request, topicNames: topics.map((topic) => topic.name ?? '') };
     return (await call.ctx.sendRequest(call.ctx.anyNode(route), call.header, body)) as DeleteTopicsResponse;
   });
   const key = (name: string | null, id: Uuid): string => (name !== null && name !== '' ? `n:${name}` : `i:${id}`);

@@ -6,6 +6,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import {
+  ApiKey,
+  decodeResponseBody,
+  ErrorCode,
+  encodeRequest,
+  readResponseHeader,
+  responseHeaderVersion,
+} from '../../../src/protocol/index.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
 import type { ConsumedRecord, ConsumeOptions, KafkaConnection, RecordToProduce } from '../../helpers/clients/common.ts';
 import { javaDescribeGroupOffsets } from '../../helpers/clients/java-admin.ts';
@@ -15,6 +23,7 @@ import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kc
 import { platformaticConsume, platformaticProduce } from '../../helpers/clients/platformatic.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+import { rawConnection } from '../filters/raw-client.ts';
 
 const [main, payments, archive] = await Promise.all([
   useKafkaCluster({ name: 'union-main' }),
@@ -242,4 +251,160 @@ test('over the SNI gateway, kcat and the Java tools produce to every route and c
   const rows = await javaDescribeGroupOffsets(viaSni, 'billing-sni');
   assert.equal(rows.length, names.length * 2);
   assert.ok(rows.every((row) => row.lag === 0));
+});
+
+/** Read-committed values of a topic, directly on a cluster, up to a marker produced there last. */
+async function committedValuesOn(route: Route, topic: string): Promise<string[]> {
+  const marker = `marker-${Math.random()}`;
+  await kafkajsProduce(direct(route), topic, [{ value: marker }]);
+  const values: string[] = [];
+  const consumer = kafkajsClient(direct(route)).consumer({ groupId: `check-${marker}`, readUncommitted: false });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            const value = message.value?.toString('utf8') ?? '';
+            if (value === marker) resolve();
+            else values.push(value);
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return values.sort();
+}
+
+test('a transaction on one route commits and is read committed; one touching two routes fails and leaves nothing visible', async () => {
+  await createTopics(viaPorts, ['payments.txn', 'orders-txn'], 1);
+  const kafka = kafkajsClient(viaPorts);
+  const committed = kafka.producer({ transactionalId: 'payments-one', idempotent: true, maxInFlightRequests: 1 });
+  await committed.connect();
+  try {
+    const transaction = await committed.transaction();
+    await transaction.send({ topic: 'payments.txn', messages: [{ value: 'one-a' }, { value: 'one-b' }] });
+    await transaction.commit();
+  } finally {
+    await committed.disconnect();
+  }
+  const read = await kafkajsConsume(viaPorts, { topic: 'payments.txn', groupId: 'txn-reader', count: 2 });
+  assert.deepEqual(read.map((record) => record.value).sort(), ['one-a', 'one-b']);
+
+  const spanning = kafka.producer({ transactionalId: 'payments-two', idempotent: true, maxInFlightRequests: 1 });
+  await spanning.connect();
+  try {
+    const transaction = await spanning.transaction();
+    await transaction.send({ topic: 'payments.txn', messages: [{ value: 'two-a' }] });
+    await assert.rejects(
+      transaction.send({ topic: 'orders-txn', messages: [{ value: 'two-b' }] }),
+      'adding a partition of another route fails',
+    );
+    await transaction.abort();
+  } finally {
+    await spanning.disconnect();
+  }
+  assert.deepEqual(await committedValuesOn('payments', 'payments.txn'), ['one-a', 'one-b']);
+  assert.deepEqual(await committedValuesOn('main', 'orders-txn'), []);
+  assert.ok(
+    running.logs.some((line) => line.msg === 'transaction refused: partitions of another route'),
+    'the refusal is logged with its reason',
+  );
+});
+
+test('admin by owner: topics are created on the cluster their name maps to, described, altered, extended and deleted there', async () => {
+  const admin = kafkajsClient(viaPorts).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [
+        { topic: 'orders-admin', numPartitions: 1 },
+        { topic: 'payments.admin', numPartitions: 1 },
+        { topic: 'audit-admin', numPartitions: 1 },
+      ],
+    });
+    assert.ok((await topicsOn('main')).includes('orders-admin'));
+    assert.ok((await topicsOn('payments')).includes('payments.admin'));
+    assert.ok((await topicsOn('archive')).includes('audit-admin'));
+    assert.ok(!(await topicsOn('main')).includes('payments.admin'));
+
+    // An explicit assignment naming a broker of another route is refused for that topic alone.
+    const paymentsBroker = ROUTE_IDS.payments + 3 * payments.brokers[0]!.id;
+    await assert.rejects(
+      admin.createTopics({
+        topics: [{ topic: 'orders-assigned', replicaAssignment: [{ partition: 0, replicas: [paymentsBroker] }] }],
+      }),
+      (error: Error & { errors?: { type?: string }[] }) =>
+        (error.errors ?? []).some((cause) => cause.type === 'INVALID_REPLICA_ASSIGNMENT'),
+    );
+    assert.ok(!(await topicsOn('main')).includes('orders-assigned'));
+
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2, name: 'payments.admin', configEntries: [{ name: 'retention.ms', value: '123456' }] }],
+    });
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        { type: 2, name: 'payments.admin', configNames: ['retention.ms'] },
+        { type: 2, name: 'audit-admin', configNames: ['retention.ms'] },
+      ],
+    });
+    assert.deepEqual(
+      described.resources.map((r) => [r.resourceName, r.configEntries[0]?.configValue]),
+      [
+        ['payments.admin', '123456'],
+        ['audit-admin', '604800000'],
+      ],
+    );
+    const onOwner = kafkajsClient(direct('payments')).admin();
+    await onOwner.connect();
+    try {
+      const directly = await onOwner.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2, name: 'payments.admin', configNames: ['retention.ms'] }],
+      });
+      assert.equal(directly.resources[0]?.configEntries[0]?.configValue, '123456', 'altered on the owner cluster');
+      await admin.createPartitions({ topicPartitions: [{ topic: 'payments.admin', count: 2 }] });
+      const metadata = await onOwner.fetchTopicMetadata({ topics: ['payments.admin'] });
+      assert.equal(metadata.topics[0]?.partitions.length, 2, 'partitions added on the owner cluster');
+    } finally {
+      await onOwner.disconnect();
+    }
+
+    await admin.deleteTopics({ topics: ['payments.admin', 'audit-admin'] });
+    assert.ok(!(await topicsOn('payments')).includes('payments.admin'));
+    assert.ok(!(await topicsOn('archive')).includes('audit-admin'));
+  } finally {
+    await admin.disconnect();
+  }
+});
+
+test('API_VERSIONS offers only the keys the router routes, and a key it has no rule for is refused naming the API', async () => {
+  const connection = await rawConnection(viaPorts.bootstrapServers);
+  try {
+    const request = <T>(apiKey: number, version: number, body: object): Promise<T> =>
+      connection.request(encodeRequest(apiKey, version, 7, 'raw', body)).then((frame) => {
+        const header = readResponseHeader(frame, responseHeaderVersion(apiKey, version));
+        return decodeResponseBody(apiKey, version, frame, header.bodyOffset) as T;
+      });
+    const versions = await request<{ apiKeys: { apiKey: number; maxVersion: number }[] }>(ApiKey.API_VERSIONS, 3, {
+      clientSoftwareName: 'raw',
+      clientSoftwareVersion: '1',
+    });
+    const offered = new Map(versions.apiKeys.map((entry) => [entry.apiKey, entry.maxVersion]));
+    assert.ok(offered.has(ApiKey.OFFSET_COMMIT) && offered.has(ApiKey.JOIN_GROUP) && offered.has(ApiKey.METADATA));
+    assert.equal(offered.get(ApiKey.OFFSET_COMMIT), 9, 'offset commits by topic name only');
+    assert.ok(!offered.has(ApiKey.DESCRIBE_QUORUM), 'no rule for DESCRIBE_QUORUM');
+    const refused = await request<{ errorCode: number; errorMessage: string | null }>(ApiKey.DESCRIBE_QUORUM, 2, {
+      topics: [],
+    });
+    assert.equal(refused.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+    assert.equal(refused.errorMessage, 'TopicRouter does not route DESCRIBE_QUORUM');
+  } finally {
+    connection.close();
+  }
 });
