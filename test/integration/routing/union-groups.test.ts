@@ -16,7 +16,7 @@ import {
 } from '../../../src/protocol/index.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
 import type { ConsumedRecord, ConsumeOptions, KafkaConnection, RecordToProduce } from '../../helpers/clients/common.ts';
-import { javaDescribeGroupOffsets } from '../../helpers/clients/java-admin.ts';
+import { javaDescribeGroupOffsets, javaListGroups } from '../../helpers/clients/java-admin.ts';
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
 import { kafkajsClient, kafkajsConsume, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
@@ -251,6 +251,9 @@ test('over the SNI gateway, kcat and the Java tools produce to every route and c
   const rows = await javaDescribeGroupOffsets(viaSni, 'billing-sni');
   assert.equal(rows.length, names.length * 2);
   assert.ok(rows.every((row) => row.lag === 0));
+  // The group's offsets on main and archive make offset-only groups there; it is listed once, from payments.
+  assert.ok((await javaListGroups(direct('main'))).includes('billing-sni'));
+  assert.equal((await javaListGroups(viaPorts)).filter((group) => group === 'billing-sni').length, 1);
 });
 
 /** Read-committed values of a topic, directly on a cluster, up to a marker produced there last. */
@@ -404,6 +407,26 @@ test('API_VERSIONS offers only the keys the router routes, and a key it has no r
     });
     assert.equal(refused.errorCode, ErrorCode.UNSUPPORTED_VERSION);
     assert.equal(refused.errorMessage, 'TopicRouter does not route DESCRIBE_QUORUM');
+
+    // KIP-848: the broker assigns partitions of its own cluster only, so a subscription spanning routes is refused.
+    const heartbeat = (subscribedTopicNames: string[]) =>
+      request<{ errorCode: number; errorMessage: string | null }>(ApiKey.CONSUMER_GROUP_HEARTBEAT, 0, {
+        groupId: 'kip848',
+        memberId: 'm-kip848-0000000001',
+        memberEpoch: 0,
+        instanceId: null,
+        rackId: null,
+        rebalanceTimeoutMs: 30_000,
+        subscribedTopicNames,
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        topicPartitions: [],
+      });
+    const spanning = await heartbeat(['orders-listing', 'payments.listing']);
+    assert.equal(spanning.errorCode, ErrorCode.INVALID_REQUEST);
+    assert.match(spanning.errorMessage ?? '', /payments\.listing are not on route 'main'.*group\.protocol=classic/);
+    const confined = await heartbeat(['orders-listing']);
+    assert.notEqual(confined.errorCode, ErrorCode.INVALID_REQUEST, 'a subscription within the home route is forwarded');
   } finally {
     connection.close();
   }
