@@ -39,6 +39,7 @@ const virtualIds = (Object.keys(clusters) as Route[]).flatMap((route) =>
 );
 
 const port = await freePortBlock(16);
+const foundPort = await freePortBlock(16);
 const sniPort = await freePortBlock(1);
 const certificates = mkdtempSync(join(tmpdir(), 'switchyard-union-'));
 const ca = createCertificateAuthority(certificates, 'switchyard-union-ca');
@@ -65,7 +66,22 @@ routerDefinitions:
       - { name: main, id: 0, target: { cluster: kafka-a } }
       - { name: payments, id: 1, target: { cluster: kafka-b } }
       - { name: archive, id: 2, target: { cluster: kafka-c } }
+  - name: found
+    type: TopicRouter
+    config:
+      defaultRoute: main
+      topics: [{ prefix: "payments.", route: payments }]
+      discovery: rulesThenExisting
+    routes:
+      - { name: main, id: 0, target: { cluster: kafka-a } }
+      - { name: payments, id: 1, target: { cluster: kafka-b } }
+      - { name: archive, id: 2, target: { cluster: kafka-c } }
 virtualClusters:
+  - name: found
+    target: { router: found }
+    gateways:
+      - name: ports
+        portIdentifiesNode: { bootstrapAddress: "127.0.0.1:${foundPort}" }
   - name: union
     target: { router: union }
     gateways:
@@ -430,4 +446,22 @@ test('API_VERSIONS offers only the keys the router routes, and a key it has no r
   } finally {
     connection.close();
   }
+});
+
+test('discovery rulesThenExisting: a topic no rule names is found on the first route (by id) that has it', async () => {
+  await createTopics(direct('archive'), ['legacy-archived', 'legacy-twice'], 1);
+  await createTopics(direct('main'), ['legacy-twice'], 1);
+  await kafkajsProduce(direct('archive'), 'legacy-archived', [{ value: 'from the archive' }]);
+  const viaFound: KafkaConnection = { bootstrapServers: running.bootstrap('found', 'ports') };
+  const leaders = new Map((await kcatMetadata(viaFound)).topics.map((t) => [t.name, t.partitions[0]?.leader]));
+  assert.equal(leaders.get('legacy-archived')! % 3, ROUTE_IDS.archive, 'found on the only route that has it');
+  assert.equal(leaders.get('legacy-twice')! % 3, ROUTE_IDS.main, 'the first route by id wins');
+  const consumed = await kcatConsume(viaFound, { topic: 'legacy-archived', count: 1 });
+  assert.deepEqual(
+    consumed.map((record) => record.value),
+    ['from the archive'],
+  );
+  // With discovery by rules only, the topic belongs to the default route, which does not have it.
+  const shown = (await kcatMetadata(viaPorts)).topics.map((t) => t.name);
+  assert.ok(!shown.includes('legacy-archived'));
 });
