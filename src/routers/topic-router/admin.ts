@@ -57,18 +57,29 @@ export function configs(field: 'results' | 'responses') {
     const nodes = new Map<Resource, VirtualNode>(request.resources.map((r) => [r, resourceNode(call, r)]));
     const byNode = new Map<VirtualNode, Resource[]>();
     for (const [resource, node] of nodes) byNode.set(node, [...(byNode.get(node) ?? []), resource]);
+    // Kafka answers each resource in request order; matching by position also covers broker
+    // resources, whose names the answer carries in the cluster's own ids.
+    const resultOf = new Map<Resource, Resource>();
     const answers = await Promise.all(
-      [...byNode].map(
-        async ([node, resources]) =>
-          (await call.ctx.sendRequest(node, call.header, { ...request, resources } as ApiMessage)) as {
-            throttleTimeMs: number;
-          } & Record<typeof field, Resource[]>,
-      ),
+      [...byNode].map(async ([node, resources]) => {
+        // Copies: the runtime translates broker resource names of the body it sends in place.
+        const sent = resources.map((resource) => ({ ...resource }));
+        const answer = (await call.ctx.sendRequest(node, call.header, {
+          ...request,
+          resources: sent,
+        } as ApiMessage)) as {
+          throttleTimeMs: number;
+        } & Record<typeof field, Resource[]>;
+        answer[field].forEach((result, index) => {
+          const asked = resources[index];
+          if (asked !== undefined) resultOf.set(asked, { ...result, resourceName: asked.resourceName });
+        });
+        return answer;
+      }),
     );
-    const results = new Map(answers.flatMap((answer) => answer[field].map((r) => [resourceKey(r), r] as const)));
     const body = {
       throttleTimeMs: maxThrottle(answers),
-      [field]: request.resources.flatMap((resource) => results.get(resourceKey(resource)) ?? []),
+      [field]: request.resources.flatMap((resource) => resultOf.get(resource) ?? []),
     };
     return call.ctx.respondWith(body as ApiMessage).build();
   };

@@ -14,7 +14,7 @@ import {
   readResponseHeader,
   responseHeaderVersion,
 } from '../../../src/protocol/index.ts';
-import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
+import { createCertificateAuthority, issueCertificate, runJavaTool } from '../../../testbed/index.ts';
 import type { ConsumedRecord, ConsumeOptions, KafkaConnection, RecordToProduce } from '../../helpers/clients/common.ts';
 import { javaDescribeGroupOffsets, javaListGroups } from '../../helpers/clients/java-admin.ts';
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
@@ -464,4 +464,46 @@ test('discovery rulesThenExisting: a topic no rule names is found on the first r
   // With discovery by rules only, the topic belongs to the default route, which does not have it.
   const shown = (await kcatMetadata(viaPorts)).topics.map((t) => t.name);
   assert.ok(!shown.includes('legacy-archived'));
+});
+
+/** kafka-configs against a connection; fails the test when the tool fails. */
+async function kafkaConfigs(connection: KafkaConnection, args: readonly string[]): Promise<string> {
+  const result = await runJavaTool('org.apache.kafka.tools.ConfigCommand', [
+    '--bootstrap-server',
+    connection.bootstrapServers,
+    ...args,
+  ]);
+  assert.equal(result.exitCode, 0, result.stderr);
+  return result.stdout;
+}
+
+test('client quotas and SCRAM credentials set through the proxy reach every route; broker configs by virtual id', async () => {
+  const client = ['--entity-type', 'clients', '--entity-name', 'union-quota'];
+  await kafkaConfigs(viaPorts, ['--alter', ...client, '--add-config', 'producer_byte_rate=1048576']);
+  const user = ['--entity-type', 'users', '--entity-name', 'union-user'];
+  await kafkaConfigs(viaPorts, [
+    '--alter',
+    ...user,
+    '--add-config',
+    'SCRAM-SHA-256=[iterations=8192,password=union-secret]',
+  ]);
+  for (const route of Object.keys(clusters) as Route[]) {
+    assert.match(await kafkaConfigs(direct(route), ['--describe', ...client]), /producer_byte_rate=1048576/, route);
+    assert.match(await kafkaConfigs(direct(route), ['--describe', ...user]), /SCRAM-SHA-256=iterations=8192/, route);
+  }
+  assert.match(await kafkaConfigs(viaPorts, ['--describe', ...client]), /producer_byte_rate=1048576/);
+  const described = await kafkaConfigs(viaPorts, ['--describe', ...user]);
+  assert.equal(described.match(/SCRAM-SHA-256/g)?.length, 1, 'the same credential on every route is shown once');
+
+  // A broker's config is asked of that broker, named by its virtual id.
+  const archiveBroker = ROUTE_IDS.archive + 3 * archive.brokers[0]!.id;
+  const brokerConfig = await kafkaConfigs(viaPorts, [
+    '--describe',
+    '--all',
+    '--entity-type',
+    'brokers',
+    '--entity-name',
+    String(archiveBroker),
+  ]);
+  assert.match(brokerConfig, new RegExp(`node\\.id=${archive.brokers[0]!.id}\\b`));
 });
