@@ -16,7 +16,7 @@ import {
 } from '../../../src/protocol/index.ts';
 import { createCertificateAuthority, issueCertificate, runJavaTool } from '../../../testbed/index.ts';
 import type { ConsumedRecord, ConsumeOptions, KafkaConnection, RecordToProduce } from '../../helpers/clients/common.ts';
-import { javaDescribeGroupOffsets, javaListGroups } from '../../helpers/clients/java-admin.ts';
+import { javaDescribeGroupOffsets, javaDescribeTopic, javaListGroups } from '../../helpers/clients/java-admin.ts';
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
 import { kafkajsClient, kafkajsConsume, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
@@ -506,4 +506,26 @@ test('client quotas and SCRAM credentials set through the proxy reach every rout
     String(archiveBroker),
   ]);
   assert.match(brokerConfig, new RegExp(`node\\.id=${archive.brokers[0]!.id}\\b`));
+});
+
+test('kafka-topics --describe shows each topic from its owner; kafka-cluster shows the virtual cluster id', async () => {
+  await createTopics(viaPorts, ['orders-described', 'payments.described', 'audit-described'], 2);
+  for (const [topic, route] of [
+    ['orders-described', 'main'],
+    ['payments.described', 'payments'],
+    ['audit-described', 'archive'],
+  ] as const) {
+    const described = await javaDescribeTopic(viaPorts, topic);
+    assert.equal(described.partitions.length, 2, topic);
+    for (const partition of described.partitions) assert.equal(partition.leader % 3, ROUTE_IDS[route], topic);
+    const onOwner = await javaDescribeTopic(direct(route), topic);
+    assert.equal(described.topicId, onOwner.topicId, 'the owner’s topic id');
+  }
+  const result = await runJavaTool('org.apache.kafka.tools.ClusterTool', [
+    'cluster-id',
+    '--bootstrap-server',
+    viaPorts.bootstrapServers,
+  ]);
+  assert.equal(result.exitCode, 0, result.stderr);
+  assert.match(result.stdout, /Cluster ID: switchyard-union/);
 });
