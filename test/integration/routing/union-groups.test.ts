@@ -238,15 +238,26 @@ for (const client of CLIENTS) {
       for (const [owner, topic] of Object.entries(topics)) assert.equal(held.includes(topic), owner === route, topic);
     }
 
-    // kafka-consumer-groups --describe through the proxy: every partition of every route, no lag.
+    // Records nobody consumed yet: kafka-consumer-groups --describe through the proxy shows every
+    // partition of every route, at its committed offset, with the lag they make.
+    for (const topic of names) await client.produce(viaPorts, topic, records(topic, 2, 4, 1));
     const described = await javaDescribeGroupOffsets(viaPorts, client.group);
     assert.deepEqual(
       described.map((row) => `${row.topic}/${row.partition}`).sort(),
       names.flatMap((topic) => [0, 1, 2].map((p) => `${topic}/${p}`)).sort(),
     );
-    for (const row of described) {
-      assert.equal(row.lag, 0, `${row.topic}/${row.partition} has no lag`);
-      assert.equal(row.currentOffset, row.logEndOffset);
+    for (const topic of names) {
+      const rows = described.filter((row) => row.topic === topic);
+      assert.equal(
+        rows.reduce((sum, row) => sum + (row.lag ?? 0), 0),
+        4,
+        `${topic}: the 4 new records are the lag`,
+      );
+      assert.equal(
+        rows.reduce((sum, row) => sum + (row.currentOffset ?? 0), 0),
+        first.length / 3 + second.length / 3,
+        `${topic}: committed up to what was consumed`,
+      );
     }
   });
 }
@@ -521,6 +532,30 @@ test('kafka-topics --describe shows each topic from its owner; kafka-cluster sho
     const onOwner = await javaDescribeTopic(direct(route), topic);
     assert.equal(described.topicId, onOwner.topicId, 'the owner’s topic id');
   }
+  // DELETE_TOPICS by id: the route whose cluster knows the id deletes it.
+  const { topicId } = await javaDescribeTopic(direct('archive'), 'audit-described');
+  const connection = await rawConnection(viaPorts.bootstrapServers);
+  try {
+    const frame = await connection.request(
+      encodeRequest(ApiKey.DELETE_TOPICS, 6, 9, 'raw', {
+        topics: [{ name: null, topicId }],
+        topicNames: [],
+        timeoutMs: 30_000,
+      }),
+    );
+    const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.DELETE_TOPICS, 6));
+    const body = decodeResponseBody(ApiKey.DELETE_TOPICS, 6, frame, header.bodyOffset) as {
+      responses: { name: string | null; topicId: string; errorCode: number }[];
+    };
+    assert.deepEqual(
+      body.responses.map((r) => [r.name, r.topicId, r.errorCode]),
+      [['audit-described', topicId, ErrorCode.NONE]],
+    );
+  } finally {
+    connection.close();
+  }
+  assert.ok(!(await topicsOn('archive')).includes('audit-described'));
+
   const result = await runJavaTool('org.apache.kafka.tools.ClusterTool', [
     'cluster-id',
     '--bootstrap-server',
