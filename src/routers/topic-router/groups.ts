@@ -65,15 +65,27 @@ export async function toHomeCoordinator(
   return forward(call, node, request);
 }
 
+/** Answers of the home coordinator that mean the committing member is not (or no longer) in the group. */
+const NOT_A_MEMBER = new Set<number>([
+  ErrorCode.ILLEGAL_GENERATION,
+  ErrorCode.UNKNOWN_MEMBER_ID,
+  ErrorCode.REBALANCE_IN_PROGRESS,
+  ErrorCode.FENCED_INSTANCE_ID,
+  ErrorCode.FENCED_MEMBER_EPOCH,
+  ErrorCode.STALE_MEMBER_EPOCH,
+]);
+
 /**
  * OFFSET_COMMIT: the home route's partitions commit normally (generation and member checked by
  * the home coordinator); every other route's partitions commit there as a standalone commit.
+ * The home part goes first: when it shows the member is not in the group, the other parts are
+ * not sent and fail with the same error, so a fenced member commits nowhere.
  */
 export async function offsetCommit(call: Call, request: OffsetCommitRequest): Promise<RouterResponse> {
   const home = call.owners.group(request.groupId);
   const groups = groupBy(request.topics, (topic) => call.owners.topic(topic.name));
   if (groups.size === 1 && groups.has(home)) return toHomeCoordinator(call, request);
-  const answers = await perRoute(groups, async (route, topics) => {
+  const send = async (route: string, topics: OffsetCommitRequest['topics']): Promise<OffsetCommitResponse> => {
     const body: OffsetCommitRequest =
       route === home
         ? { ...request, topics }
@@ -85,7 +97,26 @@ export async function offsetCommit(call: Call, request: OffsetCommitRequest): Pr
     const answer = (await call.ctx.sendRequest(node, call.header, body)) as OffsetCommitResponse;
     for (const topic of answer.topics) for (const p of topic.partitions) noteStale(call, route, p.errorCode);
     return answer;
+  };
+  const homeTopics = groups.get(home);
+  const homeAnswer = homeTopics === undefined ? undefined : await send(home, homeTopics);
+  const fenced = homeAnswer?.topics
+    .flatMap((topic) => topic.partitions)
+    .find((p) => NOT_A_MEMBER.has(p.errorCode))?.errorCode;
+  groups.delete(home);
+  const others = await perRoute(groups, async (route, topics) => {
+    if (fenced === undefined) return send(route, topics);
+    const refused: OffsetCommitResponse = {
+      throttleTimeMs: 0,
+      topics: topics.map((topic) => ({
+        name: topic.name,
+        topicId: topic.topicId,
+        partitions: topic.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: fenced })),
+      })),
+    };
+    return refused;
   });
+  const answers = homeAnswer === undefined ? others : [homeAnswer, ...others];
   const byName = new Map(answers.flatMap((answer) => answer.topics.map((topic) => [topic.name, topic] as const)));
   return call.ctx
     .respondWith({

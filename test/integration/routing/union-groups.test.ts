@@ -564,3 +564,58 @@ test('kafka-topics --describe shows each topic from its owner; kafka-cluster sho
   assert.equal(result.exitCode, 0, result.stderr);
   assert.match(result.stdout, /Cluster ID: switchyard-union/);
 });
+
+test('a commit the home coordinator refuses (no such member) is committed on no route', async () => {
+  await createTopics(viaPorts, ['orders-fence', 'payments.fence'], 1);
+  const connection = await rawConnection(viaPorts.bootstrapServers);
+  try {
+    const commit = (generationIdOrMemberEpoch: number, memberId: string, offset: bigint) =>
+      connection
+        .request(
+          encodeRequest(ApiKey.OFFSET_COMMIT, 9, 11, 'raw', {
+            groupId: 'fence-test',
+            generationIdOrMemberEpoch,
+            memberId,
+            groupInstanceId: null,
+            retentionTimeMs: -1n,
+            topics: ['orders-fence', 'payments.fence'].map((name) => ({
+              name,
+              topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
+              partitions: [
+                { partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' },
+              ],
+            })),
+          }),
+        )
+        .then((frame) => {
+          const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.OFFSET_COMMIT, 9));
+          const body = decodeResponseBody(ApiKey.OFFSET_COMMIT, 9, frame, header.bodyOffset) as {
+            topics: { name: string; partitions: { errorCode: number }[] }[];
+          };
+          return body.topics.map((topic) => [topic.name, topic.partitions[0]!.errorCode]);
+        });
+    // A standalone commit (no member) is accepted on both routes.
+    assert.deepEqual(await commit(-1, '', 0n), [
+      ['orders-fence', ErrorCode.NONE],
+      ['payments.fence', ErrorCode.NONE],
+    ]);
+    const refused = await commit(7, 'ghost-member', 5n);
+    const code = refused[0]![1];
+    assert.ok(code === ErrorCode.ILLEGAL_GENERATION || code === ErrorCode.UNKNOWN_MEMBER_ID, `home refused: ${code}`);
+    assert.deepEqual(refused, [
+      ['orders-fence', code],
+      ['payments.fence', code],
+    ]);
+  } finally {
+    connection.close();
+  }
+  // The offsets committed before stand on both clusters.
+  const admin = kafkajsClient(direct('payments')).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId: 'fence-test', topics: ['payments.fence'] });
+    assert.equal(offsets?.partitions[0]?.offset, '0');
+  } finally {
+    await admin.disconnect();
+  }
+});
