@@ -39,7 +39,13 @@ import {
   electLeaders,
   listPartitionReassignments,
 } from './topics.ts';
-import { addPartitionsToTxn, initProducerId, toTransactionCoordinator, txnOffsetCommit } from './transactions.ts';
+import {
+  addPartitionsToTxn,
+  describeTransactions,
+  initProducerId,
+  toTransactionCoordinator,
+  txnOffsetCommit,
+} from './transactions.ts';
 
 /** Requests a client sends to one broker (a partition's leader, for instance): that broker serves them. */
 const toAddressedBroker: Handler = async (call, request) =>
@@ -103,6 +109,9 @@ export const HANDLERS: ReadonlyMap<ApiKey, Handler> = new Map<ApiKey, Handler>([
   [ApiKey.ADD_OFFSETS_TO_TXN, toTransactionCoordinator],
   [ApiKey.END_TXN, toTransactionCoordinator],
   [ApiKey.TXN_OFFSET_COMMIT, txnOffsetCommit],
+  [ApiKey.DESCRIBE_TRANSACTIONS, describeTransactions],
+  // Each broker lists the transactions it coordinates: admin clients ask every broker.
+  [ApiKey.LIST_TRANSACTIONS, toAddressedBroker],
 ] as [ApiKey, Handler][]);
 
 const KEY_NAMES = new Map(Object.entries(ApiKey).map(([name, key]) => [key as number, name]));

@@ -5,13 +5,15 @@
 import type {
   AddPartitionsToTxnRequest,
   AddPartitionsToTxnResponse,
+  DescribeTransactionsRequest,
+  DescribeTransactionsResponse,
   InitProducerIdRequest,
   TxnOffsetCommitRequest,
   TxnOffsetCommitResponse,
 } from '../../filter/index.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
 import { CoordinatorKeyType, type RouterResponse, type VirtualNode } from '../../routing/index.ts';
-import { type Call, coordinator, forward, groupCoordinator } from './call.ts';
+import { type Call, coordinator, forward, groupCoordinator, maxThrottle } from './call.ts';
 
 /**
  * The code a partition of another route fails with: the transaction can be aborted and the
@@ -130,4 +132,33 @@ export async function txnOffsetCommit(call: Call, request: TxnOffsetCommitReques
     })),
   };
   return call.ctx.respondWith(refused).build();
+}
+
+/**
+ * DESCRIBE_TRANSACTIONS: admin clients send it to the coordinator FIND_COORDINATOR named, which
+ * is on the ids' route; without an addressed broker, each id asks its own route's coordinator.
+ */
+export async function describeTransactions(call: Call, request: DescribeTransactionsRequest): Promise<RouterResponse> {
+  const node = call.ctx.virtualNode();
+  if (node !== undefined) return forward(call, node, request);
+  const answers = await Promise.all(
+    request.transactionalIds.map(async (id) => {
+      const coordinatorNode = await coordinator(
+        call,
+        call.owners.transactionalId(id),
+        CoordinatorKeyType.TRANSACTION,
+        id,
+      );
+      return (await call.ctx.sendRequest(coordinatorNode, call.header, {
+        ...request,
+        transactionalIds: [id],
+      })) as DescribeTransactionsResponse;
+    }),
+  );
+  return call.ctx
+    .respondWith({
+      throttleTimeMs: maxThrottle(answers),
+      transactionStates: answers.flatMap((answer) => answer.transactionStates),
+    })
+    .build();
 }

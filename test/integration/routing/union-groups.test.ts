@@ -343,6 +343,21 @@ test('a transaction on one route commits and is read committed; one touching two
     running.logs.some((line) => line.msg === 'transaction refused: partitions of another route'),
     'the refusal is logged with its reason',
   );
+
+  // kafka-transactions through the proxy lists both ids and describes one on its route's coordinator.
+  const tool = (args: string[]) =>
+    runJavaTool('org.apache.kafka.tools.TransactionsCommand', [
+      '--bootstrap-server',
+      viaPorts.bootstrapServers,
+      ...args,
+    ]);
+  const listed = await tool(['list']);
+  assert.equal(listed.exitCode, 0, listed.stderr);
+  assert.match(listed.stdout, /payments-one/);
+  assert.match(listed.stdout, /payments-two/);
+  const described = await tool(['describe', '--transactional-id', 'payments-one']);
+  assert.equal(described.exitCode, 0, described.stderr);
+  assert.match(described.stdout, /CompleteCommit/);
 });
 
 test('admin by owner: topics are created on the cluster their name maps to, described, altered, extended and deleted there', async () => {
