@@ -634,3 +634,35 @@ test('a commit the home coordinator refuses (no such member) is committed on no 
     await admin.disconnect();
   }
 });
+
+test('a partition reassignment naming a broker of another route is refused with INVALID_REPLICA_ASSIGNMENT; its own broker is accepted', async () => {
+  await createTopics(viaPorts, ['payments.moved'], 2);
+  const own = ROUTE_IDS.payments + 3 * payments.brokers[0]!.id;
+  const foreign = ROUTE_IDS.main + 3 * main.brokers[0]!.id;
+  const connection = await rawConnection(viaPorts.bootstrapServers);
+  try {
+    const reassign = async (replicas: number) => {
+      const frame = await connection.request(
+        encodeRequest(ApiKey.ALTER_PARTITION_REASSIGNMENTS, 0, 13, 'raw', {
+          timeoutMs: 30_000,
+          allowReplicationFactorChange: true,
+          topics: [{ name: 'payments.moved', partitions: [{ partitionIndex: 0, replicas: [replicas] }] }],
+        }),
+      );
+      const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.ALTER_PARTITION_REASSIGNMENTS, 0));
+      const body = decodeResponseBody(ApiKey.ALTER_PARTITION_REASSIGNMENTS, 0, frame, header.bodyOffset) as {
+        errorCode: number;
+        responses: { name: string; partitions: { errorCode: number; errorMessage: string | null }[] }[];
+      };
+      return { top: body.errorCode, partition: body.responses[0]?.partitions[0] };
+    };
+    const refused = await reassign(foreign);
+    assert.equal(refused.top, ErrorCode.NONE);
+    assert.equal(refused.partition?.errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+    assert.match(refused.partition?.errorMessage ?? '', /route 'payments'/);
+    const accepted = await reassign(own);
+    assert.equal(accepted.partition?.errorCode, ErrorCode.NONE, 'its own broker is a valid replica');
+  } finally {
+    connection.close();
+  }
+});
