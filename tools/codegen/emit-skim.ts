@@ -4,6 +4,9 @@
 // top-level tagged field sits after every other field of the body, so the skim steps over the body
 // as its wire format lays it out, version by version: one small function per struct and version
 // (versions with the same layout share one), counts and lengths read, everything else skipped.
+// The same walk, with `records` fields reported instead of skipped, finds the record batches of the
+// requests that carry them (PRODUCE) in every version, so that a router can look at their headers
+// without decoding the request.
 import type { FieldModel, MessageModel, StructModel } from './model.ts';
 import { apiKeyConstName } from './model.ts';
 
@@ -43,9 +46,12 @@ class SkipperSet {
   readonly functions: string[] = [];
   readonly #byBody = new Map<string, string>();
   readonly #m: MessageModel;
+  /** 'visit': `records` fields are reported to the visitor instead of skipped. */
+  readonly #records: 'skip' | 'visit';
 
-  constructor(m: MessageModel) {
+  constructor(m: MessageModel, records: 'skip' | 'visit' = 'skip') {
     this.#m = m;
+    this.#records = records;
   }
 
   /** The name of the function that skips `s` at `version` (emitted on first request). */
@@ -54,7 +60,7 @@ class SkipperSet {
     const key = `${s.tsName}\n${body}`;
     const known = this.#byBody.get(key);
     if (known !== undefined) return known;
-    const name = `skip${s.tsName}V${version}`;
+    const name = `${this.#records === 'visit' ? 'walk' : 'skip'}${s.tsName}V${version}`;
     this.#byBody.set(key, name);
     const what = isRoot
       ? `${s.tsName} v${version} (and later versions of the same layout), up to its tagged fields`
@@ -98,6 +104,8 @@ class SkipperSet {
       } else if (f.struct) {
         const skip = `${this.skipper(f.struct, version, false)}();`;
         lines.push(nullable ? `  if (int8() >= 0) ${skip} // ${f.specName}` : `  ${skip} // ${f.specName}`);
+      } else if (f.primitive === 'records' && this.#records === 'visit') {
+        lines.push(`  ${compact ? 'visitCompactRecords()' : 'visitRecords32()'}; // ${f.specName}`);
       } else {
         lines.push(`  ${skipVariable(f.primitive!, compact)}; // ${f.specName}`);
       }
@@ -184,6 +192,31 @@ function skipElements(count: number, size: number): void {
   if (count > 0) p += count * size;
 }
 
+// The visitor of the request records walk, set for one walk only.
+type Visitor = (frame: Buffer, start: number, end: number) => void;
+const NO_VISITOR: Visitor = () => {};
+let visitor: Visitor = NO_VISITOR;
+
+/** Compact nullable records: uvarint length + 1 (0 for null), then the batches. */
+function visitCompactRecords(): void {
+  const n = uvarint() - 1;
+  if (n < 0) return;
+  if (p + n > end) throw MALFORMED;
+  visitor(buf, p, p + n);
+  p += n;
+}
+
+/** Classic nullable records: int32 length (-1 for null), then the batches. */
+function visitRecords32(): void {
+  if (p + 4 > end) throw MALFORMED;
+  const n = buf.readInt32BE(p);
+  p += 4;
+  if (n < 0) return;
+  if (p + n > end) throw MALFORMED;
+  visitor(buf, p, p + n);
+  p += n;
+}
+
 function skipTaggedFields(): void {
   for (let n = uvarint(); n > 0; n--) {
     uvarint();
@@ -210,10 +243,29 @@ function taggedArrayNonEmpty(tag: number): boolean {
   return false;
 }`;
 
+/** Whether `s` has a field of type `records`, at any depth and in any version. */
+function carriesRecords(s: StructModel): boolean {
+  return s.fields.some((f) => f.primitive === 'records' || (f.struct !== undefined && carriesRecords(f.struct)));
+}
+
 export function emitSkim(messages: MessageModel[], banner: string): string {
   const sections: string[] = [];
   const table: string[] = [];
   const names: string[] = [];
+  const walks: string[] = [];
+  const walkNames: string[] = [];
+  for (const m of messages) {
+    if (m.kind !== 'request' || m.apiKey === undefined || m.valid === null || !carriesRecords(m.root)) continue;
+    const set = new SkipperSet(m, 'visit');
+    const roots: string[] = [];
+    for (let v = m.valid[0]; v <= m.valid[1]; v++) roots.push(set.skipper(m.root, v, true));
+    sections.push(`// ---- ${m.name}: records ----\n\n${set.functions.join('\n\n')}`);
+    walks.push(
+      `  // ${apiKeyConstName(m.name)} v${m.valid[0]}-${m.valid[1]}`,
+      `  table[${m.apiKey}] = { firstVersion: ${m.valid[0]}, firstFlexible: ${m.flexible?.[0] ?? -1}, roots: [${roots.join(', ')}] };`,
+    );
+    walkNames.push(apiKeyConstName(m.name));
+  }
   for (const m of messages) {
     const field = endpointsTaggedField(m);
     if (field === undefined || m.apiKey === undefined || field.tagged === null) continue;
@@ -233,6 +285,9 @@ export function emitSkim(messages: MessageModel[], banner: string): string {
 // decoding: ${names.join(', ')}. The skim steps over the body as its version lays it out (counts
 // and lengths read, every other byte skipped), then reads the tagged-field section. It allocates
 // nothing and never throws.
+//
+// Where the record batches of a request are, found without decoding: ${walkNames.join(', ')}. The
+// same walk reports each non-null \`records\` field instead of skipping it.
 
 ${RUNTIME}
 
@@ -293,6 +348,63 @@ export function skimTaggedEndpoints(
   } finally {
     // Holding on to the frame would keep a large response alive until the next skim.
     buf = EMPTY;
+  }
+}
+
+interface RecordsWalk {
+  readonly firstVersion: number;
+  /** The first version with a tagged-field section after the body; -1 for none. */
+  readonly firstFlexible: number;
+  /** Per version from firstVersion: steps over the whole body, reporting its records fields. */
+  readonly roots: readonly (() => void)[];
+}
+
+const walks: readonly (RecordsWalk | undefined)[] = (() => {
+  const table: (RecordsWalk | undefined)[] = [];
+${walks.join('\n')}
+  return table;
+})();
+
+/** Whether \`forEachRequestRecords\` can walk requests of this api key and version. */
+export function hasRecordsWalk(apiKey: number, apiVersion: number): boolean {
+  const walk = walks[apiKey];
+  return walk !== undefined && walk.roots[apiVersion - walk.firstVersion] !== undefined;
+}
+
+/**
+ * Calls \`visit(frame, start, end)\` for every non-null \`records\` field of the request body in
+ * \`frame\` from \`bodyOffset\` to \`bodyEnd\`, in wire order, without decoding anything else. Answers
+ * false when this request version has no walk or the body is too malformed to step over (a decode
+ * will say what is wrong with it); fields visited before the malformation was found stay visited,
+ * so a caller that changes bytes walks once to look and once to change. What \`visit\` throws
+ * ends the walk and reaches the caller.
+ */
+export function forEachRequestRecords(
+  apiKey: number,
+  apiVersion: number,
+  frame: Buffer,
+  bodyOffset: number,
+  visit: (frame: Buffer, start: number, end: number) => void,
+  bodyEnd: number = frame.length,
+): boolean {
+  const walk = walks[apiKey];
+  if (walk === undefined) return false;
+  const root = walk.roots[apiVersion - walk.firstVersion];
+  if (root === undefined) return false;
+  buf = frame;
+  p = bodyOffset;
+  end = bodyEnd;
+  visitor = visit;
+  try {
+    root();
+    if (walk.firstFlexible >= 0 && apiVersion >= walk.firstFlexible) skipTaggedFields();
+    return p <= end;
+  } catch (error) {
+    if (error !== MALFORMED) throw error;
+    return false;
+  } finally {
+    buf = EMPTY;
+    visitor = NO_VISITOR;
   }
 }
 `;

@@ -4,6 +4,9 @@
 // decoding: FETCH, PRODUCE. The skim steps over the body as its version lays it out (counts
 // and lengths read, every other byte skipped), then reads the tagged-field section. It allocates
 // nothing and never throws.
+//
+// Where the record batches of a request are, found without decoding: PRODUCE. The
+// same walk reports each non-null `records` field instead of skipping it.
 
 const EMPTY = Buffer.alloc(0);
 let buf: Buffer = EMPTY;
@@ -72,6 +75,31 @@ function skipElements(count: number, size: number): void {
   if (count > 0) p += count * size;
 }
 
+// The visitor of the request records walk, set for one walk only.
+type Visitor = (frame: Buffer, start: number, end: number) => void;
+const NO_VISITOR: Visitor = () => {};
+let visitor: Visitor = NO_VISITOR;
+
+/** Compact nullable records: uvarint length + 1 (0 for null), then the batches. */
+function visitCompactRecords(): void {
+  const n = uvarint() - 1;
+  if (n < 0) return;
+  if (p + n > end) throw MALFORMED;
+  visitor(buf, p, p + n);
+  p += n;
+}
+
+/** Classic nullable records: int32 length (-1 for null), then the batches. */
+function visitRecords32(): void {
+  if (p + 4 > end) throw MALFORMED;
+  const n = buf.readInt32BE(p);
+  p += 4;
+  if (n < 0) return;
+  if (p + n > end) throw MALFORMED;
+  visitor(buf, p, p + n);
+  p += n;
+}
+
 function skipTaggedFields(): void {
   for (let n = uvarint(); n > 0; n--) {
     uvarint();
@@ -96,6 +124,62 @@ function taggedArrayNonEmpty(tag: number): boolean {
     if (p > end) throw MALFORMED;
   }
   return false;
+}
+
+// ---- ProduceRequest: records ----
+
+/** Steps over one ProduceRequestPartitionProduceData of version 3 (and later versions of the same layout). */
+function walkProduceRequestPartitionProduceDataV3(): void {
+  p += 4; // Index
+  visitRecords32(); // Records
+}
+
+/** Steps over one ProduceRequestTopicProduceData of version 3 (and later versions of the same layout). */
+function walkProduceRequestTopicProduceDataV3(): void {
+  skipLength16(); // Name
+  for (let n = count32(); n > 0; n--) walkProduceRequestPartitionProduceDataV3(); // PartitionData
+}
+
+/** Steps over ProduceRequest v3 (and later versions of the same layout), up to its tagged fields. */
+function walkProduceRequestV3(): void {
+  skipLength16(); // TransactionalId
+  p += 6; // Acks, TimeoutMs
+  for (let n = count32(); n > 0; n--) walkProduceRequestTopicProduceDataV3(); // TopicData
+}
+
+/** Steps over one ProduceRequestPartitionProduceData of version 9 (and later versions of the same layout). */
+function walkProduceRequestPartitionProduceDataV9(): void {
+  p += 4; // Index
+  visitCompactRecords(); // Records
+  skipTaggedFields();
+}
+
+/** Steps over one ProduceRequestTopicProduceData of version 9 (and later versions of the same layout). */
+function walkProduceRequestTopicProduceDataV9(): void {
+  skipCompactLength(); // Name
+  for (let n = compactCount(); n > 0; n--) walkProduceRequestPartitionProduceDataV9(); // PartitionData
+  skipTaggedFields();
+}
+
+/** Steps over ProduceRequest v9 (and later versions of the same layout), up to its tagged fields. */
+function walkProduceRequestV9(): void {
+  skipCompactLength(); // TransactionalId
+  p += 6; // Acks, TimeoutMs
+  for (let n = compactCount(); n > 0; n--) walkProduceRequestTopicProduceDataV9(); // TopicData
+}
+
+/** Steps over one ProduceRequestTopicProduceData of version 13 (and later versions of the same layout). */
+function walkProduceRequestTopicProduceDataV13(): void {
+  p += 16; // TopicId
+  for (let n = compactCount(); n > 0; n--) walkProduceRequestPartitionProduceDataV9(); // PartitionData
+  skipTaggedFields();
+}
+
+/** Steps over ProduceRequest v13 (and later versions of the same layout), up to its tagged fields. */
+function walkProduceRequestV13(): void {
+  skipCompactLength(); // TransactionalId
+  p += 6; // Acks, TimeoutMs
+  for (let n = compactCount(); n > 0; n--) walkProduceRequestTopicProduceDataV13(); // TopicData
 }
 
 // ---- FetchResponse ----
@@ -229,5 +313,63 @@ export function skimTaggedEndpoints(
   } finally {
     // Holding on to the frame would keep a large response alive until the next skim.
     buf = EMPTY;
+  }
+}
+
+interface RecordsWalk {
+  readonly firstVersion: number;
+  /** The first version with a tagged-field section after the body; -1 for none. */
+  readonly firstFlexible: number;
+  /** Per version from firstVersion: steps over the whole body, reporting its records fields. */
+  readonly roots: readonly (() => void)[];
+}
+
+const walks: readonly (RecordsWalk | undefined)[] = (() => {
+  const table: (RecordsWalk | undefined)[] = [];
+  // PRODUCE v3-13
+  table[0] = { firstVersion: 3, firstFlexible: 9, roots: [walkProduceRequestV3, walkProduceRequestV3, walkProduceRequestV3, walkProduceRequestV3, walkProduceRequestV3, walkProduceRequestV3, walkProduceRequestV9, walkProduceRequestV9, walkProduceRequestV9, walkProduceRequestV9, walkProduceRequestV13] };
+  return table;
+})();
+
+/** Whether `forEachRequestRecords` can walk requests of this api key and version. */
+export function hasRecordsWalk(apiKey: number, apiVersion: number): boolean {
+  const walk = walks[apiKey];
+  return walk !== undefined && walk.roots[apiVersion - walk.firstVersion] !== undefined;
+}
+
+/**
+ * Calls `visit(frame, start, end)` for every non-null `records` field of the request body in
+ * `frame` from `bodyOffset` to `bodyEnd`, in wire order, without decoding anything else. Answers
+ * false when this request version has no walk or the body is too malformed to step over (a decode
+ * will say what is wrong with it); fields visited before the malformation was found stay visited,
+ * so a caller that changes bytes walks once to look and once to change. What `visit` throws
+ * ends the walk and reaches the caller.
+ */
+export function forEachRequestRecords(
+  apiKey: number,
+  apiVersion: number,
+  frame: Buffer,
+  bodyOffset: number,
+  visit: (frame: Buffer, start: number, end: number) => void,
+  bodyEnd: number = frame.length,
+): boolean {
+  const walk = walks[apiKey];
+  if (walk === undefined) return false;
+  const root = walk.roots[apiVersion - walk.firstVersion];
+  if (root === undefined) return false;
+  buf = frame;
+  p = bodyOffset;
+  end = bodyEnd;
+  visitor = visit;
+  try {
+    root();
+    if (walk.firstFlexible >= 0 && apiVersion >= walk.firstFlexible) skipTaggedFields();
+    return p <= end;
+  } catch (error) {
+    if (error !== MALFORMED) throw error;
+    return false;
+  } finally {
+    buf = EMPTY;
+    visitor = NO_VISITOR;
   }
 }
