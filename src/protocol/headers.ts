@@ -124,6 +124,34 @@ export function responseBodyOffset(frame: Buffer, headerVersion: number): number
   return offset;
 }
 
+/**
+ * Where the body of a request frame (size prefix included) of a known api key and version starts,
+ * found without reading the header into an object: past the client id, and past the tagged fields
+ * for header v2. -1 when the header is truncated or malformed (`readRequestHeader` says what is wrong).
+ */
+export function requestBodyOffset(frame: Buffer): number {
+  if (frame.length < 12) return -1;
+  const apiKey = frame.readInt16BE(4);
+  const apiVersion = frame.readInt16BE(6);
+  const info = apiKey >= 0 ? apiInfos[apiKey] : undefined;
+  if (info === undefined || apiVersion < info.minVersion || apiVersion > info.maxVersion) return -1;
+  const headerVersion = requestHeaderVersion(apiKey, apiVersion);
+  if (headerVersion === 0) return 12;
+  if (frame.length < 14) return -1;
+  let offset = 14 + Math.max(0, frame.readInt16BE(12));
+  if (offset > frame.length) return -1;
+  if (headerVersion === 1) return offset;
+  offset = uvarintEnd(frame, offset);
+  if (offset < 0) return -1;
+  for (let count = lastUvarint; count > 0; count--) {
+    offset = uvarintEnd(frame, offset); // tag
+    if (offset >= 0) offset = uvarintEnd(frame, offset); // size
+    if (offset < 0 || offset + lastUvarint > frame.length) return -1;
+    offset += lastUvarint;
+  }
+  return offset;
+}
+
 /** The value of the uvarint `uvarintEnd` read last: a module variable, so reading one allocates nothing. */
 let lastUvarint = 0;
 

@@ -11,6 +11,7 @@ export {
   readRequestHeader,
   readResponseCorrelationId,
   readResponseHeader,
+  requestBodyOffset,
   responseBodyOffset,
   sizeOfRequestHeader,
   sizeOfResponseHeader,

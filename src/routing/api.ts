@@ -31,6 +31,19 @@ export interface Router {
   ): RouterResponse | Promise<RouterResponse>;
   /** API keys this instance always sends to one fixed route (never passed to onRequest). Read once. */
   staticRoutes?(): ReadonlyMap<ApiKey, string>;
+  /**
+   * API keys whose requests addressed to a broker are first offered to `onRequestFrame()` as the
+   * client's bytes (when no VC filter changed them). Read once.
+   */
+  frameKeys?(): ReadonlySet<ApiKey>;
+  /**
+   * Looks at the bytes of a request addressed to a broker of `route` (`frame` with its size prefix,
+   * the body from `bodyOffset`) before it is dispatched, and may change bytes in place, never the
+   * length. True forwards the frame as it now is to that broker, undecoded (the opaque path); false
+   * dispatches it as usual (a static route or onRequest()), and then the frame must be unchanged.
+   * Synchronous: it runs on the path of every such request. A throw is a router failure.
+   */
+  onRequestFrame?(apiKey: ApiKey, apiVersion: number, frame: Buffer, bodyOffset: number, route: string): boolean;
   /** How many onRequest calls may be outstanding at once: 1 to 1000, default 1. Read once. */
   readonly maxConcurrentRequests?: number;
   /** Releases per-session resources; called once, after the session closed. */

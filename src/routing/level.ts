@@ -16,6 +16,7 @@ import { SessionClosedError } from '../pipeline/session-closed-error.ts';
 import type { SessionHandle, SessionStage, Stage } from '../pipeline/stage.ts';
 import type { ApiMessage, RequestHeader, Subject } from '../pipeline/types.ts';
 import { ErrorCode } from '../protocol/generated/error-codes.ts';
+import { requestBodyOffset } from '../protocol/headers.ts';
 import { FifoQueue } from '../proxy/fifo-queue.ts';
 import type { Router } from './api.ts';
 import {
@@ -161,6 +162,8 @@ export class LevelSession implements SessionStage {
   readonly #router: Router | undefined;
   /** Route of each statically routed api key; for a VC targeting a cluster, every key's route. */
   readonly #static: (RouteRuntime | undefined)[] = [];
+  /** Api keys offered to the router's onRequestFrame() first. */
+  readonly #frameKeys: boolean[] = [];
   readonly #allStatic: RouteRuntime | undefined;
   readonly #maxConcurrent: number = 1;
   #outstanding = 0;
@@ -225,6 +228,8 @@ export class LevelSession implements SessionStage {
         }
         this.#static[apiKey as number] = route;
       }
+      if (router.onRequestFrame !== undefined)
+        for (const key of router.frameKeys?.() ?? []) this.#frameKeys[key] = true;
     } catch (error) {
       this.#brokenBy(
         'router_failed',
@@ -321,9 +326,43 @@ export class LevelSession implements SessionStage {
   }
 
   #dispatchNow(message: RequestMessage, reply: Reply): void {
+    if (this.#frameKeys[message.apiKey] === true && this.#offerFrame(message, reply)) return;
     const route = this.#static[message.apiKey] ?? this.#boundRoute();
     if (route !== undefined) this.forward(route, message, reply);
     else this.#callRouter(message, reply);
+  }
+
+  /**
+   * Offers the bytes of a request addressed to a broker to the router's onRequestFrame(); true when
+   * it is dealt with (forwarded to that broker as it is, or failed).
+   */
+  #offerFrame(message: RequestMessage, reply: Reply): boolean {
+    const node = message.node;
+    const frame = message.originalFrame;
+    if (typeof node !== 'number' || node < 0 || frame === undefined || message.isStreamed) return false;
+    const bodyOffset = requestBodyOffset(frame);
+    if (bodyOffset < 0) return false;
+    const route = this.level.routeById(this.level.mapping.routeIdOf(node));
+    let forward: boolean;
+    try {
+      forward = this.#router!.onRequestFrame!(
+        message.apiKey as never,
+        message.apiVersion,
+        frame,
+        bodyOffset,
+        route.name,
+      );
+    } catch (error) {
+      this.routerFailed(
+        reply,
+        `router '${this.level.routerPath}' failed in onRequestFrame(): ${messageOf(error)}`,
+        error,
+        message.apiKey,
+      );
+      return true;
+    }
+    if (forward === true) this.forward(route, message, reply);
+    return forward === true;
   }
 
   /**

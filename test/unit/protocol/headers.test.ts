@@ -13,6 +13,7 @@ import {
   readRequestHeader,
   readResponseCorrelationId,
   readResponseHeader,
+  requestBodyOffset,
   requestHeaderVersion,
   responseHeaderVersion,
   writeCorrelationId,
@@ -125,5 +126,26 @@ describe('response headers', () => {
       bodyOffset: 12,
       unknownTaggedFields: [{ tag: 4, data: Buffer.from([0x55]) }],
     });
+  });
+});
+
+describe('requestBodyOffset', () => {
+  it('agrees with readRequestHeader for header v1 and v2, null client ids and tagged fields', () => {
+    const frames = [
+      frame(ApiKey.METADATA, 4, 2, [0, 3, 0x61, 0x62, 0x63, 0xee]),
+      frame(ApiKey.METADATA, 4, 3, [0xff, 0xff, 0xee]),
+      frame(ApiKey.METADATA, 12, 4, [0, 1, 0x61, 0, 0xee]),
+      frame(ApiKey.METADATA, 12, 5, [0, 1, 0x61, 2, 0, 1, 0x99, 5, 2, 0x98, 0x97, 0xee]),
+    ];
+    for (const f of frames) {
+      if (readRequestHeader(f).known) assert.equal(requestBodyOffset(f), readRequestHeader(f).bodyOffset);
+    }
+  });
+
+  it('answers -1 for truncated headers and versions the specs lack', () => {
+    assert.equal(requestBodyOffset(frame(ApiKey.METADATA, 4, 1, [0, 9, 0x61])), -1);
+    assert.equal(requestBodyOffset(frame(ApiKey.METADATA, 12, 1, [0, 1, 0x61, 2, 0])), -1);
+    assert.equal(requestBodyOffset(frame(ApiKey.METADATA, 999, 1, [0, 0])), -1);
+    assert.equal(requestBodyOffset(Buffer.alloc(8)), -1);
   });
 });
