@@ -89,6 +89,8 @@ export interface RouterContext {
   anyNode(route: string): VirtualNode;
   /** The node for an id of this level's space taken from a response body. */
   nodeForId(virtualNodeId: number): VirtualNode;
+  /** The name of the route a node of this level belongs to. */
+  routeOf(node: VirtualNode): string;
   /** Sends a request to a node; resolves with its response translated into this level's space. */
   sendRequest(node: VirtualNode, header: RequestHeader, request: ApiMessage): Promise<ApiMessage | undefined>;
   /** The client's identity from mTLS or VC-chain SASL; anonymous otherwise. */

@@ -95,6 +95,11 @@ export class RouterCall {
         }
         return asVirtualNode(routerLevel.nodes.broker(id));
       },
+      routeOf(node: VirtualNode): string {
+        const own = routerLevel.nodes.own(node);
+        if (own === undefined) throw new ForeignVirtualNodeError(String(node), routerLevel.routerPath);
+        return own.kind === 'broker' ? routerLevel.routeById(routerLevel.mapping.routeIdOf(own.id)).name : own.route;
+      },
       sendRequest(node: VirtualNode, header: RequestHeader, request: ApiMessage): Promise<ApiMessage | undefined> {
         const own = routerLevel.nodes.own(node);
         if (own === undefined) {

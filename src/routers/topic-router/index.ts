@@ -5,17 +5,18 @@
 // answers each API key), and one file per family of APIs.
 
 import type { RouterFactory } from '../../routing/index.ts';
-import { compileOwners, configSchema, type Owners, type TopicRouterConfig } from './config.ts';
-import { createTopicRouter } from './router.ts';
+import { VirtualProducerIds } from '../producer-ids/index.ts';
+import { compileOwners, configSchema, type TopicRouterConfig } from './config.ts';
+import { createTopicRouter, type TopicRouterLevel } from './router.ts';
 
 export type { TopicRouterConfig } from './config.ts';
 
-export const TopicRouter: RouterFactory<TopicRouterConfig, Owners> = {
+export const TopicRouter: RouterFactory<TopicRouterConfig, TopicRouterLevel> = {
   configSchema,
   initialize(context, config) {
     const owners = compileOwners(context, config);
     context.logger.info('TopicRouter configured', { defaultRoute: config.defaultRoute, routes: owners.routes });
-    return owners;
+    return { ...owners, producerIds: new VirtualProducerIds(context.routeNames, context.logger) };
   },
   createRouter: createTopicRouter,
 };
