@@ -1,0 +1,155 @@
+// Idempotent producers across the clusters of a TopicRouter (issue 13, virtual producer ids): two
+// Java producers (acks=all, idempotence on, five requests in flight) send 200 000 records over the
+// topics of both routes while one broker of each cluster is killed and restarted. Read directly on
+// each cluster, every record is there exactly once and in order per producer and partition, and
+// the two producers wrote under distinct real ids on every partition, although both clusters
+// allocate producer ids from 0. Through the proxy, DESCRIBE_PRODUCERS names them by the ids the
+// clients hold.
+//
+// Clusters: two brokers and one dedicated controller each (with two combined nodes, killing one
+// would lose the controller quorum), topics with replication factor 2 and min.insync.replicas 1,
+// so that acks=all keeps working while one broker is down.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type JavaHarness, startJavaHarness } from '../../differential/java-harness.ts';
+import { javaCreateTopic } from '../../helpers/clients/java-admin.ts';
+import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+
+const RECORDS_PER_PRODUCER = 100_000;
+const PRODUCERS = ['left', 'right'];
+const TOPICS = { main: ['orders', 'events'], payments: ['pay.orders', 'pay.events'] };
+
+const brokerConfig = {
+  'min.insync.replicas': 1,
+  'default.replication.factor': 2,
+  'offsets.topic.replication.factor': 2,
+  'transaction.state.log.replication.factor': 2,
+  'transaction.state.log.min.isr': 1,
+};
+const [clusterA, clusterB] = await Promise.all([
+  useKafkaCluster({ name: 'pid-a', brokers: 2, controllers: 1, brokerConfig }),
+  useKafkaCluster({ name: 'pid-b', brokers: 2, controllers: 1, brokerConfig }),
+]);
+for (const [cluster, topics] of [
+  [clusterA, TOPICS.main],
+  [clusterB, TOPICS.payments],
+] as const) {
+  for (const name of topics) await javaCreateTopic(cluster.connection(), { name, partitions: 3, replicationFactor: 2 });
+}
+
+const port = await freePortBlock(16);
+const running = await useProxy(`
+clusterDefinitions:
+  - name: a
+    bootstrapServers: ${clusterA.bootstrapServers}
+  - name: b
+    bootstrapServers: ${clusterB.bootstrapServers}
+routerDefinitions:
+  - name: union
+    type: TopicRouter
+    config:
+      defaultRoute: main
+      topics: [{ prefix: "pay.", route: payments }]
+    routes:
+      - { name: main, id: 0, target: { cluster: a } }
+      - { name: payments, id: 1, target: { cluster: b } }
+virtualClusters:
+  - name: union
+    target: { router: union }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${port}
+`);
+const proxy = running.bootstrap('union', 'ports');
+
+let java: JavaHarness;
+before(() => {
+  java = startJavaHarness({
+    source: fileURLToPath(new URL('./fixtures/IdempotentSpread.java', import.meta.url)),
+    jvmOptions: ['-Xmx384m', '-XX:+UseSerialGC', '-XX:CICompilerCount=2'],
+  });
+});
+after(() => java?.close());
+
+type Answer<T> = ({ ok: true } & T) | { ok: false; error: string };
+async function ask<T>(request: Record<string, unknown>): Promise<T> {
+  const answer = await java.call<Answer<T>>(request);
+  if (!answer.ok) throw new Error(`${String(request.op)} failed: ${answer.error}`);
+  return answer;
+}
+
+/** Every record of the topics' partitions, read directly from a cluster: "topic/partition" → values. */
+async function readAll(bootstrap: string, topics: readonly string[]): Promise<Record<string, string[]>> {
+  return (await ask<{ partitions: Record<string, string[]> }>({ op: 'read', bootstrap, topics })).partitions;
+}
+
+/** Active producer ids per "topic/partition", as DESCRIBE_PRODUCERS at `bootstrap` answers. */
+async function producerIds(bootstrap: string, topics: readonly string[]): Promise<Record<string, number[]>> {
+  return (await ask<{ partitions: Record<string, number[]> }>({ op: 'producers', bootstrap, topics })).partitions;
+}
+
+test('200 000 records of two idempotent producers over both routes survive a broker restart in each cluster: none lost, none duplicated, producers kept apart', async () => {
+  await ask({
+    op: 'start',
+    bootstrap: proxy,
+    topics: [...TOPICS.main, ...TOPICS.payments],
+    producers: PRODUCERS,
+    records: RECORDS_PER_PRODUCER,
+    // Paced, and held at 90% until the restarts are over, so that they happen mid-stream.
+    pauseAt: RECORDS_PER_PRODUCER * 0.9,
+    perSecond: 2000,
+  });
+  const early = await ask<{ acked: number; firstError: string | null }>({ op: 'progress', acked: 10_000 });
+  assert.equal(early.firstError, null);
+  for (const cluster of [clusterA, clusterB]) {
+    await cluster.killBroker(2);
+    await cluster.startBroker(2);
+  }
+  const done = await ask<{ acked: number; failed: number; firstError: string | null }>({ op: 'finish' });
+  assert.deepEqual(done, { ok: true, acked: PRODUCERS.length * RECORDS_PER_PRODUCER, failed: 0, firstError: null });
+
+  // Exactly once, directly on each cluster, and in order per producer within each partition.
+  const seen = new Map<string, number>();
+  for (const [cluster, topics] of [
+    [clusterA, TOPICS.main],
+    [clusterB, TOPICS.payments],
+  ] as const) {
+    for (const [partition, values] of Object.entries(await readAll(cluster.bootstrapServers, topics))) {
+      const last = new Map<string, number>();
+      for (const value of values) {
+        seen.set(value, (seen.get(value) ?? 0) + 1);
+        const [producer, index] = value.split('-') as [string, string];
+        assert.ok(Number(index) > (last.get(producer) ?? -1), `${value} after ${last.get(producer)} in ${partition}`);
+        last.set(producer, Number(index));
+      }
+    }
+  }
+  const duplicated = [...seen].filter(([, count]) => count > 1).map(([value]) => value);
+  assert.deepEqual(duplicated.slice(0, 10), [], `${duplicated.length} records written more than once`);
+  const missing = PRODUCERS.flatMap((name) =>
+    Array.from({ length: RECORDS_PER_PRODUCER }, (_, i) => `${name}-${i}`).filter((value) => !seen.has(value)),
+  );
+  assert.deepEqual(missing.slice(0, 10), [], `${missing.length} records lost`);
+  assert.equal(seen.size, PRODUCERS.length * RECORDS_PER_PRODUCER);
+
+  // Each partition of each cluster has two producers with distinct real ids; through the proxy,
+  // both clusters name them by the same two virtual ids, one in each route's residue class or both
+  // in one (wherever INIT_PRODUCER_ID was served).
+  const virtual = new Set<number>();
+  for (const [cluster, topics] of [
+    [clusterA, TOPICS.main],
+    [clusterB, TOPICS.payments],
+  ] as const) {
+    for (const [partition, ids] of Object.entries(await producerIds(cluster.bootstrapServers, topics))) {
+      assert.equal(new Set(ids).size, PRODUCERS.length, `real producer ids on ${partition}: ${ids}`);
+    }
+    for (const [partition, ids] of Object.entries(await producerIds(proxy, topics))) {
+      assert.equal(new Set(ids).size, PRODUCERS.length, `virtual producer ids on ${partition}: ${ids}`);
+      for (const id of ids) virtual.add(id);
+    }
+  }
+  assert.equal(virtual.size, PRODUCERS.length, `the clients' ids seen through the proxy: ${[...virtual]}`);
+});
