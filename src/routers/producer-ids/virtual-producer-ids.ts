@@ -28,6 +28,20 @@ import { ProducerTable } from './producer-table.ts';
  */
 const TRIES_PER_ROUTE = 8;
 
+/**
+ * INIT_PRODUCER_ID errors that pass (a coordinator loading or moving after a broker restart): the
+ * router asks again, after `RETRY_BACKOFF_MS` doubling up to 1 s, for at most `RETRY_FOR_MS`.
+ */
+const TRANSIENT: ReadonlySet<number> = new Set([
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+  ErrorCode.CONCURRENT_TRANSACTIONS,
+  ErrorCode.REQUEST_TIMED_OUT,
+]);
+const RETRY_BACKOFF_MS = 50;
+const RETRY_FOR_MS = 15_000;
+
 export class VirtualProducerIds {
   readonly table: ProducerTable;
   readonly #logger: Logger;
@@ -47,6 +61,12 @@ export class ProducerIdsSession {
   readonly #table: ProducerTable;
   readonly #logger: Logger;
   readonly #batches: ProduceBatches;
+  /**
+   * Set when a real id could not be obtained: the session then fails every PRODUCE and closes,
+   * because answering one request with an error while a later one of the same producer is
+   * written would leave a gap in its sequences that no retry can fill.
+   */
+  #failed = false;
 
   constructor(table: ProducerTable, logger: Logger) {
     this.#table = table;
@@ -59,6 +79,7 @@ export class ProducerIdsSession {
    * as the (possibly rewritten) frame; false sends it to onRequest(), then to `produce()`.
    */
   offerProduceFrame(apiVersion: number, frame: Buffer, bodyOffset: number, route: string): boolean {
+    if (this.#failed) return false;
     return this.#batches.offerFrame(apiVersion, frame, bodyOffset, this.#table.indexOf(route));
   }
 
@@ -99,9 +120,10 @@ export class ProducerIdsSession {
   /**
    * PRODUCE on the decoded path (the frame path found a producer with no real id on the route yet,
    * or a filter decoded the request): obtains the missing real ids from the route, rewrites the
-   * batches in place and sends the request to `node`. When a real id cannot be obtained, every
-   * partition fails with a retriable error and nothing is written, so the client sends the same
-   * batches again.
+   * batches in place and sends the request to `node`. Transient errors of the route are waited
+   * out. When a real id cannot be obtained, every partition fails with a retriable error, nothing
+   * is written, and the connection closes after the answer: the client then sends this request
+   * and every later one again, in order, on a new connection.
    */
   async produce(
     header: RequestHeader,
@@ -112,17 +134,18 @@ export class ProducerIdsSession {
     const table = this.#table;
     const route = ctx.routeOf(node);
     const index = table.indexOf(route);
-    const missing = this.#batches.missingIn(request, index);
     try {
-      for (const virtualId of missing) {
+      if (this.#failed) throw new Error('an earlier request of this connection failed');
+      for (const virtualId of this.#batches.missingIn(request, index)) {
         await table.acquire(index, virtualId, () => this.#obtain(header, ctx, node, virtualId));
       }
     } catch (error) {
+      this.#failed = true;
       const message = `switchyard could not obtain a producer id on route '${route}': ${(error as Error).message}`;
       this.#logger.warn(message, { route });
-      if (request.acks === 0) return ctx.respondWithoutReply().build();
+      if (request.acks === 0) return ctx.respondWithoutReply().withCloseConnection().build();
       const code = error instanceof KafkaError ? error.code : ErrorCode.REQUEST_TIMED_OUT;
-      return ctx.respondWithError(header, request, new KafkaError(code, message)).build();
+      return ctx.respondWithError(header, request, new KafkaError(code, message)).withCloseConnection().build();
     }
     this.#batches.rewriteDecoded(request, index);
     const response = await ctx.sendRequest(node, header, request);
@@ -159,7 +182,13 @@ export class ProducerIdsSession {
       enable2Pc: false,
       keepPreparedTxn: false,
     };
-    const response = (await ctx.sendRequest(node, initHeader, request)) as InitProducerIdResponse;
+    const giveUp = Date.now() + RETRY_FOR_MS;
+    let response = (await ctx.sendRequest(node, initHeader, { ...request })) as InitProducerIdResponse;
+    for (let backoff = RETRY_BACKOFF_MS; TRANSIENT.has(response.errorCode) && Date.now() < giveUp; ) {
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+      backoff = Math.min(backoff * 2, 1000);
+      response = (await ctx.sendRequest(node, initHeader, { ...request })) as InitProducerIdResponse;
+    }
     if (response.errorCode !== ErrorCode.NONE) {
       throw new KafkaError(response.errorCode as ErrorCode, `INIT_PRODUCER_ID answered error ${response.errorCode}`);
     }
