@@ -34,6 +34,8 @@ export const PluginKinds = kinds as {
 };
 export { ApiKey } from './protocol/generated/api-keys.ts';
 export { ErrorCode } from './protocol/generated/error-codes.ts';
+/** The record batches of a PRODUCE frame, found without decoding it (for Router.onRequestFrame). */
+export { forEachRequestRecords } from './protocol/generated/skim.ts';
 export type { Uuid } from './protocol/wire/uuid.ts';
 // The proxy and its lifecycle errors (lifecycle.md §3.2, §3.3).
 export {

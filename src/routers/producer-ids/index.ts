@@ -2,3 +2,4 @@
 // router level (docs/design/2026-12-03-virtual-producer-ids.md).
 export { ProducerTable } from './producer-table.ts';
 export { ProducerIdsSession, VirtualProducerIds } from './virtual-producer-ids.ts';
+export { withVirtualProducerIds } from './with-virtual-producer-ids.ts';
