@@ -16,6 +16,7 @@ export {
   encodeEndTxnMarker,
 } from './control.ts';
 export { crc32c } from './crc32c.ts';
+export { crc32cAfterChange } from './crc32c-update.ts';
 export { CorruptRecordsError, RecordsDecodeError } from './errors.ts';
 export type { LegacyRecord } from './legacy-codec.ts';
 export { decodeLegacyMessages } from './legacy-codec.ts';

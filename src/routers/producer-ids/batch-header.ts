@@ -1,12 +1,14 @@
 // The producer fields of a record batch (magic 2) header, read and rewritten in place. Only the
 // header changes: the records (compressed or not) stay byte for byte as the producer wrote them,
 // and the batch CRC, which covers everything from the attributes to the end of the batch, is
-// computed again. Legacy message sets (magic 0 and 1) have no producer fields and are left alone.
+// updated for the ten changed bytes without reading the records (so a batch that arrived corrupt
+// stays detectably corrupt). Legacy message sets (magic 0 and 1) have no producer fields and are
+// left alone.
 //
 // Layout: baseOffset 8, length 4, partitionLeaderEpoch 4, magic 1, crc 4, attributes 2,
 // lastOffsetDelta 4, baseTimestamp 8, maxTimestamp 8, producerId 8, producerEpoch 2,
 // baseSequence 4, record count 4, records.
-import { crc32c } from '../../protocol/records/crc32c.ts';
+import { crc32cAfterChange } from '../../protocol/records/crc32c-update.ts';
 
 const LENGTH = 8;
 const MAGIC = 16;
@@ -14,6 +16,8 @@ const CRC = 17;
 const ATTRIBUTES = 21;
 const PRODUCER_ID = 43;
 const PRODUCER_EPOCH = 51;
+/** Producer id and epoch: the bytes a rewrite changes. */
+const PRODUCER_FIELDS_END = 53;
 /** baseOffset and length: what `length` does not count. */
 const LOG_OVERHEAD = 12;
 /** The whole v2 header, record count included. */
@@ -21,6 +25,8 @@ export const BATCH_HEADER_SIZE = 61;
 const TRANSACTIONAL = 0x10;
 const CONTROL = 0x20;
 const TWO_32 = 2 ** 32;
+/** The producer fields before a rewrite, kept for the CRC update (one buffer, reused). */
+const previous = Buffer.alloc(PRODUCER_FIELDS_END - PRODUCER_ID);
 
 /**
  * The end of the batch starting at `start` in `buf`, or -1 when `[start, limit)` does not hold a
@@ -52,8 +58,8 @@ export function producerEpochOf(buf: Buffer, start: number): number {
 }
 
 /**
- * Writes `producerId` and `producerEpoch` into the header of the batch `[start, end)` and writes
- * its CRC again. Nothing else moves.
+ * Writes `producerId` and `producerEpoch` into the header of the batch `[start, end)` and updates
+ * its CRC. Nothing else moves.
  */
 export function rewriteProducer(
   buf: Buffer,
@@ -62,8 +68,13 @@ export function rewriteProducer(
   producerId: number,
   producerEpoch: number,
 ): void {
+  buf.copy(previous, 0, start + PRODUCER_ID, start + PRODUCER_FIELDS_END);
   buf.writeInt32BE(Math.floor(producerId / TWO_32), start + PRODUCER_ID);
   buf.writeUInt32BE(producerId % TWO_32, start + PRODUCER_ID + 4);
   buf.writeInt16BE(producerEpoch, start + PRODUCER_EPOCH);
-  buf.writeUInt32BE(crc32c(buf, start + ATTRIBUTES, end), start + CRC);
+  const crc = buf.readUInt32BE(start + CRC);
+  buf.writeUInt32BE(
+    crc32cAfterChange(crc, previous, buf, start + PRODUCER_ID, end - (start + PRODUCER_FIELDS_END)),
+    start + CRC,
+  );
 }

@@ -16,7 +16,8 @@ export const TopicRouter: RouterFactory<TopicRouterConfig, TopicRouterLevel> = {
   initialize(context, config) {
     const owners = compileOwners(context, config);
     context.logger.info('TopicRouter configured', { defaultRoute: config.defaultRoute, routes: owners.routes });
-    return { ...owners, producerIds: new VirtualProducerIds(context.routeNames, context.logger) };
+    // The same object, not a copy: the TopicRouter's handlers may update the owners' fields.
+    return Object.assign(owners, { producerIds: new VirtualProducerIds(context.routeNames, context.logger) });
   },
   createRouter: createTopicRouter,
 };
