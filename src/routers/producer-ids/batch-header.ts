@@ -21,7 +21,7 @@ const PRODUCER_FIELDS_END = 53;
 /** baseOffset and length: what `length` does not count. */
 const LOG_OVERHEAD = 12;
 /** The whole v2 header, record count included. */
-export const BATCH_HEADER_SIZE = 61;
+const BATCH_HEADER_SIZE = 61;
 const TRANSACTIONAL = 0x10;
 const CONTROL = 0x20;
 const TWO_32 = 2 ** 32;

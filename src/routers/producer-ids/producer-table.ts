@@ -54,11 +54,6 @@ export class ProducerTable {
     return this.#mappings[index]!.toReal.get(virtualId);
   }
 
-  /** Whether a real id for `virtualId` on route `index` is being obtained right now. */
-  isPending(index: number, virtualId: number): boolean {
-    return this.#mappings[index]!.pending.has(virtualId);
-  }
-
   /** The id a client knows for `realId` as route `index` names it: its virtual id, or itself. */
   virtualOf(index: number, realId: number): number {
     return this.#mappings[index]!.toVirtual.get(realId) ?? realId;

@@ -107,7 +107,7 @@ describe('ProducerTable', () => {
       table.acquire(0, 7, () => Promise.reject(new Error('busy'))),
       /busy/,
     );
-    assert.equal(table.isPending(0, 7), false);
+    assert.equal(table.realOn(0, 7), undefined);
     assert.equal(await table.acquire(0, 7, async () => 12), 12);
   });
 
