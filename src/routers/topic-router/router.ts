@@ -6,6 +6,7 @@ import { KafkaError } from '../../filter/index.ts';
 import { ApiKey } from '../../protocol/generated/api-keys.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
 import type { Router, RouterFactoryContext, RouterResponse } from '../../routing/index.ts';
+import { type VirtualProducerIds, withVirtualProducerIds } from '../producer-ids/index.ts';
 import {
   configs,
   deleteAcls,
@@ -116,7 +117,17 @@ export const HANDLERS: ReadonlyMap<ApiKey, Handler> = new Map<ApiKey, Handler>([
 
 const KEY_NAMES = new Map(Object.entries(ApiKey).map(([name, key]) => [key as number, name]));
 
-export function createTopicRouter(context: RouterFactoryContext, owners: Owners): Router {
+/** What the sessions of one TopicRouter level share. */
+export interface TopicRouterLevel extends Owners {
+  /** Idempotent producers' ids across routes (src/routers/producer-ids). */
+  readonly producerIds: VirtualProducerIds;
+}
+
+export function createTopicRouter(context: RouterFactoryContext, owners: TopicRouterLevel): Router {
+  return withVirtualProducerIds(routeByApi(context, owners), owners.producerIds, owners.defaultRoute);
+}
+
+function routeByApi(context: RouterFactoryContext, owners: Owners): Router {
   const clusterId = `switchyard-${context.virtualClusterName}`;
   const topology = context.topologyService();
   return {
