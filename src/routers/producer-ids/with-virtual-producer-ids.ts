@@ -13,6 +13,7 @@ import type { Router, RouterContext, RouterResponse, VirtualNode } from '../../r
 import type { VirtualProducerIds } from './virtual-producer-ids.ts';
 
 const FRAME_KEYS: ReadonlySet<ApiKey> = new Set([ApiKey.PRODUCE]);
+const OWN_KEYS: readonly ApiKey[] = [ApiKey.PRODUCE, ApiKey.INIT_PRODUCER_ID, ApiKey.DESCRIBE_PRODUCERS];
 
 /**
  * `inner` with virtual producer ids shared through `producerIds` (one per router level). Requests
@@ -21,11 +22,16 @@ const FRAME_KEYS: ReadonlySet<ApiKey> = new Set([ApiKey.PRODUCE]);
 export function withVirtualProducerIds(inner: Router, producerIds: VirtualProducerIds, defaultRoute: string): Router {
   const producers = producerIds.session();
   const target = (ctx: RouterContext): VirtualNode => ctx.virtualNode() ?? ctx.anyNode(defaultRoute);
+  // Keys this wrapper answers itself never reach the inner router, as frames or decoded.
+  const innerKeys = [...(inner.frameKeys?.() ?? [])].filter((key) => !OWN_KEYS.includes(key));
   const wrapped: Router = {
-    // PRODUCE to a broker stays undecoded unless a producer needs a real id of that broker's route.
-    frameKeys: () => FRAME_KEYS,
-    onRequestFrame: (_apiKey, version, frame, bodyOffset, route) =>
-      producers.offerProduceFrame(version, frame, bodyOffset, route),
+    // PRODUCE to a broker stays undecoded unless a producer needs a real id of that broker's route;
+    // the other keys the inner router looks at as frames are still offered to it.
+    frameKeys: () => new Set([...innerKeys, ...FRAME_KEYS]),
+    onRequestFrame: (apiKey, version, frame, bodyOffset, route) =>
+      apiKey === ApiKey.PRODUCE
+        ? producers.offerProduceFrame(version, frame, bodyOffset, route)
+        : inner.onRequestFrame!(apiKey, version, frame, bodyOffset, route),
     async onRequest(apiKey, version, header, request, ctx): Promise<RouterResponse> {
       switch (apiKey) {
         case ApiKey.PRODUCE:
@@ -46,7 +52,7 @@ export function withVirtualProducerIds(inner: Router, producerIds: VirtualProduc
   if (inner.staticRoutes !== undefined) {
     wrapped.staticRoutes = () => {
       const routes = new Map(inner.staticRoutes!());
-      for (const key of [ApiKey.PRODUCE, ApiKey.INIT_PRODUCER_ID, ApiKey.DESCRIBE_PRODUCERS]) routes.delete(key);
+      for (const key of OWN_KEYS) routes.delete(key);
       return routes;
     };
   }

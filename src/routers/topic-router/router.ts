@@ -127,11 +127,19 @@ export function createTopicRouter(context: RouterFactoryContext, owners: TopicRo
   return withVirtualProducerIds(routeByApi(context, owners), owners.producerIds, owners.defaultRoute);
 }
 
+/** Keys whose requests on a broker connection go to that broker as the client sent them: as frames, undecoded. */
+const BROKER_BOUND: ReadonlySet<ApiKey> = new Set(
+  [...HANDLERS].filter(([, handler]) => handler === toAddressedBroker).map(([key]) => key),
+);
+
 function routeByApi(context: RouterFactoryContext, owners: Owners): Router {
   const clusterId = `switchyard-${context.virtualClusterName}`;
   const topology = context.topologyService();
   return {
     maxConcurrentRequests: 100,
+    frameKeys: () => BROKER_BOUND,
+    // Offered only for requests addressed to a broker: exactly what toAddressedBroker would do, without decoding.
+    onRequestFrame: () => true,
     onRequest(apiKey, _version, header, request, ctx): Promise<RouterResponse> | RouterResponse {
       const handler = HANDLERS.get(apiKey);
       if (handler === undefined) {
