@@ -436,13 +436,22 @@ export class LevelSession implements SessionStage {
     return new ApiVersionsAcrossRoutes(reply, route.id, others, versions, this.logger);
   }
 
-  /** Only a VC targeting a cluster streams: its one route takes every request as it is. */
+  /**
+   * A request may stream along a static route: every key of a VC targeting a cluster, and a key a
+   * router routes statically when nothing would hold it back (no request waiting for dispatch, no
+   * look at its frame), so that it is dispatched at once.
+   */
   streams(message: RequestMessage, node: NodeRef): boolean {
-    const route = this.#allStatic;
+    const route = this.#allStatic ?? this.#streamingRoute(message.apiKey);
     if (route === undefined) return false;
     if (this.level.mapping.routeCount > 1 && carriesNodeIds('request', message.apiKey, message.apiVersion))
       return false;
     return this.#routeSession(route).streams?.(message, this.#nodeOnRoute(route, node)) === true;
+  }
+
+  #streamingRoute(apiKey: number): RouteRuntime | undefined {
+    if (this.#broken || this.#queue.length > 0 || this.#frameKeys[apiKey] === true) return undefined;
+    return this.#static[apiKey];
   }
 
   /** The node a request addressed to `node` at this level goes to on `route`. */

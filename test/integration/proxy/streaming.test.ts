@@ -27,6 +27,27 @@ virtualClusters:
 `);
 const viaProxy = { bootstrapServers: running.bootstrap('streaming', 'ports') };
 
+// The same cluster behind a router whose every key is static: requests stream along its route too.
+const routedPorts = await freePortBlock(4);
+const routed = await useProxy(`
+clusterDefinitions:
+  - name: main
+    bootstrapServers: ${cluster.bootstrapServers}
+routerDefinitions:
+  - name: pass
+    type: ./docs/examples/pass-through.ts#PassThrough
+    routes:
+      - { name: only, id: 0, target: { cluster: main } }
+virtualClusters:
+  - name: routed
+    target: { router: pass }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${routedPorts}
+`);
+const viaRouter = { bootstrapServers: routed.bootstrap('routed', 'ports') };
+
 // One request in flight per session: a streamed request reaches the limit by itself.
 const oneInFlightPorts = await freePortBlock(4);
 const oneInFlight = await useProxy(`
@@ -80,6 +101,26 @@ test('large produce requests and fetch responses stream through, and the records
   assert.ok(
     events.some((e) => e.direction === 'response' && e.apiKey === 1),
     'a fetch response was streamed',
+  );
+});
+
+test('behind an all-static router, large produce requests stream along the route and come back byte for byte', async () => {
+  await kafkajsCreateTopics(viaRouter, [{ name: 'routed-large', partitions: 1, replicationFactor: 1 }]);
+  const records = Array.from({ length: 12 }, (_, i) => ({
+    key: `k${i}`,
+    value: randomBytes(30_000).toString('base64'),
+  }));
+  const events = await streamedWhile(async () => {
+    await kafkajsProduce(viaRouter, 'routed-large', records);
+    const consumed = await kafkajsConsume(viaRouter, { topic: 'routed-large', groupId: 'routed-large', count: 12 });
+    assert.deepEqual(
+      consumed.map((r) => r.value),
+      records.map((r) => r.value),
+    );
+  });
+  assert.ok(
+    events.some((e) => e.direction === 'request' && e.apiKey === 0),
+    'the produce request was streamed',
   );
 });
 
