@@ -79,21 +79,28 @@ async function streamedWhile(run: () => Promise<void>): Promise<StreamEvent[]> {
   return events;
 }
 
-test('large produce requests and fetch responses stream through, and the records come back byte for byte', async () => {
-  await kafkajsCreateTopics(viaProxy, [{ name: 'large-values', partitions: 1, replicationFactor: 1 }]);
-  // 12 records of 40 KB: one produce request of about 480 KB, fetched back in large responses.
+/**
+ * Produces 12 records of 40 KB (one produce request of about 480 KB) to a new topic through
+ * `via`, consumes them back (in large responses) and checks every byte; returns the stream events.
+ */
+async function largeRoundTrip(via: { bootstrapServers: string }, topic: string): Promise<StreamEvent[]> {
+  await kafkajsCreateTopics(via, [{ name: topic, partitions: 1, replicationFactor: 1 }]);
   const records = Array.from({ length: 12 }, (_, i) => ({
     key: `k${i}`,
     value: randomBytes(30_000).toString('base64'),
   }));
-  const events = await streamedWhile(async () => {
-    await kafkajsProduce(viaProxy, 'large-values', records);
-    const consumed = await kafkajsConsume(viaProxy, { topic: 'large-values', groupId: 'large-values', count: 12 });
+  return streamedWhile(async () => {
+    await kafkajsProduce(via, topic, records);
+    const consumed = await kafkajsConsume(via, { topic, groupId: topic, count: 12 });
     assert.deepEqual(
       consumed.map((r) => r.value),
       records.map((r) => r.value),
     );
   });
+}
+
+test('large produce requests and fetch responses stream through, and the records come back byte for byte', async () => {
+  const events = await largeRoundTrip(viaProxy, 'large-values');
   assert.ok(
     events.some((e) => e.direction === 'request' && e.apiKey === 0),
     'the produce request was streamed',
@@ -105,19 +112,7 @@ test('large produce requests and fetch responses stream through, and the records
 });
 
 test('behind an all-static router, large produce requests stream along the route and come back byte for byte', async () => {
-  await kafkajsCreateTopics(viaRouter, [{ name: 'routed-large', partitions: 1, replicationFactor: 1 }]);
-  const records = Array.from({ length: 12 }, (_, i) => ({
-    key: `k${i}`,
-    value: randomBytes(30_000).toString('base64'),
-  }));
-  const events = await streamedWhile(async () => {
-    await kafkajsProduce(viaRouter, 'routed-large', records);
-    const consumed = await kafkajsConsume(viaRouter, { topic: 'routed-large', groupId: 'routed-large', count: 12 });
-    assert.deepEqual(
-      consumed.map((r) => r.value),
-      records.map((r) => r.value),
-    );
-  });
+  const events = await largeRoundTrip(viaRouter, 'routed-large');
   assert.ok(
     events.some((e) => e.direction === 'request' && e.apiKey === 0),
     'the produce request was streamed',
