@@ -235,8 +235,9 @@ test('R45, R46, R104: a static single-route router forwards produce and fetch as
   assert.ok(split.includes(`response ${ApiKey.FETCH}`), 'FETCH responses carry leader ids: translated with two routes');
 });
 
-test('R133: versions advertised to clients never exceed Switchyard and the brokers, and a router caps them further', async () => {
-  const connection = await rawConnection(via('split').bootstrapServers);
+/** The API versions a fresh client connection to `vc` is offered (API_VERSIONS v3 on a raw connection). */
+async function advertisedVersions(vc: string): Promise<{ apiKey: number; maxVersion: number }[]> {
+  const connection = await rawConnection(via(vc).bootstrapServers);
   try {
     const frame = await connection.request(
       encodeRequest(ApiKey.API_VERSIONS, 3, 1, 'raw', {
@@ -250,35 +251,24 @@ test('R133: versions advertised to clients never exceed Switchyard and the broke
     const body = decodeResponseBody(ApiKey.API_VERSIONS, 3, frame, header.bodyOffset) as {
       apiKeys: { apiKey: number; maxVersion: number }[];
     };
-    const max = (key: number) => body.apiKeys.find((entry) => entry.apiKey === key)?.maxVersion;
-    assert.equal(max(ApiKey.PRODUCE), 12, 'capped by the router below the topic-id versions');
-    assert.equal(max(ApiKey.FETCH), 12);
-    assert.ok(body.apiKeys.every((entry) => entry.maxVersion >= 0));
+    return body.apiKeys;
   } finally {
     connection.close();
   }
+}
+
+test('R133: versions advertised to clients never exceed Switchyard and the brokers, and a router caps them further', async () => {
+  const apiKeys = await advertisedVersions('split');
+  const max = (key: number) => apiKeys.find((entry) => entry.apiKey === key)?.maxVersion;
+  assert.equal(max(ApiKey.PRODUCE), 12, 'capped by the router below the topic-id versions');
+  assert.equal(max(ApiKey.FETCH), 12);
+  assert.ok(apiKeys.every((entry) => entry.maxVersion >= 0));
 });
 
 test('R133: a statically routed API_VERSIONS advertises, for each key routed elsewhere, the range of the route it reaches', async () => {
   const advertised = async (vc: string) => {
-    const connection = await rawConnection(via(vc).bootstrapServers);
-    try {
-      const frame = await connection.request(
-        encodeRequest(ApiKey.API_VERSIONS, 3, 1, 'raw', {
-          clientSoftwareName: 'raw',
-          clientSoftwareVersion: '1',
-          clusterId: null,
-          nodeId: -1,
-        }),
-      );
-      const header = readResponseHeader(frame, responseHeaderVersion(ApiKey.API_VERSIONS, 3));
-      const body = decodeResponseBody(ApiKey.API_VERSIONS, 3, frame, header.bodyOffset) as {
-        apiKeys: { apiKey: number; maxVersion: number }[];
-      };
-      return (key: number) => body.apiKeys.find((entry) => entry.apiKey === key)?.maxVersion;
-    } finally {
-      connection.close();
-    }
+    const apiKeys = await advertisedVersions(vc);
+    return (key: number) => apiKeys.find((entry) => entry.apiKey === key)?.maxVersion;
   };
   const plain = await advertised('plain');
   assert.ok(plain(ApiKey.CREATE_TOPICS)! > 4, 'the real clusters serve CREATE_TOPICS above v4');
