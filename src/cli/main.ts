@@ -10,6 +10,7 @@ import '../routers/index.ts';
 import { type Logger, StructuredLogger, setDefaultLogger } from '../observability/logger.ts';
 import { VERSION } from '../proxy/lifecycle/version.ts';
 import { type Command, parseArguments, USAGE } from './arguments.ts';
+import { ConfigurationWatch } from './config-watch.ts';
 import { runCredentials } from './credentials.ts';
 import { ProcessControl } from './process-control.ts';
 import { runSingleProcess } from './run.ts';
@@ -55,6 +56,9 @@ async function run(command: Extract<Command, { kind: 'run' }>): Promise<void> {
     return;
   }
 
+  // Recorded before the load, so that an edit made while the proxy starts is not missed.
+  const watch = command.watch ? new ConfigurationWatch(command.config, logger) : null;
+  await watch?.baseline();
   let config: Awaited<ReturnType<typeof loadConfiguration>>;
   try {
     config = await loadConfiguration(command.config);
@@ -67,7 +71,7 @@ async function run(command: Extract<Command, { kind: 'run' }>): Promise<void> {
     command.workers === 'auto'
       ? availableParallelism()
       : (command.workers ?? configurationModel(config).network.workerThreadCount ?? 1);
-  const options = { file: command.config, watch: command.watch };
+  const options = { file: command.config, watch };
   if (workers === 1) await runSingleProcess(config, options, logger, control);
   else await runSupervisor(config, workers, options, logger, control);
 }

@@ -8,11 +8,18 @@ import { messageOf } from '../proxy/lifecycle/errors.ts';
 import { type KafkaProxy, proxyInternals } from '../proxy/lifecycle/kafka-proxy.ts';
 import { failedBeforeChanges, type ReloadOutcome } from '../proxy/lifecycle/reload.ts';
 
+export interface ReloadHooks {
+  /** Runs before the file is read (the file watch records what it will compare with). */
+  beforeLoad(): Promise<void>;
+  /** Runs once the new configuration is applied. */
+  onApplied(model: ProxyConfigurationModel): void;
+}
+
 export async function reloadFromFile(
   proxy: KafkaProxy,
   file: string,
   trigger: string,
-  onApplied: (model: ProxyConfigurationModel) => void,
+  hooks: ReloadHooks,
 ): Promise<ReloadOutcome> {
   const internals = proxyInternals(proxy);
   const failed = (error: unknown): ReloadOutcome => {
@@ -21,10 +28,11 @@ export async function reloadFromFile(
     return outcome;
   };
   try {
+    await hooks.beforeLoad();
     const config = await loadConfiguration(file);
     const prepared = await internals.prepareReload(config, trigger);
     const outcome = await prepared.commit();
-    onApplied(configurationModel(config));
+    hooks.onApplied(configurationModel(config));
     return outcome;
   } catch (error) {
     return failed(error);

@@ -4,7 +4,7 @@ import type { ProxyConfiguration } from '../config/model.ts';
 import { configurationModel } from '../config/model.ts';
 import type { Logger } from '../observability/logger.ts';
 import { KafkaProxy, withInternalOptions } from '../proxy/lifecycle/kafka-proxy.ts';
-import { ConfigurationWatch } from './config-watch.ts';
+import type { ConfigurationWatch } from './config-watch.ts';
 import { failureOutcome } from './outcome.ts';
 import type { ProcessControl } from './process-control.ts';
 import { reloadFromFile } from './reload-from-file.ts';
@@ -13,8 +13,8 @@ import { ReloadQueue } from './reload-queue.ts';
 export interface RunOptions {
   /** The configuration file, read again by every reload. */
   readonly file: string;
-  /** Reload when the file changes (`--watch`). */
-  readonly watch: boolean;
+  /** The watch of `--watch`, its baseline recorded before the configuration was loaded; or null. */
+  readonly watch: ConfigurationWatch | null;
 }
 
 export async function runSingleProcess(
@@ -23,11 +23,13 @@ export async function runSingleProcess(
   logger: Logger,
   control: ProcessControl,
 ): Promise<never> {
-  const configWatch = options.watch
-    ? new ConfigurationWatch(options.file, () => void requestReload('watch'), logger)
-    : null;
+  const configWatch = options.watch;
+  const onFileChange = () => void requestReload('watch');
   const queue = new ReloadQueue((trigger) =>
-    reloadFromFile(proxy, options.file, trigger, (model) => void configWatch?.watch(model)),
+    reloadFromFile(proxy, options.file, trigger, {
+      beforeLoad: async () => configWatch?.baseline(),
+      onApplied: (model) => void configWatch?.watch(model, onFileChange),
+    }),
   );
   const requestReload = (trigger: string) => queue.request(trigger);
   const proxy = new KafkaProxy(config, withInternalOptions({ requestReload }, { logger }));
@@ -44,7 +46,7 @@ export async function runSingleProcess(
   proxy.whenStarted().then(
     () => {
       control.markStarted();
-      if (!stop.signal.aborted) void configWatch?.watch(configurationModel(config));
+      if (!stop.signal.aborted) void configWatch?.watch(configurationModel(config), onFileChange);
     },
     () => {},
   );

@@ -17,7 +17,7 @@ import type { StatusDocument } from '../proxy/lifecycle/kafka-proxy.ts';
 import { countReload, failedBeforeChanges, ReloadHistory, type ReloadOutcome } from '../proxy/lifecycle/reload.ts';
 import { VERSION } from '../proxy/lifecycle/version.ts';
 import { describeRouteGraph } from '../routing/graph-view.ts';
-import { ConfigurationWatch } from './config-watch.ts';
+import type { ConfigurationWatch } from './config-watch.ts';
 import { groupReadiness, groupVirtualClusters, type WorkerReport } from './group-status.ts';
 import { isMessage, type SupervisorMessage, WORKER_INDEX_ENV, type WorkerMessage } from './ipc.ts';
 import type { ProcessControl } from './process-control.ts';
@@ -81,6 +81,7 @@ class Supervisor {
   readonly #file: string;
   readonly #reloads = new ReloadQueue((trigger) => this.#reload(trigger));
   readonly #configWatch: ConfigurationWatch | null;
+  readonly #onFileChange = (): void => void this.#reloads.request('watch');
   #generation = 1;
   readonly #reloadHistory = new ReloadHistory();
   #nextReloadId = 0;
@@ -102,9 +103,7 @@ class Supervisor {
   ) {
     this.#logger = logger;
     this.#file = options.file;
-    this.#configWatch = options.watch
-      ? new ConfigurationWatch(options.file, () => void this.#reloads.request('watch'), logger)
-      : null;
+    this.#configWatch = options.watch;
     this.#control = control;
     this.#slots = Array.from({ length: workerCount }, (_, index) => ({
       index,
@@ -209,7 +208,7 @@ class Supervisor {
       this.#transition({ kind: 'started', at: new Date() });
       this.#control.markStarted();
       this.#logger.info(`Switchyard started with ${this.#slots.length} workers`);
-      void this.#configWatch?.watch(this.#model);
+      void this.#configWatch?.watch(this.#model, this.#onFileChange);
     }
   }
 
@@ -321,6 +320,7 @@ class Supervisor {
       throw new Error(`a reload needs a started worker group, but the group is ${this.#state.kind}`);
     }
     // Validated here first, so that an invalid file is reported once, with its lines.
+    await this.#configWatch?.baseline();
     const config = await loadConfiguration(this.#file);
     const id = this.#nextReloadId++;
     const prepared = await Promise.all(
@@ -339,7 +339,7 @@ class Supervisor {
       this.#slots.map((slot) => this.#askReload(slot, { type: 'reload-commit', id }, 'reload-committed')),
     );
     this.#model = configurationModel(config);
-    void this.#configWatch?.watch(this.#model);
+    void this.#configWatch?.watch(this.#model, this.#onFileChange);
     this.#generation++;
     const first = committed.find((answer) => answer.type === 'reload-committed' && answer.outcome !== null);
     const failure = committed.findIndex(

@@ -87,10 +87,16 @@ function producer(bootstrap: string, topic: string) {
   })();
   return {
     acknowledged,
-    /** Resolves once `more` records beyond those acknowledged now are acknowledged. */
+    /** Resolves once `more` records beyond those acknowledged now are acknowledged, within a minute. */
     async progress(more = 5): Promise<void> {
       const target = acknowledged.length + more;
-      while (acknowledged.length < target) await once(events, 'ack');
+      const signal = AbortSignal.timeout(60_000);
+      while (acknowledged.length < target) {
+        await Promise.race([once(events, 'ack', { signal }), loop]).catch((error: unknown) => {
+          throw new Error(`${topic}: ${acknowledged.length} of ${target} records acknowledged`, { cause: error });
+        });
+        if (acknowledged.length < target && !running) throw new Error(`${topic}: the producer was stopped`);
+      }
     },
     async stop(): Promise<void> {
       running = false;
@@ -159,7 +165,8 @@ async function start(workers: number, watch: boolean): Promise<Setup> {
   writeFileSync(file, configuration(ports, dir, '2s'));
   const args = ['--config', file, '--workers', String(workers), ...(watch ? ['--watch'] : [])];
   const proxy = startCommand(args);
-  const started = (line: LogLine) => String(line.msg).startsWith('Switchyard started');
+  // The process's own line: with workers, each worker also logs one before the group has started.
+  const started = (line: LogLine) => line.worker === undefined && String(line.msg).startsWith('Switchyard started');
   await proxy.waitForLine(started);
   return { dir, file, ports, proxy, started };
 }

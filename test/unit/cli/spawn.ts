@@ -22,8 +22,12 @@ export interface Finished {
 
 export interface Running {
   readonly child: ChildProcess;
-  /** Resolves with the first log record matching `predicate` (already written or future). */
-  waitForLine(predicate: (line: LogLine) => boolean): Promise<LogLine>;
+  /**
+   * Resolves with the first log record matching `predicate` (already written or future); rejects
+   * when the process exits first or after `timeoutMs`, quoting the predicate and the last output,
+   * so that a line that never comes fails its test instead of hanging the run.
+   */
+  waitForLine(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   readonly exit: Promise<Finished>;
 }
 
@@ -48,6 +52,9 @@ export interface CommandOptions {
   readonly cwd?: string;
 }
 
+/** Long enough for any start-up or drain on a loaded machine, short of hanging a CI run. */
+const DEFAULT_LINE_TIMEOUT_MS = 120_000;
+
 /** Processes still running when the test file ends are killed, so a failed test cannot hang the run. */
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -69,6 +76,7 @@ export function startCommand(args: readonly string[], options: CommandOptions = 
   let stdout = '';
   let stderr = '';
   const waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  const lastOutput = () => `${stdout.split('\n').slice(-30).join('\n')}\n${stderr.slice(-2000)}`;
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
@@ -91,14 +99,28 @@ export function startCommand(args: readonly string[], options: CommandOptions = 
   return {
     child,
     exit,
-    waitForLine: (predicate) => {
+    waitForLine: (predicate, timeoutMs = DEFAULT_LINE_TIMEOUT_MS) => {
       const existing = parseLines(stdout).find(predicate);
       if (existing !== undefined) return Promise.resolve(existing);
       return new Promise<LogLine>((resolve, reject) => {
-        waiters.push({ predicate, resolve });
-        void exit.then((finished) =>
-          reject(new Error(`the process exited (${finished.code}) first:\n${finished.stdout}\n${finished.stderr}`)),
-        );
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(
+            new Error(`no log line matched ${predicate} within ${timeoutMs} ms; the last output:\n${lastOutput()}`),
+          );
+        }, timeoutMs);
+        const waiter = {
+          predicate,
+          resolve: (line: LogLine) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        };
+        waiters.push(waiter);
+        void exit.then((finished) => {
+          clearTimeout(timer);
+          reject(new Error(`the process exited (${finished.code}) first:\n${finished.stdout}\n${finished.stderr}`));
+        });
       });
     },
   };
