@@ -3,7 +3,9 @@
 // then Switchyard alone under the CPU profiler (node --cpu-prof). Prints system calls per MB for
 // both and Switchyard's hottest functions by self time.
 //
-//   npm run bench:profile [-- --megabytes 200]
+//   npm run bench:profile [-- --megabytes 200] [--target routerDynamic]
+//
+// --target names the Switchyard target of bench/targets.ts to profile (default: switchyard).
 //
 // strace slows the traced process down, so this measures counts, not speed; use `npm run bench`
 // for speed.
@@ -14,10 +16,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Broker, startBroker } from './broker.ts';
 import { cpuSeconds } from './proc.ts';
-import { startTargets, type Target } from './targets.ts';
+import { startTargets, type Target, type TargetName } from './targets.ts';
 import { consumerPerformance, producerPerformance, recordSize } from './workloads.ts';
 
-const { values } = parseArgs({ options: { megabytes: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: { megabytes: { type: 'string', default: '200' }, target: { type: 'string', default: 'switchyard' } },
+});
+const profiledTarget = values.target as TargetName;
 const megabytes = Number(values.megabytes);
 const records = Math.round((megabytes * 1024 * 1024) / recordSize);
 
@@ -118,7 +123,7 @@ try {
   // Pass 1: system calls of the relay and of Switchyard, neither profiled (the profiler's sampling
   // signals would be counted as system calls).
   for (const target of (
-    await startTargets({ broker, workDir: join(broker.dir, 'count') }, ['relay', 'switchyard'])
+    await startTargets({ broker, workDir: join(broker.dir, 'count') }, ['relay', profiledTarget])
   ).values()) {
     started.push(target);
   }
@@ -134,12 +139,12 @@ try {
   // Pass 2: Switchyard alone under the CPU profiler, without strace. The bench harness starts it;
   // the profiler reaches it through NODE_OPTIONS.
   process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
-  const profiled = (await startTargets({ broker, workDir: join(broker.dir, 'profile') }, ['switchyard'])).get(
-    'switchyard',
+  const profiled = (await startTargets({ broker, workDir: join(broker.dir, 'profile') }, [profiledTarget])).get(
+    profiledTarget,
   )!;
   delete process.env.NODE_OPTIONS;
   started.push(profiled);
-  process.stderr.write(`switchyard: producing and consuming ${megabytes} MB under the CPU profiler…\n`);
+  process.stderr.write(`${profiledTarget}: producing and consuming ${megabytes} MB under the CPU profiler…\n`);
   await produce(profiled.bootstrap, 'profile-cpu');
   await consume(profiled.bootstrap, 'profile-cpu');
   await stopTargets();
