@@ -101,16 +101,24 @@ const BROKER_ID_NAMES = new Set([
 ]);
 
 /**
- * The fields of a message version that may hold broker ids, by the rule of routing.md §5.6: marked
- * `entityType: brokerId` in the spec, or an int32 / []int32 whose spec name is `LeaderId`, `NodeId`,
- * `BrokerId`, `ControllerId`, `ReplicaId`, `PreferredReadReplica` or ends in `Replicas`, `Nodes`,
- * `Elr` (the specs do not mark all of them).
+ * The rule of routing.md §5.6 for one field: marked `entityType: brokerId` in the spec, or an int32
+ * / []int32 whose spec name is `LeaderId`, `NodeId`, `BrokerId`, `ControllerId`, `ReplicaId`,
+ * `PreferredReadReplica` or ends in `Replicas`, `Nodes`, `Elr` (the specs do not mark all of them).
+ * The code generator applies it too, so generated skims and the translation agree.
  */
+export function namesBrokerId(
+  specName: string,
+  primitive: string | undefined,
+  entityType: string | undefined,
+): boolean {
+  if (entityType === 'brokerId') return true;
+  if (primitive !== 'int32') return false;
+  return BROKER_ID_NAMES.has(specName) || /(Replicas|Nodes|Elr)$/.test(specName);
+}
+
+/** The fields of a message version that may hold broker ids, by the rule of `namesBrokerId`. */
 export function findBrokerIdFields(schema: MessageSchema, version: number): FieldLocation[] {
-  return findFields(schema, version, (f) => {
-    if (f.entityType === 'brokerId') return true;
-    if (f.primitive !== 'int32') return false;
-    const specName = f.name.charAt(0).toUpperCase() + f.name.slice(1);
-    return BROKER_ID_NAMES.has(specName) || /(Replicas|Nodes|Elr)$/.test(specName);
-  });
+  return findFields(schema, version, (f) =>
+    namesBrokerId(f.name.charAt(0).toUpperCase() + f.name.slice(1), f.primitive, f.entityType),
+  );
 }

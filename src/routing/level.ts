@@ -35,7 +35,7 @@ import {
   UpstreamConnectionError,
 } from './errors.ts';
 import type { RoutingMetrics } from './metrics.ts';
-import { carriesNodeIds, nodeIdFields, rewriteNodeIds } from './node-id-fields.ts';
+import { carriesNodeIds, nodeIdFields, responseMayHoldNodeIds, rewriteNodeIds } from './node-id-fields.ts';
 import type { NodeIdMapping } from './node-id-mapping.ts';
 import { RouterCall, RouterResponseImpl } from './router-context.ts';
 import { FIND_COORDINATOR, METADATA, type TopologyCache } from './topology.ts';
@@ -707,7 +707,7 @@ class BoundaryReply implements Reply {
     const route = this.#route;
     if (response !== undefined) {
       try {
-        if (this.#translate) {
+        if (this.#translate && responseMayHoldNodeIds(response)) {
           const mapping = level.mapping;
           let overflow: number | undefined;
           const body = response.body();

@@ -2,6 +2,10 @@
 // every field the specs mark `entityType: brokerId`, plus the int32 fields the rule of §5.6 names
 // (see findBrokerIdFields), plus broker config resources named by a decimal broker id.
 
+import type { ResponseMessage } from '../pipeline/response-message.ts';
+import { responseHeaderVersion } from '../protocol/generated/api-keys.ts';
+import { skimBrokerIds } from '../protocol/generated/skim.ts';
+import { responseBodyOffset } from '../protocol/headers.ts';
 import {
   codecsFor,
   type FieldLocation,
@@ -47,6 +51,21 @@ export function nodeIdFields(direction: 'request' | 'response', apiKey: number, 
 export function carriesNodeIds(direction: 'request' | 'response', apiKey: number, apiVersion: number): boolean {
   const fields = nodeIdFields(direction, apiKey, apiVersion);
   return fields.ids.length > 0 || fields.resources.length > 0;
+}
+
+/**
+ * Whether `response` may hold broker ids to translate. An undecoded PRODUCE or FETCH response is
+ * skimmed (generated from the specs; nothing decoded, nothing allocated): their ids are -1
+ * sentinels, or tagged fields a broker sends only when a leader moved, so the usual one passes on
+ * as the upstream's bytes. Any other response that carries id fields is decoded.
+ */
+export function responseMayHoldNodeIds(response: ResponseMessage): boolean {
+  const { apiKey, apiVersion } = response;
+  if (!carriesNodeIds('response', apiKey, apiVersion)) return false;
+  const frame = response.isDecoded ? undefined : response.originalFrame;
+  if (frame === undefined) return true;
+  const offset = responseBodyOffset(frame, responseHeaderVersion(apiKey, apiVersion));
+  return offset < 0 || skimBrokerIds(apiKey, apiVersion, frame, offset) !== false;
 }
 
 function locate(

@@ -6,7 +6,11 @@
 // (versions with the same layout share one), counts and lengths read, everything else skipped.
 // The same walk, with `records` fields reported instead of skipped, finds the record batches of the
 // requests that carry them (PRODUCE) in every version, so that a router can look at their headers
-// without decoding the request.
+// without decoding the request. And with broker-id fields read instead of skipped, it tells a
+// routing level whether a PRODUCE or FETCH response holds any id it must translate: usually none
+// (the ids of these responses are -1 sentinels or tagged fields sent when a leader moved), so the
+// response passes on undecoded.
+import { namesBrokerId } from '../../src/protocol/schema.ts';
 import type { FieldModel, MessageModel, StructModel } from './model.ts';
 import { apiKeyConstName } from './model.ts';
 
@@ -41,17 +45,46 @@ export function endpointsTaggedField(m: MessageModel): FieldModel | undefined {
   );
 }
 
+function isBrokerId(f: FieldModel): boolean {
+  return namesBrokerId(f.specName, f.primitive, f.entityType);
+}
+
+/** Whether `s` at `version` holds a broker-id field, at any depth, tagged or not. */
+function holdsBrokerIds(s: StructModel, version: number): boolean {
+  return s.fields.some(
+    (f) =>
+      inRange(f.versions, version) && (isBrokerId(f) || (f.struct !== undefined && holdsBrokerIds(f.struct, version))),
+  );
+}
+
+/** The tags of `s`'s tagged fields at `version` that hold broker ids, as a bit mask. */
+function brokerIdTagMask(s: StructModel, version: number): number {
+  let mask = 0;
+  for (const f of s.fields) {
+    if (!inRange(f.tagged, version) || f.tag === undefined) continue;
+    if (!isBrokerId(f) && !(f.struct !== undefined && holdsBrokerIds(f.struct, version))) continue;
+    if (f.tag > 30) throw new Error(`${s.specName}.${f.specName}: tag ${f.tag} does not fit the skim's mask`);
+    mask |= 1 << f.tag;
+  }
+  return mask;
+}
+
+/**
+ * What a walk does besides stepping over the body: nothing ('skip'), report `records` fields to
+ * the visitor ('visit'), or stop at the first broker id that needs translating ('ids').
+ */
+type WalkMode = 'skip' | 'visit' | 'ids';
+
 /** Collects the skip functions of one message, deduplicating versions whose layouts are equal. */
 class SkipperSet {
   readonly functions: string[] = [];
   readonly #byBody = new Map<string, string>();
   readonly #m: MessageModel;
-  /** 'visit': `records` fields are reported to the visitor instead of skipped. */
-  readonly #records: 'skip' | 'visit';
+  readonly #mode: WalkMode;
 
-  constructor(m: MessageModel, records: 'skip' | 'visit' = 'skip') {
+  constructor(m: MessageModel, mode: WalkMode = 'skip') {
     this.#m = m;
-    this.#records = records;
+    this.#mode = mode;
   }
 
   /** The name of the function that skips `s` at `version` (emitted on first request). */
@@ -60,7 +93,7 @@ class SkipperSet {
     const key = `${s.tsName}\n${body}`;
     const known = this.#byBody.get(key);
     if (known !== undefined) return known;
-    const name = `${this.#records === 'visit' ? 'walk' : 'skip'}${s.tsName}V${version}`;
+    const name = `${this.#mode === 'skip' ? 'skip' : this.#mode === 'visit' ? 'walk' : 'ids'}${s.tsName}V${version}`;
     this.#byBody.set(key, name);
     const what = isRoot
       ? `${s.tsName} v${version} (and later versions of the same layout), up to its tagged fields`
@@ -84,13 +117,21 @@ class SkipperSet {
       const compact = inRange(f.flexible, version);
       const nullable = inRange(f.nullable, version);
       const size = f.primitive !== undefined ? FIXED_SIZE[f.primitive] : undefined;
-      if (!f.isArray && size !== undefined) {
+      const id = this.#mode === 'ids' && isBrokerId(f);
+      if (!f.isArray && size !== undefined && !id) {
         fixed += size;
         fixedNames.push(f.specName);
         continue;
       }
       flush();
-      if (f.isArray) {
+      if (id) {
+        const count = compact ? 'compactCount()' : 'count32()';
+        lines.push(
+          f.isArray
+            ? `  for (let n = ${count}; n > 0; n--) brokerId(); // ${f.specName}`
+            : `  brokerId(); // ${f.specName}`,
+        );
+      } else if (f.isArray) {
         const count = compact ? 'compactCount()' : 'count32()';
         if (size !== undefined) {
           // Not \`p += count() * size\`: that reads p before count() moves it past the count.
@@ -104,14 +145,17 @@ class SkipperSet {
       } else if (f.struct) {
         const skip = `${this.skipper(f.struct, version, false)}();`;
         lines.push(nullable ? `  if (int8() >= 0) ${skip} // ${f.specName}` : `  ${skip} // ${f.specName}`);
-      } else if (f.primitive === 'records' && this.#records === 'visit') {
+      } else if (f.primitive === 'records' && this.#mode === 'visit') {
         lines.push(`  ${compact ? 'visitCompactRecords()' : 'visitRecords32()'}; // ${f.specName}`);
       } else {
         lines.push(`  ${skipVariable(f.primitive!, compact)}; // ${f.specName}`);
       }
     }
     flush();
-    if (flexible && !isRoot) lines.push('  skipTaggedFields();');
+    if (flexible && !isRoot) {
+      const mask = this.#mode === 'ids' ? brokerIdTagMask(s, version) : 0;
+      lines.push(mask === 0 ? '  skipTaggedFields();' : `  taggedBrokerIds(0x${mask.toString(16)});`);
+    }
     return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   }
 }
@@ -226,6 +270,28 @@ function skipTaggedFields(): void {
   }
 }
 
+/** Thrown by the broker-id skim at the first id to translate: nothing after it matters. */
+const FOUND = new Error('broker id found');
+
+/** An int32 broker id: a non-negative one must be translated; negative ones are sentinels. */
+function brokerId(): void {
+  if (p + 4 > end) throw MALFORMED;
+  const id = buf.readInt32BE(p);
+  p += 4;
+  if (id >= 0) throw FOUND;
+}
+
+/** A tagged-field section in which the tags of \`mask\` hold broker ids: any of them present is found. */
+function taggedBrokerIds(mask: number): void {
+  for (let n = uvarint(); n > 0; n--) {
+    const tag = uvarint();
+    if (tag < 31 && ((mask >>> tag) & 1) !== 0) throw FOUND;
+    const size = uvarint();
+    p += size;
+    if (p > end) throw MALFORMED;
+  }
+}
+
 /**
  * Reads the top-level tagged fields at the cursor: whether the field \`tag\`, a compact array, is
  * there with at least one element. Tags come in ascending order, so a higher one ends the search.
@@ -279,6 +345,24 @@ export function emitSkim(messages: MessageModel[], banner: string): string {
     );
     names.push(apiKeyConstName(m.name));
   }
+  const idSkims: string[] = [];
+  const idNames: string[] = [];
+  for (const m of messages) {
+    if (endpointsTaggedField(m) === undefined || m.apiKey === undefined || m.valid === null) continue;
+    const set = new SkipperSet(m, 'ids');
+    const roots: string[] = [];
+    const masks: string[] = [];
+    for (let v = m.valid[0]; v <= m.valid[1]; v++) {
+      roots.push(set.skipper(m.root, v, true));
+      masks.push(inRange(m.flexible, v) ? `0x${brokerIdTagMask(m.root, v).toString(16)}` : '-1');
+    }
+    sections.push(`// ---- ${m.name}: broker ids ----\n\n${set.functions.join('\n\n')}`);
+    idSkims.push(
+      `  // ${apiKeyConstName(m.name)} v${m.valid[0]}-${m.valid[1]}`,
+      `  table[${m.apiKey}] = { firstVersion: ${m.valid[0]}, roots: [${roots.join(', ')}], topLevelTags: [${masks.join(', ')}] };`,
+    );
+    idNames.push(apiKeyConstName(m.name));
+  }
   return `${banner}
 //
 // Whether a response carries broker endpoints in its top-level tagged field, answered without
@@ -288,6 +372,9 @@ export function emitSkim(messages: MessageModel[], banner: string): string {
 //
 // Where the record batches of a request are, found without decoding: ${walkNames.join(', ')}. The
 // same walk reports each non-null \`records\` field instead of skipping it.
+//
+// Whether a response holds a broker id a routing level must translate, answered without decoding:
+// ${idNames.join(', ')}. The same walk reads broker-id fields and tagged fields that may hold one.
 
 ${RUNTIME}
 
@@ -405,6 +492,52 @@ export function forEachRequestRecords(
   } finally {
     buf = EMPTY;
     visitor = NO_VISITOR;
+  }
+}
+
+interface BrokerIdSkim {
+  readonly firstVersion: number;
+  /** Per version from firstVersion: steps over the body up to its tagged fields, reading ids. */
+  readonly roots: readonly (() => void)[];
+  /** Per version: the tags of the top-level tagged fields that hold ids; -1 for no such section. */
+  readonly topLevelTags: readonly number[];
+}
+
+const brokerIdSkims: readonly (BrokerIdSkim | undefined)[] = (() => {
+  const table: (BrokerIdSkim | undefined)[] = [];
+${idSkims.join('\n')}
+  return table;
+})();
+
+/**
+ * Whether the response body in \`frame\` from \`bodyOffset\` to \`bodyEnd\` holds a broker id that a
+ * routing level must translate: a non-negative value in a broker-id field, or a tagged field that
+ * can hold one. Undefined when this response version has no such skim. A body too malformed to
+ * step over answers true: only a decode can tell what is wrong with it, and it will say so.
+ */
+export function skimBrokerIds(
+  apiKey: number,
+  apiVersion: number,
+  frame: Buffer,
+  bodyOffset: number,
+  bodyEnd: number = frame.length,
+): boolean | undefined {
+  const skim = brokerIdSkims[apiKey];
+  if (skim === undefined) return undefined;
+  const root = skim.roots[apiVersion - skim.firstVersion];
+  if (root === undefined) return undefined;
+  const tags = skim.topLevelTags[apiVersion - skim.firstVersion]!;
+  buf = frame;
+  p = bodyOffset;
+  end = bodyEnd;
+  try {
+    root();
+    if (tags >= 0) taggedBrokerIds(tags);
+    return p > end;
+  } catch {
+    return true;
+  } finally {
+    buf = EMPTY;
   }
 }
 `;

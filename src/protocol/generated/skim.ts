@@ -7,6 +7,9 @@
 //
 // Where the record batches of a request are, found without decoding: PRODUCE. The
 // same walk reports each non-null `records` field instead of skipping it.
+//
+// Whether a response holds a broker id a routing level must translate, answered without decoding:
+// FETCH, PRODUCE. The same walk reads broker-id fields and tagged fields that may hold one.
 
 const EMPTY = Buffer.alloc(0);
 let buf: Buffer = EMPTY;
@@ -103,6 +106,28 @@ function visitRecords32(): void {
 function skipTaggedFields(): void {
   for (let n = uvarint(); n > 0; n--) {
     uvarint();
+    const size = uvarint();
+    p += size;
+    if (p > end) throw MALFORMED;
+  }
+}
+
+/** Thrown by the broker-id skim at the first id to translate: nothing after it matters. */
+const FOUND = new Error('broker id found');
+
+/** An int32 broker id: a non-negative one must be translated; negative ones are sentinels. */
+function brokerId(): void {
+  if (p + 4 > end) throw MALFORMED;
+  const id = buf.readInt32BE(p);
+  p += 4;
+  if (id >= 0) throw FOUND;
+}
+
+/** A tagged-field section in which the tags of `mask` hold broker ids: any of them present is found. */
+function taggedBrokerIds(mask: number): void {
+  for (let n = uvarint(); n > 0; n--) {
+    const tag = uvarint();
+    if (tag < 31 && ((mask >>> tag) & 1) !== 0) throw FOUND;
     const size = uvarint();
     p += size;
     if (p > end) throw MALFORMED;
@@ -255,6 +280,241 @@ function skipProduceResponseV13(): void {
   p += 4; // ThrottleTimeMs
 }
 
+// ---- FetchResponse: broker ids ----
+
+/** Steps over one FetchResponseAbortedTransaction of version 4 (and later versions of the same layout). */
+function idsFetchResponseAbortedTransactionV4(): void {
+  p += 16; // ProducerId, FirstOffset
+}
+
+/** Steps over one FetchResponsePartitionData of version 4 (and later versions of the same layout). */
+function idsFetchResponsePartitionDataV4(): void {
+  p += 22; // PartitionIndex, ErrorCode, HighWatermark, LastStableOffset
+  for (let n = count32(); n > 0; n--) idsFetchResponseAbortedTransactionV4(); // AbortedTransactions
+  skipLength32(); // Records
+}
+
+/** Steps over one FetchResponseFetchableTopicResponse of version 4 (and later versions of the same layout). */
+function idsFetchResponseFetchableTopicResponseV4(): void {
+  skipLength16(); // Topic
+  for (let n = count32(); n > 0; n--) idsFetchResponsePartitionDataV4(); // Partitions
+}
+
+/** Steps over FetchResponse v4 (and later versions of the same layout), up to its tagged fields. */
+function idsFetchResponseV4(): void {
+  p += 4; // ThrottleTimeMs
+  for (let n = count32(); n > 0; n--) idsFetchResponseFetchableTopicResponseV4(); // Responses
+}
+
+/** Steps over one FetchResponsePartitionData of version 5 (and later versions of the same layout). */
+function idsFetchResponsePartitionDataV5(): void {
+  p += 30; // PartitionIndex, ErrorCode, HighWatermark, LastStableOffset, LogStartOffset
+  for (let n = count32(); n > 0; n--) idsFetchResponseAbortedTransactionV4(); // AbortedTransactions
+  skipLength32(); // Records
+}
+
+/** Steps over one FetchResponseFetchableTopicResponse of version 5 (and later versions of the same layout). */
+function idsFetchResponseFetchableTopicResponseV5(): void {
+  skipLength16(); // Topic
+  for (let n = count32(); n > 0; n--) idsFetchResponsePartitionDataV5(); // Partitions
+}
+
+/** Steps over FetchResponse v5 (and later versions of the same layout), up to its tagged fields. */
+function idsFetchResponseV5(): void {
+  p += 4; // ThrottleTimeMs
+  for (let n = count32(); n > 0; n--) idsFetchResponseFetchableTopicResponseV5(); // Responses
+}
+
+/** Steps over FetchResponse v7 (and later versions of the same layout), up to its tagged fields. */
+function idsFetchResponseV7(): void {
+  p += 10; // ThrottleTimeMs, ErrorCode, SessionId
+  for (let n = count32(); n > 0; n--) idsFetchResponseFetchableTopicResponseV5(); // Responses
+}
+
+/** Steps over one FetchResponsePartitionData of version 11 (and later versions of the same layout). */
+function idsFetchResponsePartitionDataV11(): void {
+  p += 30; // PartitionIndex, ErrorCode, HighWatermark, LastStableOffset, LogStartOffset
+  for (let n = count32(); n > 0; n--) idsFetchResponseAbortedTransactionV4(); // AbortedTransactions
+  brokerId(); // PreferredReadReplica
+  skipLength32(); // Records
+}
+
+/** Steps over one FetchResponseFetchableTopicResponse of version 11 (and later versions of the same layout). */
+function idsFetchResponseFetchableTopicResponseV11(): void {
+  skipLength16(); // Topic
+  for (let n = count32(); n > 0; n--) idsFetchResponsePartitionDataV11(); // Partitions
+}
+
+/** Steps over FetchResponse v11 (and later versions of the same layout), up to its tagged fields. */
+function idsFetchResponseV11(): void {
+  p += 10; // ThrottleTimeMs, ErrorCode, SessionId
+  for (let n = count32(); n > 0; n--) idsFetchResponseFetchableTopicResponseV11(); // Responses
+}
+
+/** Steps over one FetchResponseAbortedTransaction of version 12 (and later versions of the same layout). */
+function idsFetchResponseAbortedTransactionV12(): void {
+  p += 16; // ProducerId, FirstOffset
+  skipTaggedFields();
+}
+
+/** Steps over one FetchResponsePartitionData of version 12 (and later versions of the same layout). */
+function idsFetchResponsePartitionDataV12(): void {
+  p += 30; // PartitionIndex, ErrorCode, HighWatermark, LastStableOffset, LogStartOffset
+  for (let n = compactCount(); n > 0; n--) idsFetchResponseAbortedTransactionV12(); // AbortedTransactions
+  brokerId(); // PreferredReadReplica
+  skipCompactLength(); // Records
+  taggedBrokerIds(0x2);
+}
+
+/** Steps over one FetchResponseFetchableTopicResponse of version 12 (and later versions of the same layout). */
+function idsFetchResponseFetchableTopicResponseV12(): void {
+  skipCompactLength(); // Topic
+  for (let n = compactCount(); n > 0; n--) idsFetchResponsePartitionDataV12(); // Partitions
+  skipTaggedFields();
+}
+
+/** Steps over FetchResponse v12 (and later versions of the same layout), up to its tagged fields. */
+function idsFetchResponseV12(): void {
+  p += 10; // ThrottleTimeMs, ErrorCode, SessionId
+  for (let n = compactCount(); n > 0; n--) idsFetchResponseFetchableTopicResponseV12(); // Responses
+}
+
+/** Steps over one FetchResponseFetchableTopicResponse of version 13 (and later versions of the same layout). */
+function idsFetchResponseFetchableTopicResponseV13(): void {
+  p += 16; // TopicId
+  for (let n = compactCount(); n > 0; n--) idsFetchResponsePartitionDataV12(); // Partitions
+  skipTaggedFields();
+}
+
+/** Steps over FetchResponse v13 (and later versions of the same layout), up to its tagged fields. */
+function idsFetchResponseV13(): void {
+  p += 10; // ThrottleTimeMs, ErrorCode, SessionId
+  for (let n = compactCount(); n > 0; n--) idsFetchResponseFetchableTopicResponseV13(); // Responses
+}
+
+// ---- ProduceResponse: broker ids ----
+
+/** Steps over one ProduceResponsePartitionProduceResponse of version 3 (and later versions of the same layout). */
+function idsProduceResponsePartitionProduceResponseV3(): void {
+  p += 22; // Index, ErrorCode, BaseOffset, LogAppendTimeMs
+}
+
+/** Steps over one ProduceResponseTopicProduceResponse of version 3 (and later versions of the same layout). */
+function idsProduceResponseTopicProduceResponseV3(): void {
+  skipLength16(); // Name
+  for (let n = count32(); n > 0; n--) idsProduceResponsePartitionProduceResponseV3(); // PartitionResponses
+}
+
+/** Steps over ProduceResponse v3 (and later versions of the same layout), up to its tagged fields. */
+function idsProduceResponseV3(): void {
+  for (let n = count32(); n > 0; n--) idsProduceResponseTopicProduceResponseV3(); // Responses
+  p += 4; // ThrottleTimeMs
+}
+
+/** Steps over one ProduceResponsePartitionProduceResponse of version 5 (and later versions of the same layout). */
+function idsProduceResponsePartitionProduceResponseV5(): void {
+  p += 30; // Index, ErrorCode, BaseOffset, LogAppendTimeMs, LogStartOffset
+}
+
+/** Steps over one ProduceResponseTopicProduceResponse of version 5 (and later versions of the same layout). */
+function idsProduceResponseTopicProduceResponseV5(): void {
+  skipLength16(); // Name
+  for (let n = count32(); n > 0; n--) idsProduceResponsePartitionProduceResponseV5(); // PartitionResponses
+}
+
+/** Steps over ProduceResponse v5 (and later versions of the same layout), up to its tagged fields. */
+function idsProduceResponseV5(): void {
+  for (let n = count32(); n > 0; n--) idsProduceResponseTopicProduceResponseV5(); // Responses
+  p += 4; // ThrottleTimeMs
+}
+
+/** Steps over one ProduceResponseBatchIndexAndErrorMessage of version 8 (and later versions of the same layout). */
+function idsProduceResponseBatchIndexAndErrorMessageV8(): void {
+  p += 4; // BatchIndex
+  skipLength16(); // BatchIndexErrorMessage
+}
+
+/** Steps over one ProduceResponsePartitionProduceResponse of version 8 (and later versions of the same layout). */
+function idsProduceResponsePartitionProduceResponseV8(): void {
+  p += 30; // Index, ErrorCode, BaseOffset, LogAppendTimeMs, LogStartOffset
+  for (let n = count32(); n > 0; n--) idsProduceResponseBatchIndexAndErrorMessageV8(); // RecordErrors
+  skipLength16(); // ErrorMessage
+}
+
+/** Steps over one ProduceResponseTopicProduceResponse of version 8 (and later versions of the same layout). */
+function idsProduceResponseTopicProduceResponseV8(): void {
+  skipLength16(); // Name
+  for (let n = count32(); n > 0; n--) idsProduceResponsePartitionProduceResponseV8(); // PartitionResponses
+}
+
+/** Steps over ProduceResponse v8 (and later versions of the same layout), up to its tagged fields. */
+function idsProduceResponseV8(): void {
+  for (let n = count32(); n > 0; n--) idsProduceResponseTopicProduceResponseV8(); // Responses
+  p += 4; // ThrottleTimeMs
+}
+
+/** Steps over one ProduceResponseBatchIndexAndErrorMessage of version 9 (and later versions of the same layout). */
+function idsProduceResponseBatchIndexAndErrorMessageV9(): void {
+  p += 4; // BatchIndex
+  skipCompactLength(); // BatchIndexErrorMessage
+  skipTaggedFields();
+}
+
+/** Steps over one ProduceResponsePartitionProduceResponse of version 9 (and later versions of the same layout). */
+function idsProduceResponsePartitionProduceResponseV9(): void {
+  p += 30; // Index, ErrorCode, BaseOffset, LogAppendTimeMs, LogStartOffset
+  for (let n = compactCount(); n > 0; n--) idsProduceResponseBatchIndexAndErrorMessageV9(); // RecordErrors
+  skipCompactLength(); // ErrorMessage
+  skipTaggedFields();
+}
+
+/** Steps over one ProduceResponseTopicProduceResponse of version 9 (and later versions of the same layout). */
+function idsProduceResponseTopicProduceResponseV9(): void {
+  skipCompactLength(); // Name
+  for (let n = compactCount(); n > 0; n--) idsProduceResponsePartitionProduceResponseV9(); // PartitionResponses
+  skipTaggedFields();
+}
+
+/** Steps over ProduceResponse v9 (and later versions of the same layout), up to its tagged fields. */
+function idsProduceResponseV9(): void {
+  for (let n = compactCount(); n > 0; n--) idsProduceResponseTopicProduceResponseV9(); // Responses
+  p += 4; // ThrottleTimeMs
+}
+
+/** Steps over one ProduceResponsePartitionProduceResponse of version 10 (and later versions of the same layout). */
+function idsProduceResponsePartitionProduceResponseV10(): void {
+  p += 30; // Index, ErrorCode, BaseOffset, LogAppendTimeMs, LogStartOffset
+  for (let n = compactCount(); n > 0; n--) idsProduceResponseBatchIndexAndErrorMessageV9(); // RecordErrors
+  skipCompactLength(); // ErrorMessage
+  taggedBrokerIds(0x1);
+}
+
+/** Steps over one ProduceResponseTopicProduceResponse of version 10 (and later versions of the same layout). */
+function idsProduceResponseTopicProduceResponseV10(): void {
+  skipCompactLength(); // Name
+  for (let n = compactCount(); n > 0; n--) idsProduceResponsePartitionProduceResponseV10(); // PartitionResponses
+  skipTaggedFields();
+}
+
+/** Steps over ProduceResponse v10 (and later versions of the same layout), up to its tagged fields. */
+function idsProduceResponseV10(): void {
+  for (let n = compactCount(); n > 0; n--) idsProduceResponseTopicProduceResponseV10(); // Responses
+  p += 4; // ThrottleTimeMs
+}
+
+/** Steps over one ProduceResponseTopicProduceResponse of version 13 (and later versions of the same layout). */
+function idsProduceResponseTopicProduceResponseV13(): void {
+  p += 16; // TopicId
+  for (let n = compactCount(); n > 0; n--) idsProduceResponsePartitionProduceResponseV10(); // PartitionResponses
+  skipTaggedFields();
+}
+
+/** Steps over ProduceResponse v13 (and later versions of the same layout), up to its tagged fields. */
+function idsProduceResponseV13(): void {
+  for (let n = compactCount(); n > 0; n--) idsProduceResponseTopicProduceResponseV13(); // Responses
+  p += 4; // ThrottleTimeMs
+}
+
 interface Skim {
   readonly firstVersion: number;
   readonly tag: number;
@@ -371,5 +631,54 @@ export function forEachRequestRecords(
   } finally {
     buf = EMPTY;
     visitor = NO_VISITOR;
+  }
+}
+
+interface BrokerIdSkim {
+  readonly firstVersion: number;
+  /** Per version from firstVersion: steps over the body up to its tagged fields, reading ids. */
+  readonly roots: readonly (() => void)[];
+  /** Per version: the tags of the top-level tagged fields that hold ids; -1 for no such section. */
+  readonly topLevelTags: readonly number[];
+}
+
+const brokerIdSkims: readonly (BrokerIdSkim | undefined)[] = (() => {
+  const table: (BrokerIdSkim | undefined)[] = [];
+  // FETCH v4-18
+  table[1] = { firstVersion: 4, roots: [idsFetchResponseV4, idsFetchResponseV5, idsFetchResponseV5, idsFetchResponseV7, idsFetchResponseV7, idsFetchResponseV7, idsFetchResponseV7, idsFetchResponseV11, idsFetchResponseV12, idsFetchResponseV13, idsFetchResponseV13, idsFetchResponseV13, idsFetchResponseV13, idsFetchResponseV13, idsFetchResponseV13], topLevelTags: [-1, -1, -1, -1, -1, -1, -1, -1, 0x0, 0x0, 0x0, 0x0, 0x1, 0x1, 0x1] };
+  // PRODUCE v3-13
+  table[0] = { firstVersion: 3, roots: [idsProduceResponseV3, idsProduceResponseV3, idsProduceResponseV5, idsProduceResponseV5, idsProduceResponseV5, idsProduceResponseV8, idsProduceResponseV9, idsProduceResponseV10, idsProduceResponseV10, idsProduceResponseV10, idsProduceResponseV13], topLevelTags: [-1, -1, -1, -1, -1, -1, 0x0, 0x1, 0x1, 0x1, 0x1] };
+  return table;
+})();
+
+/**
+ * Whether the response body in `frame` from `bodyOffset` to `bodyEnd` holds a broker id that a
+ * routing level must translate: a non-negative value in a broker-id field, or a tagged field that
+ * can hold one. Undefined when this response version has no such skim. A body too malformed to
+ * step over answers true: only a decode can tell what is wrong with it, and it will say so.
+ */
+export function skimBrokerIds(
+  apiKey: number,
+  apiVersion: number,
+  frame: Buffer,
+  bodyOffset: number,
+  bodyEnd: number = frame.length,
+): boolean | undefined {
+  const skim = brokerIdSkims[apiKey];
+  if (skim === undefined) return undefined;
+  const root = skim.roots[apiVersion - skim.firstVersion];
+  if (root === undefined) return undefined;
+  const tags = skim.topLevelTags[apiVersion - skim.firstVersion]!;
+  buf = frame;
+  p = bodyOffset;
+  end = bodyEnd;
+  try {
+    root();
+    if (tags >= 0) taggedBrokerIds(tags);
+    return p > end;
+  } catch {
+    return true;
+  } finally {
+    buf = EMPTY;
   }
 }

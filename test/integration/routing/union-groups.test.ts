@@ -2,10 +2,12 @@
 // an SNI gateway: one cluster view, consumer groups whose partitions span every route, admin by
 // owner, transactions confined to their route, and keys it has no rule for refused.
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { DecodeEvent } from '../../../src/pipeline/diagnostics.ts';
 import {
   ApiKey,
   decodeResponseBody,
@@ -665,4 +667,26 @@ test('a partition reassignment naming a broker of another route is refused with 
   } finally {
     connection.close();
   }
+});
+
+test('PRODUCE and FETCH responses that name no broker cross the three-route level undecoded', async () => {
+  const topics = topicsFor('skim');
+  await createTopics(viaPorts, Object.values(topics), 1);
+  const decoded: number[] = [];
+  const count = (event: unknown): void => {
+    const { direction, apiKey } = event as DecodeEvent;
+    if (direction === 'response' && (apiKey === ApiKey.PRODUCE || apiKey === ApiKey.FETCH)) decoded.push(apiKey);
+  };
+  subscribe('switchyard:decode', count);
+  try {
+    for (const topic of Object.values(topics)) {
+      await kcatProduce(viaPorts, topic, records(topic, 0));
+      const consumed = await kcatConsume(viaPorts, { topic, count: records(topic, 0).length });
+      assert.equal(consumed.length, records(topic, 0).length);
+    }
+  } finally {
+    unsubscribe('switchyard:decode', count);
+  }
+  // Their broker ids are -1 sentinels (or absent tagged fields): the generated skim says so.
+  assert.deepEqual(decoded, []);
 });
