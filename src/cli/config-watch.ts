@@ -46,7 +46,8 @@ export class ConfigurationWatch {
     const files = [this.#file, ...named.filter((file) => !file.rotatesInPlace).map((file) => file.path)];
     const added = await this.#read(files.filter((file) => !this.#snapshot.has(file)));
     if (this.#closed) return;
-    for (const [file, contents] of added) this.#snapshot.set(file, contents);
+    // Files no longer named are forgotten: named again later, they are read afresh.
+    this.#snapshot = new Map(files.map((file) => [file, this.#snapshot.get(file) ?? (added.get(file) as string)]));
     this.#files = files;
     this.#onChange = onChange;
     this.#watcher?.close();
