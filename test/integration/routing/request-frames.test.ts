@@ -2,11 +2,10 @@
 // record batches without a decode, and either forwards the frame to the addressed broker
 // undecoded or sends the request on to onRequest(). Real cluster, real client (kcat).
 import assert from 'node:assert/strict';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { test } from 'node:test';
-import type { DecodeEvent } from '../../../src/pipeline/diagnostics.ts';
 import { ApiKey } from '../../../src/protocol/index.ts';
 import { kcatConsume, kcatProduce } from '../../helpers/clients/kcat.ts';
+import { decodesDuring } from '../../helpers/decodes.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { framesSeen } from './fixtures/routers.ts';
@@ -39,18 +38,7 @@ const via = (name: string) => ({ bootstrapServers: running.bootstrap(name, 'port
 
 /** PRODUCE requests the proxy decodes while `work` runs. */
 async function produceDecodesDuring(work: () => Promise<unknown>): Promise<number> {
-  let decodes = 0;
-  const count = (event: unknown): void => {
-    const { direction, apiKey } = event as DecodeEvent;
-    if (direction === 'request' && apiKey === ApiKey.PRODUCE) decodes++;
-  };
-  subscribe('switchyard:decode', count);
-  try {
-    await work();
-  } finally {
-    unsubscribe('switchyard:decode', count);
-  }
-  return decodes;
+  return (await decodesDuring(work)).filter((decode) => decode === `request ${ApiKey.PRODUCE}`).length;
 }
 
 const records = Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 3}`, value: `v${i}` }));

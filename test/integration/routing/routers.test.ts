@@ -2,9 +2,7 @@
 // dynamic router merging both clusters behind one bootstrap address, and nested routers composing
 // virtual node ids. Every router is written against the package entry point (fixtures/routers.ts).
 import assert from 'node:assert/strict';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { test } from 'node:test';
-import type { DecodeEvent } from '../../../src/pipeline/diagnostics.ts';
 import {
   ApiKey,
   decodeResponseBody,
@@ -16,6 +14,7 @@ import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/ja
 import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
 import { platformaticConsume, platformaticProduce } from '../../helpers/clients/platformatic.ts';
+import { decodesDuring } from '../../helpers/decodes.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 import { rawConnection } from '../filters/raw-client.ts';
@@ -198,22 +197,6 @@ test('R99, R140: nested routers compose ids (outer S=2 route id 1, inner S=3 rou
   const onB = await kcatConsume(direct.b, { topic: 'nested-topic', count: 1 });
   assert.equal(onB.length, 1, 'the record is on the cluster behind the nested route');
 });
-
-/** The decodes the proxy makes while `work` runs, as "request 0", "response 1", … */
-async function decodesDuring(work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const record = (event: unknown): void => {
-    const { direction, apiKey } = event as DecodeEvent;
-    seen.push(`${direction} ${apiKey}`);
-  };
-  subscribe('switchyard:decode', record);
-  try {
-    await work();
-  } finally {
-    unsubscribe('switchyard:decode', record);
-  }
-  return seen;
-}
 
 test('R45, R46, R104: a static single-route router forwards produce and fetch as the client sent them, undecoded; with two routes node ids are translated where responses carry them', async () => {
   const workload = (vc: string, topic: string) => async () => {

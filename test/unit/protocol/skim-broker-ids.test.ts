@@ -4,37 +4,14 @@
 // response, ids -1 and no leader hints, is answered "none" so that it passes undecoded.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  ApiKey,
-  ByteReader,
-  ByteWriter,
-  codecsFor,
-  type MessageCodec,
-  skimBrokerIds,
-} from '../../../src/protocol/index.ts';
+import { ApiKey, ByteReader, codecsFor, skimBrokerIds } from '../../../src/protocol/index.ts';
 import { nodeIdFields, rewriteNodeIds } from '../../../src/routing/node-id-fields.ts';
 import { randomMessage, seededRng } from '../../differential/random-message.ts';
-
-type Body = Record<string, unknown>;
-
-function responseCodec(apiKey: number): MessageCodec<Body> {
-  return codecsFor(apiKey)!.response as MessageCodec<Body>;
-}
+import { type Body, encodeAt, responseCodec } from './response-bodies.ts';
 
 function versions(apiKey: number): number[] {
   const codec = responseCodec(apiKey);
   return Array.from({ length: codec.maxVersion - codec.minVersion + 1 }, (_, i) => codec.minVersion + i);
-}
-
-/** The body encoded at an offset of a larger buffer, as it sits in a frame after size and header. */
-function encodeAt(apiKey: number, body: Body, version: number) {
-  const w = new ByteWriter(256);
-  responseCodec(apiKey).encode(w, body, version);
-  const encoded = w.finish();
-  const offset = 9;
-  const frame = Buffer.alloc(offset + encoded.length, 0xee);
-  encoded.copy(frame, offset);
-  return { frame, offset };
 }
 
 /** What the level's decode-and-translate path finds: any non-negative id in a broker-id field. */
@@ -90,7 +67,7 @@ for (const apiKey of [ApiKey.PRODUCE, ApiKey.FETCH]) {
   describe(`skimBrokerIds: ${codecsFor(apiKey)!.name}`, () => {
     for (const version of versions(apiKey)) {
       it(`v${version}: the usual response, every id -1 and no leader hint, holds none`, () => {
-        const { frame, offset } = encodeAt(apiKey, usualBody(apiKey, version), version);
+        const { frame, offset } = encodeAt(responseCodec(apiKey), usualBody(apiKey, version), version);
         assert.equal(decodedHoldsIds(apiKey, version, frame, offset), false);
         assert.equal(skimBrokerIds(apiKey, version, frame, offset), false);
       });
@@ -100,7 +77,7 @@ for (const apiKey of [ApiKey.PRODUCE, ApiKey.FETCH]) {
         let withIds = 0;
         for (let i = 0; i < 300; i++) {
           const { frame, offset } = encodeAt(
-            apiKey,
+            responseCodec(apiKey),
             randomMessage(responseCodec(apiKey).schema, version, rng),
             version,
           );
@@ -118,7 +95,7 @@ for (const apiKey of [ApiKey.PRODUCE, ApiKey.FETCH]) {
         const rng = seededRng(apiKey * 7000 + version);
         for (let i = 0; i < 300; i++) {
           const { frame, offset } = encodeAt(
-            apiKey,
+            responseCodec(apiKey),
             randomMessage(responseCodec(apiKey).schema, version, rng),
             version,
           );
@@ -145,7 +122,7 @@ describe('skimBrokerIds: the ids that must be found', () => {
   it('FETCH v11+: a preferred read replica', () => {
     for (const version of versions(ApiKey.FETCH).filter((v) => v >= 11)) {
       const body = withFirstPartition(ApiKey.FETCH, version, { preferredReadReplica: 2 });
-      const { frame, offset } = encodeAt(ApiKey.FETCH, body, version);
+      const { frame, offset } = encodeAt(responseCodec(ApiKey.FETCH), body, version);
       assert.equal(skimBrokerIds(ApiKey.FETCH, version, frame, offset), true, `v${version}`);
     }
   });
@@ -161,7 +138,7 @@ describe('skimBrokerIds: the ids that must be found', () => {
     ];
     for (const { apiKey, version } of cases) {
       const body = withFirstPartition(apiKey, version, { currentLeader: { leaderId: -1, leaderEpoch: 3 } });
-      const { frame, offset } = encodeAt(apiKey, body, version);
+      const { frame, offset } = encodeAt(responseCodec(apiKey), body, version);
       assert.equal(skimBrokerIds(apiKey, version, frame, offset), true, `${apiKey} v${version}`);
     }
   });
@@ -176,7 +153,7 @@ describe('skimBrokerIds: the ids that must be found', () => {
           ...usualBody(apiKey, version),
           nodeEndpoints: [{ nodeId: 4, host: 'broker-4', port: 9092, rack: null }],
         };
-        const { frame, offset } = encodeAt(apiKey, body, version);
+        const { frame, offset } = encodeAt(responseCodec(apiKey), body, version);
         assert.equal(skimBrokerIds(apiKey, version, frame, offset), true, `${apiKey} v${version}`);
       }
     }

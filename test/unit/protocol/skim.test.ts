@@ -5,13 +5,12 @@ import { describe, it } from 'node:test';
 import {
   ApiKey,
   ByteReader,
-  ByteWriter,
   codecsFor,
-  type MessageCodec,
   skimTaggedEndpoints,
   taggedEndpointsField,
 } from '../../../src/protocol/index.ts';
 import { randomMessage, seededRng } from '../../differential/random-message.ts';
+import { encodeAt, responseCodec } from './response-bodies.ts';
 
 /** Every version from the one that added nodeEndpoints to the newest of the pinned specs. */
 function versionsFrom(apiKey: number, first: number): number[] {
@@ -23,21 +22,6 @@ const covered = [
   { apiKey: ApiKey.PRODUCE, versions: versionsFrom(ApiKey.PRODUCE, 10) },
   { apiKey: ApiKey.FETCH, versions: versionsFrom(ApiKey.FETCH, 16) },
 ];
-
-function responseCodec(apiKey: number): MessageCodec<Record<string, unknown>> {
-  return codecsFor(apiKey)!.response as MessageCodec<Record<string, unknown>>;
-}
-
-/** The body encoded at `offset` of a larger buffer, as it sits in a frame after size and header. */
-function encodeAt(codec: MessageCodec<Record<string, unknown>>, body: Record<string, unknown>, version: number) {
-  const w = new ByteWriter(256);
-  codec.encode(w, body, version);
-  const encoded = w.finish();
-  const offset = 9;
-  const frame = Buffer.alloc(offset + encoded.length, 0xee);
-  encoded.copy(frame, offset);
-  return { frame, offset };
-}
 
 function endpoint(nodeId: number) {
   return { nodeId, host: `broker-${nodeId}.example`, port: 9092 + nodeId, rack: nodeId % 2 ? 'r1' : null };
