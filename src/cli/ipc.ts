@@ -11,6 +11,8 @@ export type WorkerMessage =
   | { readonly type: 'metrics'; readonly id: number; readonly text: string }
   /** Answer to reload-prepare: the file is valid here and the new plugins are initialized, or why not. */
   | { readonly type: 'reload-prepared'; readonly id: number; readonly reason: string | null }
+  /** Answer to reload-discard, once the prepared plugins are closed (so a refused reload's reply means nothing is left). */
+  | { readonly type: 'reload-discarded'; readonly id: number; readonly reason: string | null }
   /** Answer to reload-commit (a null outcome: the prepared reload was gone, with `reason`). */
   | {
       readonly type: 'reload-committed';

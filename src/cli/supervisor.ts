@@ -61,7 +61,12 @@ interface WorkerSlot {
   readonly reloadAnswers: Map<string, (message: ReloadAnswer) => void>;
 }
 
-type ReloadAnswer = Extract<WorkerMessage, { type: 'reload-prepared' | 'reload-committed' }>;
+type ReloadAnswer = Extract<WorkerMessage, { type: 'reload-prepared' | 'reload-discarded' | 'reload-committed' }>;
+
+/** The answer of a worker that cannot give one (not running, or exited meanwhile). */
+function unanswered(type: ReloadAnswer['type'], id: number, reason: string): ReloadAnswer {
+  return type === 'reload-committed' ? { type, id, outcome: null, reason } : { type, id, reason };
+}
 
 export async function runSupervisor(
   config: ProxyConfiguration,
@@ -192,7 +197,11 @@ class Supervisor {
       this.#pendingMetrics.get(message.id)?.(message.text);
       return;
     }
-    if (message.type === 'reload-prepared' || message.type === 'reload-committed') {
+    if (
+      message.type === 'reload-prepared' ||
+      message.type === 'reload-discarded' ||
+      message.type === 'reload-committed'
+    ) {
       const key = `${message.type}:${message.id}`;
       const answer = slot.reloadAnswers.get(key);
       slot.reloadAnswers.delete(key);
@@ -216,11 +225,8 @@ class Supervisor {
     if (slot.worker !== worker) return;
     slot.worker = null;
     for (const [key, answer] of slot.reloadAnswers) {
-      const [type, id] = key.split(':') as ['reload-prepared' | 'reload-committed', string];
-      const reason = `worker ${slot.index} exited during the reload`;
-      answer(
-        type === 'reload-prepared' ? { type, id: Number(id), reason } : { type, id: Number(id), outcome: null, reason },
-      );
+      const [type, id] = key.split(':') as [ReloadAnswer['type'], string];
+      answer(unanswered(type, Number(id), `worker ${slot.index} exited during the reload`));
     }
     slot.reloadAnswers.clear();
     const reached = slot.status?.state;
@@ -328,7 +334,10 @@ class Supervisor {
     );
     const refusal = prepared.find((answer) => answer.reason !== null);
     if (refusal !== undefined) {
-      for (const slot of this.#slots) this.#send(slot, { type: 'reload-discard', id });
+      // Answered once each worker closed what it prepared: the reply then means nothing is left.
+      await Promise.all(
+        this.#slots.map((slot) => this.#askReload(slot, { type: 'reload-discard', id }, 'reload-discarded')),
+      );
       const worker = prepared.indexOf(refusal);
       return {
         ...failedBeforeChanges(this.#generation, trigger, `worker ${worker}: ${refusal.reason}`),
@@ -368,12 +377,7 @@ class Supervisor {
     answerType: ReloadAnswer['type'],
   ): Promise<ReloadAnswer> {
     if (!slot.worker?.isConnected()) {
-      const reason = `worker ${slot.index} is not running`;
-      return Promise.resolve(
-        answerType === 'reload-prepared'
-          ? { type: answerType, id: message.id, reason }
-          : { type: answerType, id: message.id, outcome: null, reason },
-      );
+      return Promise.resolve(unanswered(answerType, message.id, `worker ${slot.index} is not running`));
     }
     return new Promise((resolve) => {
       slot.reloadAnswers.set(`${answerType}:${message.id}`, resolve);

@@ -85,10 +85,15 @@ export async function runWorker(configFile: string, baseLogger: Logger, control:
         );
         break;
       }
-      case 'reload-discard':
-        void prepared.get(message.id)?.discard();
+      case 'reload-discard': {
+        const reload = prepared.get(message.id);
         prepared.delete(message.id);
+        void (reload?.discard() ?? Promise.resolve()).then(
+          () => send({ type: 'reload-discarded', id: message.id, reason: null }),
+          (error: unknown) => send({ type: 'reload-discarded', id: message.id, reason: messageOf(error) }),
+        );
         break;
+      }
     }
   });
   process.on('disconnect', () => {

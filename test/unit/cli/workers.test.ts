@@ -3,7 +3,7 @@
 // the lifecycle, not at traffic.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,5 +177,92 @@ test('L84: a second SIGINT to the supervisor during the drain kills every worker
   } finally {
     supervisor.child.kill('SIGKILL');
     await broker.close();
+  }
+});
+
+test('a reload that one worker cannot prepare is rolled back in every worker; the next valid one applies in all', async () => {
+  copyFileSync(new URL('./fixtures/lifecycle-filters.mjs', import.meta.url), join(dir, 'lifecycle-filters.mjs'));
+  const journal = join(dir, 'rollback-journal.txt');
+  writeFileSync(journal, '');
+  const file = join(dir, 'rollback.yaml');
+  const write = (mark: number, failInWorker: number) =>
+    writeFileSync(
+      file,
+      `management:
+  bindAddress: 127.0.0.1
+  port: 0
+  reload: true
+filterDefinitions:
+  - name: guarded
+    type: ./lifecycle-filters.mjs#RefusesInOneWorker
+    config: { journal: ${journal}, mark: ${mark}, failInWorker: ${failInWorker} }
+clusterDefinitions:
+  - name: upstream
+    bootstrapServers: 127.0.0.1:9
+virtualClusters:
+  - name: demo
+    filters: [guarded]
+    target:
+      cluster: upstream
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:0
+`,
+    );
+  write(1, -1);
+  const supervisor = startCommand(['--config', file, '--workers', '2']);
+  try {
+    const port = managementPortOf(
+      await supervisor.waitForLine((l) => /^management endpoint listening on/.test(l.msg ?? '')),
+    );
+    await supervisor.waitForLine((l) => l.msg === 'Switchyard started with 2 workers');
+    const journalLines = () => readFileSync(journal, 'utf8').trim().split('\n').sort();
+    assert.deepEqual(journalLines(), ['0 initialize 1', '1 initialize 1']);
+
+    // Worker 1 refuses to prepare: both discard, nothing restarts, the reply names the worker.
+    write(2, 1);
+    const refused = await fetch(`http://127.0.0.1:${port}/reload`, { method: 'POST' });
+    const refusal = (await refused.json()) as { ok: boolean; generation: number; reason: string };
+    assert.equal(refused.status, 422);
+    assert.deepEqual([refusal.ok, refusal.generation], [false, 1]);
+    assert.match(refusal.reason, /^worker 1: .*secret store sealed in worker 1/);
+    assert.deepEqual(journalLines(), [
+      '0 close 2',
+      '0 initialize 1',
+      '0 initialize 2',
+      '1 initialize 1',
+      '1 initialize 2',
+    ]);
+    const status = JSON.parse((await http(port, '/status')).body);
+    assert.deepEqual(
+      status.workers.map((w: { virtualClusters: { state: string }[] }) => w.virtualClusters[0]?.state),
+      ['serving', 'serving'],
+    );
+
+    // A valid edit is applied by both: the old plugins close after the drain, the new ones serve.
+    write(3, -1);
+    const applied = await fetch(`http://127.0.0.1:${port}/reload`, { method: 'POST' });
+    const outcome = (await applied.json()) as { ok: boolean; generation: number; restarted: string[] };
+    assert.deepEqual([applied.status, outcome.ok, outcome.generation, outcome.restarted], [200, true, 2, ['demo']]);
+    assert.deepEqual(journalLines(), [
+      '0 close 1',
+      '0 close 2',
+      '0 initialize 1',
+      '0 initialize 2',
+      '0 initialize 3',
+      '1 close 1',
+      '1 initialize 1',
+      '1 initialize 2',
+      '1 initialize 3',
+    ]);
+
+    supervisor.child.kill('SIGTERM');
+    const result = await supervisor.exit;
+    assert.equal(result.code, 0);
+    const commits = result.lines.filter((l) => l.msg === 'reloading the configuration');
+    assert.deepEqual(commits.map((l) => l.worker).sort(), [0, 1], 'each worker committed the valid reload only');
+  } finally {
+    supervisor.child.kill('SIGKILL');
   }
 });
