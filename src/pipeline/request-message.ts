@@ -50,7 +50,7 @@ export class RequestMessage {
    */
   restSink: FrameRestSink | undefined;
   /** For a streamed request, the length of the whole frame (`#frame` holds only its head); else 0. */
-  readonly #streamedLength: number;
+  #streamedLength: number;
   /** The bytes (size prefix included); undefined once the body changed. */
   #frame: Buffer | undefined;
   /** True once the frame's correlation id was overwritten for an upstream connection. */
@@ -209,6 +209,19 @@ export class RequestMessage {
     }
     frame.writeInt32BE(correlationId, 8);
     return frame;
+  }
+
+  /**
+   * A streamed request whose bytes have all arrived, before any of them was sent: `frame` is the
+   * whole of it, and it becomes an ordinary request (its body can be decoded).
+   */
+  assembled(frame: Buffer): void {
+    if (this.#streamedLength === 0 || this.#frameLent || frame.length !== this.#streamedLength) {
+      throw new Error('only a streamed request not yet sent can be assembled, from all of its bytes');
+    }
+    this.#frame = frame;
+    this.#streamedLength = 0;
+    this.restSink = undefined;
   }
 
   /** The bytes as received, when unchanged (for probes and byte-exact checks); only the head of a streamed request. */

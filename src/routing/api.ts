@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { KafkaError } from '../pipeline/kafka-error.ts';
 import type { ApiMessage, RequestHeader, ResponseHeader, Subject } from '../pipeline/types.ts';
 import type { JsonSchema, PluginKind } from '../plugins/kinds.ts';
+import type { RequestFrame } from '../protocol/frames/request-frame.ts';
 import type { ApiKey } from '../protocol/generated/api-keys.ts';
 import type { ErrorCode } from '../protocol/generated/error-codes.ts';
 import type { Uuid } from '../protocol/wire/uuid.ts';
@@ -37,13 +38,16 @@ export interface Router {
    */
   frameKeys?(): ReadonlySet<ApiKey>;
   /**
-   * Looks at the bytes of a request addressed to a broker of `route` (`frame` with its size prefix,
-   * the body from `bodyOffset`) before it is dispatched, and may change bytes in place, never the
-   * length. True forwards the frame as it now is to that broker, undecoded (the opaque path); false
-   * dispatches it as usual (a static route or onRequest()), and then the frame must be unchanged.
-   * Synchronous: it runs on the path of every such request. A throw is a router failure.
+   * Looks at the bytes of a request addressed to a broker of `route` (`frame`, size prefix
+   * included, the body from `frame.bodyOffset`) before it is dispatched, and may change bytes in
+   * place (`frame.write()`, or a `frame.view()`), never the length. A large frame is offered once
+   * all of it has arrived, as the pieces it arrived in, never copied together; offsets are in the
+   * whole frame. True forwards the frame as it now is to that broker, undecoded (the opaque path);
+   * false dispatches it as usual (a static route or onRequest()), and then the frame must be
+   * unchanged. Synchronous: it runs on the path of every such request. `frame` is reused: keep
+   * nothing of it after the call. A throw is a router failure.
    */
-  onRequestFrame?(apiKey: ApiKey, apiVersion: number, frame: Buffer, bodyOffset: number, route: string): boolean;
+  onRequestFrame?(apiKey: ApiKey, apiVersion: number, frame: RequestFrame, route: string): boolean;
   /** How many onRequest calls may be outstanding at once: 1 to 1000, default 1. Read once. */
   readonly maxConcurrentRequests?: number;
   /** Releases per-session resources; called once, after the session closed. */

@@ -9,12 +9,13 @@ import { errorResponseFor } from '../filter/error-response.ts';
 import type { Logger } from '../observability/logger.ts';
 import { withFields } from '../observability/logger.ts';
 import type { Reply, SessionCloseCause } from '../pipeline/reply.ts';
-import { type BootstrapRef, type NodeRef, RequestMessage } from '../pipeline/request-message.ts';
+import { type BootstrapRef, type FrameRestSink, type NodeRef, RequestMessage } from '../pipeline/request-message.ts';
 import type { ResponseMessage } from '../pipeline/response-message.ts';
 import { ResponseMessage as Response } from '../pipeline/response-message.ts';
 import { SessionClosedError } from '../pipeline/session-closed-error.ts';
 import type { SessionHandle, SessionStage, Stage } from '../pipeline/stage.ts';
 import type { ApiMessage, RequestHeader, Subject } from '../pipeline/types.ts';
+import { RequestFrame } from '../protocol/frames/request-frame.ts';
 import { ErrorCode } from '../protocol/generated/error-codes.ts';
 import { requestBodyOffset } from '../protocol/headers.ts';
 import { FifoQueue } from '../proxy/fifo-queue.ts';
@@ -164,6 +165,11 @@ export class LevelSession implements SessionStage {
   readonly #static: (RouteRuntime | undefined)[] = [];
   /** Api keys offered to the router's onRequestFrame() first. */
   readonly #frameKeys: boolean[] = [];
+  /** What onRequestFrame() is given: one instance for every frame of the session. */
+  readonly #requestFrame = new RequestFrame();
+  readonly #onePiece: Buffer[] = [];
+  /** A large request for onRequestFrame() whose pieces are still arriving (one at a time: the client's bytes are in order). */
+  #gathering: FrameGathering | undefined;
   readonly #allStatic: RouteRuntime | undefined;
   readonly #maxConcurrent: number = 1;
   #outstanding = 0;
@@ -245,6 +251,12 @@ export class LevelSession implements SessionStage {
       this.forward(allStatic, message, reply);
       return;
     }
+    if (message.isStreamed && this.#frameKeys[message.apiKey] === true) {
+      // A frame key streamed in (streams()): its pieces are kept until the last, then offered.
+      this.#gathering = new FrameGathering(this, message, reply);
+      message.restSink = this.#gathering;
+      return;
+    }
     if (this.#broken) {
       reply.fail('router_failed', 'the router of this session could not be created');
       return;
@@ -261,6 +273,7 @@ export class LevelSession implements SessionStage {
   }
 
   close(): void {
+    this.#gathering = undefined;
     for (const stage of this.#routeSessions) stage?.close();
     this.#routeSessions.length = 0;
     this.#queue.drainAll();
@@ -339,19 +352,32 @@ export class LevelSession implements SessionStage {
   #offerFrame(message: RequestMessage, reply: Reply): boolean {
     const node = message.node;
     const frame = message.originalFrame;
-    if (typeof node !== 'number' || node < 0 || frame === undefined || message.isStreamed) return false;
+    if (typeof node !== 'number' || node < 0 || frame === undefined) return false;
     const bodyOffset = requestBodyOffset(frame);
     if (bodyOffset < 0) return false;
-    const route = this.level.routeById(this.level.mapping.routeIdOf(node));
-    let forward: boolean;
+    this.#onePiece[0] = frame;
+    const verdict = this.#askFrame(message, reply, this.#onePiece, bodyOffset);
+    this.#onePiece[0] = NO_BYTES;
+    if (verdict === undefined) return true;
+    if (verdict) this.forward(verdict, message, reply);
+    return verdict !== false;
+  }
+
+  /**
+   * Offers the request whose bytes are `pieces` to the router's onRequestFrame(): the route to
+   * forward it on, false for the usual dispatch, undefined when the router failed (the reply says so).
+   */
+  #askFrame(
+    message: RequestMessage,
+    reply: Reply,
+    pieces: readonly Buffer[],
+    bodyOffset: number,
+  ): RouteRuntime | false | undefined {
+    const route = this.level.routeById(this.level.mapping.routeIdOf(message.node as number));
+    const frame = this.#requestFrame.reset(pieces, bodyOffset);
     try {
-      forward = this.#router!.onRequestFrame!(
-        message.apiKey as never,
-        message.apiVersion,
-        frame,
-        bodyOffset,
-        route.name,
-      );
+      const forward = this.#router!.onRequestFrame!(message.apiKey as never, message.apiVersion, frame, route.name);
+      return forward === true ? route : false;
     } catch (error) {
       this.routerFailed(
         reply,
@@ -359,10 +385,32 @@ export class LevelSession implements SessionStage {
         error,
         message.apiKey,
       );
-      return true;
+      return undefined;
+    } finally {
+      this.#requestFrame.reset(NO_PIECES, 0);
     }
-    if (forward === true) this.forward(route, message, reply);
-    return forward === true;
+  }
+
+  /**
+   * The last piece of a gathered request arrived: offered whole to onRequestFrame(), then sent on
+   * as the pieces it arrived in (the upstream connection takes the head, then each piece, with
+   * nothing in between), or joined into one frame for the usual dispatch.
+   */
+  gathered(gathering: FrameGathering): void {
+    if (this.#gathering !== gathering) return; // the session closed meanwhile
+    this.#gathering = undefined;
+    const { message, reply, pieces } = gathering;
+    const verdict = this.#askFrame(message, reply, pieces, requestBodyOffset(pieces[0]!));
+    if (verdict === undefined) return;
+    if (verdict === false) {
+      message.assembled(Buffer.concat(pieces));
+      this.dispatch(message, reply);
+      return;
+    }
+    this.forward(verdict, message, reply);
+    const sink = message.restSink;
+    if (sink === undefined || sink === gathering) return; // the forward failed; the reply says why
+    for (let i = 1; i < pieces.length; i++) sink.writeRest(pieces[i]!, i === pieces.length - 1);
   }
 
   /**
@@ -438,20 +486,26 @@ export class LevelSession implements SessionStage {
 
   /**
    * A request may stream along a static route: every key of a VC targeting a cluster, and a key a
-   * router routes statically when nothing would hold it back (no request waiting for dispatch, no
-   * look at its frame), so that it is dispatched at once.
+   * router routes statically when nothing would hold it back (no request waiting for dispatch), so
+   * that it is dispatched at once. A key the router looks at as a frame (onRequestFrame) streams
+   * into this level, which keeps its pieces until the last and then offers them (no copy either way).
    */
   streams(message: RequestMessage, node: NodeRef): boolean {
-    const route = this.#allStatic ?? this.#streamingRoute(message.apiKey);
+    const route = this.#allStatic ?? this.#streamingRoute(message, node);
     if (route === undefined) return false;
     if (this.level.mapping.routeCount > 1 && carriesNodeIds('request', message.apiKey, message.apiVersion))
       return false;
     return this.#routeSession(route).streams?.(message, this.#nodeOnRoute(route, node)) === true;
   }
 
-  #streamingRoute(apiKey: number): RouteRuntime | undefined {
-    if (this.#broken || this.#queue.length > 0 || this.#frameKeys[apiKey] === true) return undefined;
-    return this.#static[apiKey];
+  #streamingRoute(message: RequestMessage, node: NodeRef): RouteRuntime | undefined {
+    if (this.#broken || this.#queue.length > 0) return undefined;
+    if (this.#frameKeys[message.apiKey] !== true) return this.#static[message.apiKey];
+    // A frame key streams in: its pieces are gathered, uncopied, for onRequestFrame() (dispatch()).
+    if (typeof node !== 'number' || node < 0 || this.#gathering !== undefined) return undefined;
+    const head = message.originalFrame;
+    if (head === undefined || requestBodyOffset(head) < 0) return undefined;
+    return this.level.routeById(this.level.mapping.routeIdOf(node));
   }
 
   /** The node a request addressed to `node` at this level goes to on `route`. */
@@ -822,4 +876,30 @@ export class PromiseReply implements Reply {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+const NO_BYTES = Buffer.alloc(0);
+const NO_PIECES: readonly Buffer[] = [];
+
+/**
+ * The pieces of one large request for onRequestFrame(), kept as the views they arrived in (never
+ * copied together) until the last one: the request's rest sink while it arrives.
+ */
+class FrameGathering implements FrameRestSink {
+  readonly session: LevelSession;
+  readonly message: RequestMessage;
+  readonly reply: Reply;
+  readonly pieces: Buffer[];
+
+  constructor(session: LevelSession, message: RequestMessage, reply: Reply) {
+    this.session = session;
+    this.message = message;
+    this.reply = reply;
+    this.pieces = [message.originalFrame!];
+  }
+
+  writeRest(slice: Buffer, last: boolean): void {
+    this.pieces.push(slice);
+    if (last) this.session.gathered(this);
+  }
 }

@@ -156,9 +156,14 @@ class SkipperSet {
       const mask = this.#mode === 'ids' ? brokerIdTagMask(s, version) : 0;
       lines.push(mask === 0 ? '  skipTaggedFields();' : `  taggedBrokerIds(0x${mask.toString(16)});`);
     }
-    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+    const body = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+    // The records walk reads a RequestFrame (one buffer, or the pieces a large frame arrived in).
+    return this.#mode === 'visit' ? body.replace(FRAME_READERS, '$1InFrame(') : body;
   }
 }
+
+/** The readers whose calls the records walk makes on its RequestFrame instead of a Buffer. */
+const FRAME_READERS = /\b(compactCount|count32|skipCompactLength|skipLength16|skipLength32|int8|skipTaggedFields)\(/g;
 
 function skipVariable(primitive: string, compact: boolean): string {
   if (compact) return 'skipCompactLength()';
@@ -236,28 +241,90 @@ function skipElements(count: number, size: number): void {
   if (count > 0) p += count * size;
 }
 
-// The visitor of the request records walk, set for one walk only.
-type Visitor = (frame: Buffer, start: number, end: number) => void;
+// The records walk of requests reads a RequestFrame, which may be the pieces a large frame arrived
+// in: the same steps as above, through its reads. Set for one walk only.
+type Visitor = (frame: RequestFrame, start: number, end: number) => void;
 const NO_VISITOR: Visitor = () => {};
 let visitor: Visitor = NO_VISITOR;
+const NO_FRAME = new RequestFrame();
+let frame: RequestFrame = NO_FRAME;
+
+function uvarintInFrame(): number {
+  if (p >= end) throw MALFORMED;
+  const first = frame.readUInt8(p++);
+  if (first < 0x80) return first;
+  let value = first & 0x7f;
+  for (let shift = 7; shift < 35; shift += 7) {
+    if (p >= end) throw MALFORMED;
+    const byte = frame.readUInt8(p++);
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return value;
+  }
+  throw MALFORMED;
+}
+
+function int8InFrame(): number {
+  if (p >= end) throw MALFORMED;
+  return frame.readInt8(p++);
+}
+
+function compactCountInFrame(): number {
+  const n = uvarintInFrame() - 1;
+  if (n > end - p) throw MALFORMED;
+  return n;
+}
+
+function count32InFrame(): number {
+  if (p + 4 > end) throw MALFORMED;
+  const n = frame.readInt32BE(p);
+  p += 4;
+  if (n > end - p) throw MALFORMED;
+  return n;
+}
+
+function skipCompactLengthInFrame(): void {
+  const n = uvarintInFrame() - 1;
+  if (n > 0) p += n;
+}
+
+function skipLength16InFrame(): void {
+  if (p + 2 > end) throw MALFORMED;
+  const n = frame.readInt16BE(p);
+  p += 2 + Math.max(0, n);
+}
+
+function skipLength32InFrame(): void {
+  if (p + 4 > end) throw MALFORMED;
+  const n = frame.readInt32BE(p);
+  p += 4 + Math.max(0, n);
+}
+
+function skipTaggedFieldsInFrame(): void {
+  for (let n = uvarintInFrame(); n > 0; n--) {
+    uvarintInFrame();
+    const size = uvarintInFrame();
+    p += size;
+    if (p > end) throw MALFORMED;
+  }
+}
 
 /** Compact nullable records: uvarint length + 1 (0 for null), then the batches. */
 function visitCompactRecords(): void {
-  const n = uvarint() - 1;
+  const n = uvarintInFrame() - 1;
   if (n < 0) return;
   if (p + n > end) throw MALFORMED;
-  visitor(buf, p, p + n);
+  visitor(frame, p, p + n);
   p += n;
 }
 
 /** Classic nullable records: int32 length (-1 for null), then the batches. */
 function visitRecords32(): void {
   if (p + 4 > end) throw MALFORMED;
-  const n = buf.readInt32BE(p);
+  const n = frame.readInt32BE(p);
   p += 4;
   if (n < 0) return;
   if (p + n > end) throw MALFORMED;
-  visitor(buf, p, p + n);
+  visitor(frame, p, p + n);
   p += n;
 }
 
@@ -376,6 +443,8 @@ export function emitSkim(messages: MessageModel[], banner: string): string {
 // Whether a response holds a broker id a routing level must translate, answered without decoding:
 // ${idNames.join(', ')}. The same walk reads broker-id fields and tagged fields that may hold one.
 
+import { RequestFrame } from '../frames/request-frame.ts';
+
 ${RUNTIME}
 
 ${sections.join('\n\n')}
@@ -460,37 +529,36 @@ export function hasRecordsWalk(apiKey: number, apiVersion: number): boolean {
 
 /**
  * Calls \`visit(frame, start, end)\` for every non-null \`records\` field of the request body in
- * \`frame\` from \`bodyOffset\` to \`bodyEnd\`, in wire order, without decoding anything else. Answers
- * false when this request version has no walk or the body is too malformed to step over (a decode
- * will say what is wrong with it); fields visited before the malformation was found stay visited,
- * so a caller that changes bytes walks once to look and once to change. What \`visit\` throws
- * ends the walk and reaches the caller.
+ * \`requestFrame\` (from its \`bodyOffset\` to its end), in wire order, without decoding anything
+ * else; \`start\` and \`end\` are offsets in the frame, which may be in pieces. Answers false when
+ * this request version has no walk or the body is too malformed to step over (a decode will say
+ * what is wrong with it); fields visited before the malformation was found stay visited, so a
+ * caller that changes bytes walks once to look and once to change. What \`visit\` throws ends the
+ * walk and reaches the caller.
  */
 export function forEachRequestRecords(
   apiKey: number,
   apiVersion: number,
-  frame: Buffer,
-  bodyOffset: number,
-  visit: (frame: Buffer, start: number, end: number) => void,
-  bodyEnd: number = frame.length,
+  requestFrame: RequestFrame,
+  visit: (frame: RequestFrame, start: number, end: number) => void,
 ): boolean {
   const walk = walks[apiKey];
   if (walk === undefined) return false;
   const root = walk.roots[apiVersion - walk.firstVersion];
   if (root === undefined) return false;
-  buf = frame;
-  p = bodyOffset;
-  end = bodyEnd;
+  frame = requestFrame;
+  p = requestFrame.bodyOffset;
+  end = requestFrame.length;
   visitor = visit;
   try {
     root();
-    if (walk.firstFlexible >= 0 && apiVersion >= walk.firstFlexible) skipTaggedFields();
+    if (walk.firstFlexible >= 0 && apiVersion >= walk.firstFlexible) skipTaggedFieldsInFrame();
     return p <= end;
   } catch (error) {
     if (error !== MALFORMED) throw error;
     return false;
   } finally {
-    buf = EMPTY;
+    frame = NO_FRAME;
     visitor = NO_VISITOR;
   }
 }

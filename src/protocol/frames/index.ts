@@ -1,4 +1,5 @@
 export { readProduceAcks } from './produce-acks.ts';
+export { RequestFrame } from './request-frame.ts';
 export {
   DEFAULT_MAX_FRAME_SIZE,
   FrameSizeError,

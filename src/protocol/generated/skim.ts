@@ -11,6 +11,8 @@
 // Whether a response holds a broker id a routing level must translate, answered without decoding:
 // FETCH, PRODUCE. The same walk reads broker-id fields and tagged fields that may hold one.
 
+import { RequestFrame } from '../frames/request-frame.ts';
+
 const EMPTY = Buffer.alloc(0);
 let buf: Buffer = EMPTY;
 let p = 0;
@@ -78,28 +80,90 @@ function skipElements(count: number, size: number): void {
   if (count > 0) p += count * size;
 }
 
-// The visitor of the request records walk, set for one walk only.
-type Visitor = (frame: Buffer, start: number, end: number) => void;
+// The records walk of requests reads a RequestFrame, which may be the pieces a large frame arrived
+// in: the same steps as above, through its reads. Set for one walk only.
+type Visitor = (frame: RequestFrame, start: number, end: number) => void;
 const NO_VISITOR: Visitor = () => {};
 let visitor: Visitor = NO_VISITOR;
+const NO_FRAME = new RequestFrame();
+let frame: RequestFrame = NO_FRAME;
+
+function uvarintInFrame(): number {
+  if (p >= end) throw MALFORMED;
+  const first = frame.readUInt8(p++);
+  if (first < 0x80) return first;
+  let value = first & 0x7f;
+  for (let shift = 7; shift < 35; shift += 7) {
+    if (p >= end) throw MALFORMED;
+    const byte = frame.readUInt8(p++);
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return value;
+  }
+  throw MALFORMED;
+}
+
+function int8InFrame(): number {
+  if (p >= end) throw MALFORMED;
+  return frame.readInt8(p++);
+}
+
+function compactCountInFrame(): number {
+  const n = uvarintInFrame() - 1;
+  if (n > end - p) throw MALFORMED;
+  return n;
+}
+
+function count32InFrame(): number {
+  if (p + 4 > end) throw MALFORMED;
+  const n = frame.readInt32BE(p);
+  p += 4;
+  if (n > end - p) throw MALFORMED;
+  return n;
+}
+
+function skipCompactLengthInFrame(): void {
+  const n = uvarintInFrame() - 1;
+  if (n > 0) p += n;
+}
+
+function skipLength16InFrame(): void {
+  if (p + 2 > end) throw MALFORMED;
+  const n = frame.readInt16BE(p);
+  p += 2 + Math.max(0, n);
+}
+
+function skipLength32InFrame(): void {
+  if (p + 4 > end) throw MALFORMED;
+  const n = frame.readInt32BE(p);
+  p += 4 + Math.max(0, n);
+}
+
+function skipTaggedFieldsInFrame(): void {
+  for (let n = uvarintInFrame(); n > 0; n--) {
+    uvarintInFrame();
+    const size = uvarintInFrame();
+    p += size;
+    if (p > end) throw MALFORMED;
+  }
+}
 
 /** Compact nullable records: uvarint length + 1 (0 for null), then the batches. */
 function visitCompactRecords(): void {
-  const n = uvarint() - 1;
+  const n = uvarintInFrame() - 1;
   if (n < 0) return;
   if (p + n > end) throw MALFORMED;
-  visitor(buf, p, p + n);
+  visitor(frame, p, p + n);
   p += n;
 }
 
 /** Classic nullable records: int32 length (-1 for null), then the batches. */
 function visitRecords32(): void {
   if (p + 4 > end) throw MALFORMED;
-  const n = buf.readInt32BE(p);
+  const n = frame.readInt32BE(p);
   p += 4;
   if (n < 0) return;
   if (p + n > end) throw MALFORMED;
-  visitor(buf, p, p + n);
+  visitor(frame, p, p + n);
   p += n;
 }
 
@@ -161,50 +225,50 @@ function walkProduceRequestPartitionProduceDataV3(): void {
 
 /** Steps over one ProduceRequestTopicProduceData of version 3 (and later versions of the same layout). */
 function walkProduceRequestTopicProduceDataV3(): void {
-  skipLength16(); // Name
-  for (let n = count32(); n > 0; n--) walkProduceRequestPartitionProduceDataV3(); // PartitionData
+  skipLength16InFrame(); // Name
+  for (let n = count32InFrame(); n > 0; n--) walkProduceRequestPartitionProduceDataV3(); // PartitionData
 }
 
 /** Steps over ProduceRequest v3 (and later versions of the same layout), up to its tagged fields. */
 function walkProduceRequestV3(): void {
-  skipLength16(); // TransactionalId
+  skipLength16InFrame(); // TransactionalId
   p += 6; // Acks, TimeoutMs
-  for (let n = count32(); n > 0; n--) walkProduceRequestTopicProduceDataV3(); // TopicData
+  for (let n = count32InFrame(); n > 0; n--) walkProduceRequestTopicProduceDataV3(); // TopicData
 }
 
 /** Steps over one ProduceRequestPartitionProduceData of version 9 (and later versions of the same layout). */
 function walkProduceRequestPartitionProduceDataV9(): void {
   p += 4; // Index
   visitCompactRecords(); // Records
-  skipTaggedFields();
+  skipTaggedFieldsInFrame();
 }
 
 /** Steps over one ProduceRequestTopicProduceData of version 9 (and later versions of the same layout). */
 function walkProduceRequestTopicProduceDataV9(): void {
-  skipCompactLength(); // Name
-  for (let n = compactCount(); n > 0; n--) walkProduceRequestPartitionProduceDataV9(); // PartitionData
-  skipTaggedFields();
+  skipCompactLengthInFrame(); // Name
+  for (let n = compactCountInFrame(); n > 0; n--) walkProduceRequestPartitionProduceDataV9(); // PartitionData
+  skipTaggedFieldsInFrame();
 }
 
 /** Steps over ProduceRequest v9 (and later versions of the same layout), up to its tagged fields. */
 function walkProduceRequestV9(): void {
-  skipCompactLength(); // TransactionalId
+  skipCompactLengthInFrame(); // TransactionalId
   p += 6; // Acks, TimeoutMs
-  for (let n = compactCount(); n > 0; n--) walkProduceRequestTopicProduceDataV9(); // TopicData
+  for (let n = compactCountInFrame(); n > 0; n--) walkProduceRequestTopicProduceDataV9(); // TopicData
 }
 
 /** Steps over one ProduceRequestTopicProduceData of version 13 (and later versions of the same layout). */
 function walkProduceRequestTopicProduceDataV13(): void {
   p += 16; // TopicId
-  for (let n = compactCount(); n > 0; n--) walkProduceRequestPartitionProduceDataV9(); // PartitionData
-  skipTaggedFields();
+  for (let n = compactCountInFrame(); n > 0; n--) walkProduceRequestPartitionProduceDataV9(); // PartitionData
+  skipTaggedFieldsInFrame();
 }
 
 /** Steps over ProduceRequest v13 (and later versions of the same layout), up to its tagged fields. */
 function walkProduceRequestV13(): void {
-  skipCompactLength(); // TransactionalId
+  skipCompactLengthInFrame(); // TransactionalId
   p += 6; // Acks, TimeoutMs
-  for (let n = compactCount(); n > 0; n--) walkProduceRequestTopicProduceDataV13(); // TopicData
+  for (let n = compactCountInFrame(); n > 0; n--) walkProduceRequestTopicProduceDataV13(); // TopicData
 }
 
 // ---- FetchResponse ----
@@ -599,37 +663,36 @@ export function hasRecordsWalk(apiKey: number, apiVersion: number): boolean {
 
 /**
  * Calls `visit(frame, start, end)` for every non-null `records` field of the request body in
- * `frame` from `bodyOffset` to `bodyEnd`, in wire order, without decoding anything else. Answers
- * false when this request version has no walk or the body is too malformed to step over (a decode
- * will say what is wrong with it); fields visited before the malformation was found stay visited,
- * so a caller that changes bytes walks once to look and once to change. What `visit` throws
- * ends the walk and reaches the caller.
+ * `requestFrame` (from its `bodyOffset` to its end), in wire order, without decoding anything
+ * else; `start` and `end` are offsets in the frame, which may be in pieces. Answers false when
+ * this request version has no walk or the body is too malformed to step over (a decode will say
+ * what is wrong with it); fields visited before the malformation was found stay visited, so a
+ * caller that changes bytes walks once to look and once to change. What `visit` throws ends the
+ * walk and reaches the caller.
  */
 export function forEachRequestRecords(
   apiKey: number,
   apiVersion: number,
-  frame: Buffer,
-  bodyOffset: number,
-  visit: (frame: Buffer, start: number, end: number) => void,
-  bodyEnd: number = frame.length,
+  requestFrame: RequestFrame,
+  visit: (frame: RequestFrame, start: number, end: number) => void,
 ): boolean {
   const walk = walks[apiKey];
   if (walk === undefined) return false;
   const root = walk.roots[apiVersion - walk.firstVersion];
   if (root === undefined) return false;
-  buf = frame;
-  p = bodyOffset;
-  end = bodyEnd;
+  frame = requestFrame;
+  p = requestFrame.bodyOffset;
+  end = requestFrame.length;
   visitor = visit;
   try {
     root();
-    if (walk.firstFlexible >= 0 && apiVersion >= walk.firstFlexible) skipTaggedFields();
+    if (walk.firstFlexible >= 0 && apiVersion >= walk.firstFlexible) skipTaggedFieldsInFrame();
     return p <= end;
   } catch (error) {
     if (error !== MALFORMED) throw error;
     return false;
   } finally {
-    buf = EMPTY;
+    frame = NO_FRAME;
     visitor = NO_VISITOR;
   }
 }

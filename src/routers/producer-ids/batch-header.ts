@@ -19,14 +19,17 @@ const PRODUCER_EPOCH = 51;
 /** Producer id and epoch: the bytes a rewrite changes. */
 const PRODUCER_FIELDS_END = 53;
 /** baseOffset and length: what `length` does not count. */
-const LOG_OVERHEAD = 12;
+export const LOG_OVERHEAD = 12;
 /** The whole v2 header, record count included. */
-const BATCH_HEADER_SIZE = 61;
+export const BATCH_HEADER_SIZE = 61;
 const TRANSACTIONAL = 0x10;
 const CONTROL = 0x20;
 const TWO_32 = 2 ** 32;
 /** The producer fields before a rewrite, kept for the CRC update (one buffer, reused). */
 const previous = Buffer.alloc(PRODUCER_FIELDS_END - PRODUCER_ID);
+
+/** Where a batch's `length` field is, counting from the batch's first byte. */
+export const LENGTH_AT = LENGTH;
 
 /**
  * The end of the batch starting at `start` in `buf`, or -1 when `[start, limit)` does not hold a

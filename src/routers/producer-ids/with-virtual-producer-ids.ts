@@ -28,10 +28,10 @@ export function withVirtualProducerIds(inner: Router, producerIds: VirtualProduc
     // PRODUCE to a broker stays undecoded unless a producer needs a real id of that broker's route;
     // the other keys the inner router looks at as frames are still offered to it.
     frameKeys: () => new Set([...innerKeys, ...FRAME_KEYS]),
-    onRequestFrame: (apiKey, version, frame, bodyOffset, route) =>
+    onRequestFrame: (apiKey, version, frame, route) =>
       apiKey === ApiKey.PRODUCE
-        ? producers.offerProduceFrame(version, frame, bodyOffset, route)
-        : inner.onRequestFrame!(apiKey, version, frame, bodyOffset, route),
+        ? producers.offerProduceFrame(version, frame, route)
+        : inner.onRequestFrame!(apiKey, version, frame, route),
     async onRequest(apiKey, version, header, request, ctx): Promise<RouterResponse> {
       switch (apiKey) {
         case ApiKey.PRODUCE:

@@ -1,9 +1,14 @@
 // Router.onRequestFrame (docs/routers.md): a router offered PRODUCE as the client's bytes finds its
 // record batches without a decode, and either forwards the frame to the addressed broker
-// undecoded or sends the request on to onRequest(). Real cluster, real client (kcat).
+// undecoded or sends the request on to onRequest(). A large frame is offered in the pieces it
+// arrived in. Real cluster, real clients (kcat, kafkajs).
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { test } from 'node:test';
+import type { StreamEvent } from '../../../src/pipeline/diagnostics.ts';
 import { ApiKey } from '../../../src/protocol/index.ts';
+import { kafkajsConsume, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { kcatConsume, kcatProduce } from '../../helpers/clients/kcat.ts';
 import { decodesDuring } from '../../helpers/decodes.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
@@ -61,4 +66,61 @@ test('a frame the router declines goes to onRequest(), decoded', async () => {
   assert.equal(seen.dispatched, seen.offered);
   const consumed = await kcatConsume(via('dispatched'), { topic: 'frames-dispatched', count: records.length });
   assert.equal(consumed.length, records.length);
+});
+
+/** PRODUCE requests that arrived in pieces (large frames) while `work` runs. */
+async function producePiecesDuring(work: () => Promise<unknown>): Promise<number> {
+  let pieces = 0;
+  const count = (event: unknown): void => {
+    const { direction, apiKey } = event as StreamEvent;
+    if (direction === 'request' && apiKey === ApiKey.PRODUCE) pieces++;
+  };
+  subscribe('switchyard:stream', count);
+  try {
+    await work();
+  } finally {
+    unsubscribe('switchyard:stream', count);
+  }
+  return pieces;
+}
+
+/** About 300 KB in one PRODUCE request: more than a socket read, so it arrives in pieces. */
+const large = Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: randomBytes(22_000).toString('base64') }));
+
+test('a large frame is offered in the pieces it arrived in, counted batch by batch, and forwarded undecoded', async () => {
+  const seen = framesSeen.get('opaque')!;
+  const batchesBefore = seen.batches;
+  let pieces = 0;
+  const decodes = await produceDecodesDuring(async () => {
+    pieces = await producePiecesDuring(() => kafkajsProduce(via('opaque'), 'frames-opaque-large', large));
+  });
+  assert.ok(pieces >= 1, 'the produce request arrived in pieces');
+  assert.equal(decodes, 0);
+  assert.ok(seen.batches > batchesBefore, 'the router walked the batches of the frame in pieces');
+  const consumed = await kafkajsConsume(via('opaque'), {
+    topic: 'frames-opaque-large',
+    groupId: 'frames-opaque-large',
+    count: large.length,
+  });
+  assert.deepEqual(
+    consumed.map((r) => r.value),
+    large.map((r) => r.value),
+  );
+});
+
+test('a large frame the router declines is joined whole and goes to onRequest(), decoded', async () => {
+  const seen = framesSeen.get('dispatched')!;
+  const dispatchedBefore = seen.dispatched;
+  const pieces = await producePiecesDuring(() => kafkajsProduce(via('dispatched'), 'frames-dispatched-large', large));
+  assert.ok(pieces >= 1, 'the produce request arrived in pieces');
+  assert.ok(seen.dispatched > dispatchedBefore);
+  const consumed = await kafkajsConsume(via('dispatched'), {
+    topic: 'frames-dispatched-large',
+    groupId: 'frames-dispatched-large',
+    count: large.length,
+  });
+  assert.deepEqual(
+    consumed.map((r) => r.value),
+    large.map((r) => r.value),
+  );
 });

@@ -1,7 +1,9 @@
 // The generated walk of a PRODUCE request finds exactly the records fields a full decode finds, at
-// the same byte positions, in every version, and refuses damaged bodies instead of guessing.
+// the same byte positions, in every version, whether the frame is one buffer or in pieces, and
+// refuses damaged bodies instead of guessing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RequestFrame } from '../../../src/protocol/frames/request-frame.ts';
 import {
   ApiKey,
   ByteReader,
@@ -50,19 +52,19 @@ function decodedLocations(frame: Buffer, offset: number, version: number): [numb
   );
 }
 
-function walked(frame: Buffer, offset: number, version: number, end = frame.length) {
+/** The frame cut at `cuts` (ascending offsets) into pieces, as a large frame arrives in socket reads. */
+function inPieces(frame: Buffer, cuts: readonly number[]): Buffer[] {
+  const bounds = [0, ...cuts, frame.length];
+  return bounds.slice(1).map((end, i) => frame.subarray(bounds[i], end));
+}
+
+function walked(frame: Buffer, offset: number, version: number, end = frame.length, cuts: readonly number[] = []) {
   const found: [number, number][] = [];
-  const ok = forEachRequestRecords(
-    ApiKey.PRODUCE,
-    version,
-    frame,
-    offset,
-    (seen, start, stop) => {
-      assert.equal(seen, frame);
-      found.push([start, stop]);
-    },
-    end,
-  );
+  const requestFrame = new RequestFrame().reset(inPieces(frame.subarray(0, end), cuts), offset);
+  const ok = forEachRequestRecords(ApiKey.PRODUCE, version, requestFrame, (seen, start, stop) => {
+    assert.equal(seen, requestFrame);
+    found.push([start, stop]);
+  });
   return { ok, found };
 }
 
@@ -74,6 +76,20 @@ describe('forEachRequestRecords (PRODUCE)', () => {
         const { ok, found } = walked(frame, offset, version);
         assert.equal(ok, true);
         assert.deepEqual(found, decodedLocations(frame, offset, version));
+      }
+    });
+
+    it(`v${version}: a frame in pieces, cut anywhere (inside counts, lengths and records), is walked the same`, () => {
+      for (let seed = 0; seed < 20; seed++) {
+        const { frame, offset } = encodeAt(busyBody(version, version * 100 + seed), version);
+        const rng = seededRng(seed);
+        const cuts = new Set<number>();
+        for (let n = 0; n < 1 + Math.floor(rng() * 12); n++) cuts.add(1 + Math.floor(rng() * (frame.length - 1)));
+        const pieces = [...cuts].sort((a, b) => a - b);
+        assert.deepEqual(walked(frame, offset, version, frame.length, pieces), walked(frame, offset, version));
+        // Every single byte its own piece: no read may assume its bytes lie in one piece.
+        const everyByte = Array.from({ length: frame.length - 1 }, (_, i) => i + 1);
+        assert.deepEqual(walked(frame, offset, version, frame.length, everyByte), walked(frame, offset, version));
       }
     });
 
@@ -97,7 +113,9 @@ describe('forEachRequestRecords (PRODUCE)', () => {
     for (const version of versions) assert.equal(hasRecordsWalk(ApiKey.PRODUCE, version), true);
     assert.equal(hasRecordsWalk(ApiKey.FETCH, 12), false);
     assert.equal(
-      forEachRequestRecords(ApiKey.FETCH, 12, Buffer.alloc(8), 0, () => assert.fail('no visit')),
+      forEachRequestRecords(ApiKey.FETCH, 12, new RequestFrame().reset([Buffer.alloc(8)], 0), () =>
+        assert.fail('no visit'),
+      ),
       false,
     );
   });
@@ -109,7 +127,7 @@ describe('forEachRequestRecords (PRODUCE)', () => {
     );
     assert.throws(
       () =>
-        forEachRequestRecords(ApiKey.PRODUCE, 9, frame, offset, () => {
+        forEachRequestRecords(ApiKey.PRODUCE, 9, new RequestFrame().reset([frame], offset), () => {
           throw new RangeError('stop');
         }),
       /stop/,

@@ -3,6 +3,7 @@
 // which are left alone, and that nothing is written when a producer still lacks a real id.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RequestFrame } from '../../../src/protocol/frames/request-frame.ts';
 import { ApiKey, decodeRequestBody, encodeRequest, requestBodyOffset } from '../../../src/protocol/index.ts';
 import {
   decodeRecordBatch,
@@ -52,6 +53,10 @@ function produceFrame(version: number, records: Buffer[]): { frame: Buffer; body
     ],
   } as never);
   return { frame, bodyOffset: requestBodyOffset(frame) };
+}
+
+function whole(frame: Buffer, bodyOffset: number): RequestFrame {
+  return new RequestFrame().reset([frame], bodyOffset);
 }
 
 /** Producer id, epoch and sequence of every batch in `records`, each checked for a valid CRC. */
@@ -139,7 +144,7 @@ describe('ProduceBatches, frame path', () => {
       const table = new ProducerTable(['main', 'payments']);
       const { frame, bodyOffset } = produceFrame(version, [await batch(4n), await batch(4n)]);
       const before = Buffer.from(frame);
-      assert.equal(new ProduceBatches(table).offerFrame(version, frame, bodyOffset, 0), true);
+      assert.equal(new ProduceBatches(table).offerFrame(version, whole(frame, bodyOffset), 0), true);
       assert.deepEqual(frame, before);
     });
 
@@ -147,7 +152,7 @@ describe('ProduceBatches, frame path', () => {
       const table = new ProducerTable(['main', 'payments']);
       await table.acquire(1, 4, async () => 9_000_000_001);
       const { frame, bodyOffset } = produceFrame(version, [await batch(4n), await batch(4n, { compression: 'zstd' })]);
-      assert.equal(new ProduceBatches(table).offerFrame(version, frame, bodyOffset, 1), true);
+      assert.equal(new ProduceBatches(table).offerFrame(version, whole(frame, bodyOffset), 1), true);
       assert.deepEqual(await producersInFrame(frame, version), [
         [9_000_000_001n, 4, 10],
         [9_000_000_001n, 4, 10],
@@ -155,12 +160,27 @@ describe('ProduceBatches, frame path', () => {
     });
   }
 
+  it('a frame in pieces cut anywhere, inside batch headers too, is rewritten exactly as the whole frame', async () => {
+    const table = new ProducerTable(['main', 'payments']);
+    await table.acquire(1, 4, async () => 9_000_000_001);
+    const { frame, bodyOffset } = produceFrame(13, [await batch(4n), await batch(4n, { compression: 'zstd' })]);
+    const expected = Buffer.from(frame);
+    assert.equal(new ProduceBatches(table).offerFrame(13, whole(expected, bodyOffset), 1), true);
+    const batches = new ProduceBatches(table);
+    for (let cut = bodyOffset; cut < frame.length; cut++) {
+      const copy = Buffer.from(frame);
+      const pieces = [copy.subarray(0, cut), copy.subarray(cut, cut + 7), copy.subarray(cut + 7)];
+      assert.equal(batches.offerFrame(13, new RequestFrame().reset(pieces, bodyOffset), 1), true);
+      assert.deepEqual(copy, expected, `cut at ${cut}`);
+    }
+  });
+
   it('a producer without a real id on the route yet: nothing written, the decoded path names it', async () => {
     const table = new ProducerTable(['main', 'payments']);
     const { frame, bodyOffset } = produceFrame(9, [await batch(4n), await batch(6n)]);
     const before = Buffer.from(frame);
     const batches = new ProduceBatches(table);
-    assert.equal(batches.offerFrame(9, frame, bodyOffset, 1), false);
+    assert.equal(batches.offerFrame(9, whole(frame, bodyOffset), 1), false);
     assert.deepEqual(frame, before);
     const records = [await batch(4n), await batch(6n)];
     const request = {
@@ -183,7 +203,7 @@ describe('ProduceBatches, frame path', () => {
     const table = new ProducerTable(['main', 'payments']);
     const { frame, bodyOffset } = produceFrame(9, [await batch(4n, { isTransactional: true }), await batch(-1n)]);
     const before = Buffer.from(frame);
-    assert.equal(new ProduceBatches(table).offerFrame(9, frame, bodyOffset, 1), true);
+    assert.equal(new ProduceBatches(table).offerFrame(9, whole(frame, bodyOffset), 1), true);
     assert.deepEqual(frame, before);
   });
 
@@ -192,7 +212,7 @@ describe('ProduceBatches, frame path', () => {
     const { frame, bodyOffset } = produceFrame(9, [await batch(4n)]);
     const cut = frame.subarray(0, frame.length - 30);
     const before = Buffer.from(cut);
-    assert.equal(new ProduceBatches(table).offerFrame(9, cut, bodyOffset, 1), false);
+    assert.equal(new ProduceBatches(table).offerFrame(9, whole(cut, bodyOffset), 1), false);
     assert.deepEqual(cut, before);
   });
 });
