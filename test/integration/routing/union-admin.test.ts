@@ -1,0 +1,105 @@
+// The TopicRouter's cluster-wide and topic administration over two real clusters, with Kafka's own
+// command-line tools through the proxy: ACLs on every route or on the one route configured for
+// them, KIP-848 and classic groups described on their home route, leader elections merged across
+// routes, and DESCRIBE_TOPIC_PARTITIONS paged across routes.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KafkaConnection } from '../../helpers/clients/common.ts';
+import { javaAcls } from '../../helpers/clients/java-admin.ts';
+import { kafkajsClient } from '../../helpers/clients/kafkajs.ts';
+import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
+
+// An authorizer, so that the ACL APIs work; every plaintext client (the proxy included) is a super user.
+const authorizer = {
+  'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+  'super.users': 'User:ANONYMOUS',
+};
+const [clusterA, clusterB] = await Promise.all([
+  useKafkaCluster({ name: 'union-admin-a', brokerConfig: authorizer }),
+  useKafkaCluster({ name: 'union-admin-b', brokerConfig: authorizer }),
+]);
+const clusters = { a: clusterA, b: clusterB } as const;
+type Route = keyof typeof clusters;
+const ROUTES = Object.keys(clusters) as Route[];
+
+const fannedPort = await freePortBlock(8);
+const confinedPort = await freePortBlock(8);
+const routes = `
+    routes:
+      - { name: a, id: 0, target: { cluster: kafka-a } }
+      - { name: b, id: 1, target: { cluster: kafka-b } }`;
+const running = await useProxy(`
+clusterDefinitions:
+  - { name: kafka-a, bootstrapServers: "${clusterA.bootstrapServers}" }
+  - { name: kafka-b, bootstrapServers: "${clusterB.bootstrapServers}" }
+routerDefinitions:
+  - name: fanned
+    type: TopicRouter
+    config:
+      defaultRoute: a
+      topics: [{ prefix: "b.", route: b }]
+      groups: [{ prefix: "b-", route: b }]${routes}
+  - name: confined
+    type: TopicRouter
+    config:
+      defaultRoute: a
+      topics: [{ prefix: "b.", route: b }]
+      clusterAdmin: { acls: b }${routes}
+virtualClusters:
+  - name: fanned
+    target: { router: fanned }
+    gateways:
+      - name: ports
+        portIdentifiesNode: { bootstrapAddress: "127.0.0.1:${fannedPort}" }
+  - name: confined
+    target: { router: confined }
+    gateways:
+      - name: ports
+        portIdentifiesNode: { bootstrapAddress: "127.0.0.1:${confinedPort}" }
+`);
+const viaFanned: KafkaConnection = { bootstrapServers: running.bootstrap('fanned', 'ports') };
+const viaConfined: KafkaConnection = { bootstrapServers: running.bootstrap('confined', 'ports') };
+const direct = (route: Route): KafkaConnection => ({ bootstrapServers: clusters[route].bootstrapServers });
+
+async function createTopics(connection: KafkaConnection, topics: readonly string[], partitions: number): Promise<void> {
+  const admin = kafkajsClient(connection).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** How many ACLs of `principal` `kafka-acls --list` shows for a topic. */
+async function aclsListed(connection: KafkaConnection, topic: string, principal: string): Promise<number> {
+  const listed = await javaAcls(connection, ['--list', '--topic', topic]);
+  return listed.split('\n').filter((line) => line.includes(`principal=${principal},`)).length;
+}
+
+const readAcl = (topic: string) => ['--topic', topic, '--allow-principal', 'User:alice', '--operation', 'Read'];
+
+test('ACLs created through the proxy land on every cluster, are listed once and deleted everywhere', async () => {
+  await javaAcls(viaFanned, ['--add', ...readAcl('acl-fanned')]);
+  for (const route of ROUTES) assert.equal(await aclsListed(direct(route), 'acl-fanned', 'User:alice'), 1, route);
+  assert.equal(await aclsListed(viaFanned, 'acl-fanned', 'User:alice'), 1, 'the same ACL of both routes shown once');
+
+  await javaAcls(viaFanned, ['--remove', '--force', ...readAcl('acl-fanned')]);
+  for (const route of ROUTES) assert.equal(await aclsListed(direct(route), 'acl-fanned', 'User:alice'), 0, route);
+  assert.equal(await aclsListed(viaFanned, 'acl-fanned', 'User:alice'), 0);
+});
+
+test('with clusterAdmin.acls naming a route, ACLs are created, listed and deleted on that route only', async () => {
+  // An ACL made on the other cluster directly is none of the confined router's business.
+  await javaAcls(direct('a'), ['--add', ...readAcl('acl-confined')]);
+  await javaAcls(viaConfined, ['--add', ...readAcl('acl-confined'), '--operation', 'Write']);
+  assert.equal(await aclsListed(direct('b'), 'acl-confined', 'User:alice'), 2, 'read and write on route b');
+  assert.equal(await aclsListed(direct('a'), 'acl-confined', 'User:alice'), 1, 'route a keeps only its own');
+  assert.equal(await aclsListed(viaConfined, 'acl-confined', 'User:alice'), 2, "route b's ACLs, once");
+
+  await javaAcls(viaConfined, ['--remove', '--force', ...readAcl('acl-confined'), '--operation', 'Write']);
+  assert.equal(await aclsListed(direct('b'), 'acl-confined', 'User:alice'), 0);
+  assert.equal(await aclsListed(direct('a'), 'acl-confined', 'User:alice'), 1, 'untouched on route a');
+  assert.equal(await aclsListed(viaConfined, 'acl-confined', 'User:alice'), 0);
+});
