@@ -19,6 +19,7 @@ import {
 } from './cluster-admin.ts';
 import type { Owners } from './config.ts';
 import {
+  consumerGroupDescribe,
   consumerGroupHeartbeat,
   deleteGroups,
   describeGroups,
@@ -102,6 +103,7 @@ export const HANDLERS: ReadonlyMap<ApiKey, Handler> = new Map<ApiKey, Handler>([
   [ApiKey.DESCRIBE_GROUPS, describeGroups],
   [ApiKey.DELETE_GROUPS, deleteGroups],
   [ApiKey.CONSUMER_GROUP_HEARTBEAT, consumerGroupHeartbeat],
+  [ApiKey.CONSUMER_GROUP_DESCRIBE, consumerGroupDescribe],
   // Transactions: everything on the transactional id's route.
   [ApiKey.INIT_PRODUCER_ID, initProducerId],
   [ApiKey.ADD_PARTITIONS_TO_TXN, addPartitionsToTxn],

@@ -4,9 +4,17 @@
 // routes, and DESCRIBE_TOPIC_PARTITIONS paged across routes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import {
+  ApiKey,
+  decodeResponseBody,
+  ErrorCode,
+  readResponseHeader,
+  responseHeaderVersion,
+} from '../../../src/protocol/index.ts';
 import type { KafkaConnection } from '../../helpers/clients/common.ts';
-import { javaAcls } from '../../helpers/clients/java-admin.ts';
-import { kafkajsClient } from '../../helpers/clients/kafkajs.ts';
+import { javaAcls, javaDescribeGroupOffsets, javaGroupCommand } from '../../helpers/clients/java-admin.ts';
+import { javaConsoleConsume } from '../../helpers/clients/java-console.ts';
+import { kafkajsClient, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 
@@ -29,7 +37,20 @@ const routes = `
     routes:
       - { name: a, id: 0, target: { cluster: kafka-a } }
       - { name: b, id: 1, target: { cluster: kafka-b } }`;
-const running = await useProxy(`
+/** What the proxy answered clients to CONSUMER_GROUP_DESCRIBE, per group id: the error code. */
+const consumerGroupDescribed: { groupId: string; errorCode: number; members: number }[] = [];
+function noteResponse(apiKey: number, version: number, frame: Buffer): void {
+  if (apiKey !== ApiKey.CONSUMER_GROUP_DESCRIBE) return;
+  const header = readResponseHeader(frame, responseHeaderVersion(apiKey, version));
+  const body = decodeResponseBody(apiKey, version, frame, header.bodyOffset) as {
+    groups: { groupId: string; errorCode: number; members: unknown[] }[];
+  };
+  for (const group of body.groups)
+    consumerGroupDescribed.push({ groupId: group.groupId, errorCode: group.errorCode, members: group.members.length });
+}
+
+const running = await useProxy(
+  `
 clusterDefinitions:
   - { name: kafka-a, bootstrapServers: "${clusterA.bootstrapServers}" }
   - { name: kafka-b, bootstrapServers: "${clusterB.bootstrapServers}" }
@@ -57,7 +78,9 @@ virtualClusters:
     gateways:
       - name: ports
         portIdentifiesNode: { bootstrapAddress: "127.0.0.1:${confinedPort}" }
-`);
+`,
+  { inspectResponse: noteResponse },
+);
 const viaFanned: KafkaConnection = { bootstrapServers: running.bootstrap('fanned', 'ports') };
 const viaConfined: KafkaConnection = { bootstrapServers: running.bootstrap('confined', 'ports') };
 const direct = (route: Route): KafkaConnection => ({ bootstrapServers: clusters[route].bootstrapServers });
@@ -102,4 +125,57 @@ test('with clusterAdmin.acls naming a route, ACLs are created, listed and delete
   assert.equal(await aclsListed(direct('b'), 'acl-confined', 'User:alice'), 0);
   assert.equal(await aclsListed(direct('a'), 'acl-confined', 'User:alice'), 1, 'untouched on route a');
   assert.equal(await aclsListed(viaConfined, 'acl-confined', 'User:alice'), 0);
+});
+
+test('kafka-consumer-groups --describe through the proxy: a KIP-848 group on its home route, and a classic group spanning routes', async () => {
+  await createTopics(viaFanned, ['kip848', 'b.kip848', 'classic', 'b.classic'], 2);
+  for (const topic of ['kip848', 'b.kip848', 'classic', 'b.classic'])
+    await kafkajsProduce(
+      viaFanned,
+      topic,
+      [0, 1, 2, 3].map((i) => ({ key: `k${i}`, value: `${topic} ${i}` })),
+    );
+  // Groups confined to their home routes (a: "kip848", b: "b-" groups), with the broker assigning.
+  const consumerProtocol = { 'group.protocol': 'consumer' };
+  await javaConsoleConsume(viaFanned, { topic: 'kip848', groupId: 'kip848-a', count: 4 }, consumerProtocol);
+  await javaConsoleConsume(viaFanned, { topic: 'b.kip848', groupId: 'b-kip848', count: 4 }, consumerProtocol);
+  // A classic group whose members are assigned partitions of both routes.
+  await javaConsoleConsume(viaFanned, {
+    topic: 'classic',
+    topics: ['classic', 'b.classic'],
+    groupId: 'classic-ab',
+    count: 8,
+  });
+
+  for (const [group, topics] of [
+    ['kip848-a', ['kip848']],
+    ['b-kip848', ['b.kip848']],
+    ['classic-ab', ['classic', 'b.classic']],
+  ] as const) {
+    const rows = await javaDescribeGroupOffsets(viaFanned, group);
+    assert.deepEqual(
+      rows.map((row) => `${row.topic}/${row.partition}`).sort(),
+      topics.flatMap((topic) => [`${topic}/0`, `${topic}/1`]).sort(),
+      group,
+    );
+    assert.equal(
+      rows.reduce((sum, row) => sum + (row.currentOffset ?? 0), 0),
+      4 * topics.length,
+      `${group} offsets`,
+    );
+    assert.ok(
+      rows.every((row) => row.lag === 0),
+      `${group}: no lag`,
+    );
+    const state = await javaGroupCommand(viaFanned, ['--describe', '--state', '--group', group]);
+    assert.match(state, new RegExp(`^${group}\\s.*\\sEmpty\\s+0\\s*$`, 'm'), `${group} is described: ${state}`);
+  }
+  // The KIP-848 groups were described by their home coordinators; the classic one made the tool fall back.
+  const described = (group: string) => consumerGroupDescribed.filter((answer) => answer.groupId === group);
+  assert.ok(described('kip848-a').length > 0 && described('kip848-a').every((a) => a.errorCode === ErrorCode.NONE));
+  assert.ok(described('b-kip848').length > 0 && described('b-kip848').every((a) => a.errorCode === ErrorCode.NONE));
+  assert.ok(
+    described('classic-ab').length > 0 &&
+      described('classic-ab').every((a) => a.errorCode === ErrorCode.GROUP_ID_NOT_FOUND),
+  );
 });
