@@ -12,7 +12,13 @@ import {
   responseHeaderVersion,
 } from '../../../src/protocol/index.ts';
 import type { KafkaConnection } from '../../helpers/clients/common.ts';
-import { javaAcls, javaDescribeGroupOffsets, javaGroupCommand } from '../../helpers/clients/java-admin.ts';
+import {
+  javaAcls,
+  javaDescribedPartitions,
+  javaDescribeGroupOffsets,
+  javaGroupCommand,
+  javaLeaderElection,
+} from '../../helpers/clients/java-admin.ts';
 import { javaConsoleConsume } from '../../helpers/clients/java-console.ts';
 import { kafkajsClient, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
@@ -23,9 +29,12 @@ const authorizer = {
   'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
   'super.users': 'User:ANONYMOUS',
 };
+// Two brokers each, so that a partition can be led by a replica other than its preferred one; the
+// controller must not move leaders back by itself while a test looks.
+const brokerConfig = { ...authorizer, 'auto.leader.rebalance.enable': false };
 const [clusterA, clusterB] = await Promise.all([
-  useKafkaCluster({ name: 'union-admin-a', brokerConfig: authorizer }),
-  useKafkaCluster({ name: 'union-admin-b', brokerConfig: authorizer }),
+  useKafkaCluster({ name: 'union-admin-a', brokers: 2, brokerConfig }),
+  useKafkaCluster({ name: 'union-admin-b', brokers: 2, brokerConfig }),
 ]);
 const clusters = { a: clusterA, b: clusterB } as const;
 type Route = keyof typeof clusters;
@@ -39,9 +48,18 @@ const routes = `
       - { name: b, id: 1, target: { cluster: kafka-b } }`;
 /** What the proxy answered clients to CONSUMER_GROUP_DESCRIBE, per group id: the error code. */
 const consumerGroupDescribed: { groupId: string; errorCode: number; members: number }[] = [];
+/** The cursors of the DESCRIBE_TOPIC_PARTITIONS pages the proxy answered (null: the last page). */
+const pageCursors: ({ topicName: string; partitionIndex: number } | null)[] = [];
 function noteResponse(apiKey: number, version: number, frame: Buffer): void {
-  if (apiKey !== ApiKey.CONSUMER_GROUP_DESCRIBE) return;
+  if (apiKey !== ApiKey.CONSUMER_GROUP_DESCRIBE && apiKey !== ApiKey.DESCRIBE_TOPIC_PARTITIONS) return;
   const header = readResponseHeader(frame, responseHeaderVersion(apiKey, version));
+  if (apiKey === ApiKey.DESCRIBE_TOPIC_PARTITIONS) {
+    const page = decodeResponseBody(apiKey, version, frame, header.bodyOffset) as {
+      nextCursor: { topicName: string; partitionIndex: number } | null;
+    };
+    pageCursors.push(page.nextCursor === null ? null : { ...page.nextCursor });
+    return;
+  }
   const body = decodeResponseBody(apiKey, version, frame, header.bodyOffset) as {
     groups: { groupId: string; errorCode: number; members: unknown[] }[];
   };
@@ -177,5 +195,92 @@ test('kafka-consumer-groups --describe through the proxy: a KIP-848 group on its
   assert.ok(
     described('classic-ab').length > 0 &&
       described('classic-ab').every((a) => a.errorCode === ErrorCode.GROUP_ID_NOT_FOUND),
+  );
+});
+
+/**
+ * A topic created directly on a route's cluster whose partition 0 is led by broker 1 while its
+ * preferred replica is broker 2 (replicas reordered after creation), and partition 1 by its
+ * preferred replica.
+ */
+async function unbalancedTopic(route: Route, topic: string): Promise<void> {
+  const admin = kafkajsClient(direct(route)).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          replicaAssignment: [
+            { partition: 0, replicas: [1, 2] },
+            { partition: 1, replicas: [2, 1] },
+          ],
+        },
+      ],
+    });
+    await admin.alterPartitionReassignments({
+      topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: [2, 1] }] }],
+    });
+    const [described] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    const zero = described!.partitions.find((p) => p.partitionId === 0)!;
+    assert.deepEqual([zero.leader, zero.replicas], [1, [2, 1]], `${topic}-0 is led by a replica that is not preferred`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Each partition's leader, read directly on a route's cluster. */
+async function leadersOn(route: Route, topic: string): Promise<number[]> {
+  const admin = kafkajsClient(direct(route)).admin();
+  await admin.connect();
+  try {
+    const [described] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    return described!.partitions.sort((x, y) => x.partitionId - y.partitionId).map((p) => p.leader);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+test('kafka-leader-election through the proxy: all partitions on every route, and one topic on its owner', async () => {
+  await unbalancedTopic('a', 'elect');
+  await unbalancedTopic('b', 'b.elect');
+  const all = await javaLeaderElection(viaFanned, ['--election-type', 'preferred', '--all-topic-partitions']);
+  // "Successfully completed leader election (PREFERRED) for partitions b.elect-0, elect-0"
+  const elected = /Successfully completed leader election \(PREFERRED\) for partitions (.*)$/m.exec(all)?.[1];
+  assert.deepEqual(elected?.split(', ').sort(), ['b.elect-0', 'elect-0'], all);
+  assert.deepEqual(await leadersOn('a', 'elect'), [2, 2], 'elected on route a');
+  assert.deepEqual(await leadersOn('b', 'b.elect'), [2, 2], 'elected on route b');
+
+  // One topic of the route that is not the default: its owner answers (nothing left to elect).
+  const one = await javaLeaderElection(viaFanned, [
+    '--election-type',
+    'preferred',
+    '--topic',
+    'b.elect',
+    '--partition',
+    '1',
+  ]);
+  assert.match(one, /Valid replica already elected for partitions b\.elect-1\s*$/m);
+});
+
+test('kafka-topics --describe pages through DESCRIBE_TOPIC_PARTITIONS across routes: every partition once', async () => {
+  // Route a's topics sort before and after route b's, so the pages alternate between routes.
+  const topics = { 'a-paged': 5, 'b.paged-a': 5, 'b.paged-b': 3, 'c-paged': 4 } as const;
+  for (const [topic, partitions] of Object.entries(topics)) await createTopics(viaFanned, [topic], partitions);
+  pageCursors.length = 0;
+  const listed = await javaDescribedPartitions(viaFanned, ['--partition-size-limit-per-response', '2']);
+  const cursors = pageCursors.filter((cursor) => cursor !== null).map((c) => `${c.topicName}/${c.partitionIndex}`);
+  for (const topic of Object.keys(topics))
+    assert.ok(
+      cursors.some((cursor) => cursor.startsWith(`${topic}/`)),
+      `a page ends within ${topic}: ${cursors.join(' ')}`,
+    );
+  assert.equal(new Set(listed).size, listed.length, `no partition listed twice: ${listed.join(' ')}`);
+  const ours = listed.filter((row) => row.split('/')[0]! in topics);
+  assert.deepEqual(
+    ours.sort(),
+    Object.entries(topics)
+      .flatMap(([topic, partitions]) => Array.from({ length: partitions }, (_, p) => `${topic}/${p}`))
+      .sort(),
   );
 });
