@@ -25,8 +25,9 @@ export interface KafkaConnection {
   readonly tls?: TlsClientSettings;
   readonly sasl?: SaslCredentials & { readonly mechanism: SaslMechanism };
   /**
-   * Host names the command-line clients (kcat, the Java tools) resolve to these addresses, in a
-   * private /etc/hosts of their own: for SNI tests whose names exist nowhere else.
+   * Host names clients resolve to these addresses, for SNI tests whose names exist nowhere else:
+   * the command-line clients (kcat, the Java tools) in a private /etc/hosts of their own, the
+   * in-process test clients (kafkajs, @platformatic/kafka) through their sockets' lookup.
    */
   readonly hosts?: Readonly<Record<string, string>>;
 }

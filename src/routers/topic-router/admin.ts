@@ -1,19 +1,15 @@
 // Cluster administration: configs by resource owner, DESCRIBE_CLUSTER and
-// DESCRIBE_TOPIC_PARTITIONS merged like METADATA, and the cluster-wide admin APIs (ACLs, quotas,
-// SCRAM credentials) fanned out to every route and merged.
+// DESCRIBE_TOPIC_PARTITIONS merged like METADATA. ACLs, quotas and SCRAM credentials are in
+// cluster-admin.ts.
 
 import type {
   AlterConfigsRequest,
   ApiMessage,
-  DeleteAclsResponse,
-  DescribeAclsResponse,
-  DescribeClientQuotasResponse,
   DescribeClusterRequest,
   DescribeClusterResponse,
   DescribeConfigsRequest,
   DescribeTopicPartitionsRequest,
   DescribeTopicPartitionsResponse,
-  DescribeUserScramCredentialsResponse,
   IncrementalAlterConfigsRequest,
 } from '../../filter/index.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
@@ -27,7 +23,6 @@ const BROKER_LOGGER = 8;
 const GROUP = 32;
 
 type Resource = { resourceType: number; resourceName: string };
-const resourceKey = (resource: Resource): string => `${resource.resourceType}\u0000${resource.resourceName}`;
 
 /**
  * Where a config resource lives: a topic on its owner, a group on its home route, a broker (or its
@@ -156,86 +151,4 @@ export async function describeTopicPartitions(
     )
     .sort((a, b) => (a.name! < b.name! ? -1 : a.name! > b.name! ? 1 : 0));
   return call.ctx.respondWith({ throttleTimeMs: maxThrottle(answers), topics, nextCursor: next ?? null }).build();
-}
-
-/** Sends a copy of the request to every route. */
-async function everyRoute<T>(call: Call, request: ApiMessage): Promise<T[]> {
-  return Promise.all(
-    call.owners.routes.map(
-      async (route) => (await call.ctx.sendRequest(call.ctx.anyNode(route), call.header, { ...request })) as T,
-    ),
-  );
-}
-
-/** The first failure among the routes' answers to one entry, else the first answer. */
-function worst<T extends { errorCode: number }>(entries: readonly T[]): T {
-  return entries.find((entry) => entry.errorCode !== ErrorCode.NONE) ?? entries[0]!;
-}
-
-const unique = <T>(items: readonly T[]): T[] => [
-  ...new Map(
-    items.map((item) => [JSON.stringify(item, (_k, v) => (typeof v === 'bigint' ? `${v}` : v)), item]),
-  ).values(),
-];
-
-/** CREATE_ACLS, ALTER_CLIENT_QUOTAS, ALTER_USER_SCRAM_CREDENTIALS: per-entry results, a failure on any route shows. */
-export function fanOutWrite(field: 'results' | 'entries') {
-  return async (call: Call, request: ApiMessage): Promise<RouterResponse> => {
-    const answers = await everyRoute<{ throttleTimeMs: number } & Record<string, { errorCode: number }[]>>(
-      call,
-      request,
-    );
-    const first = answers[0]!;
-    const merged = first[field]!.map((_entry, index) => worst(answers.map((answer) => answer[field]![index]!)));
-    return call.ctx
-      .respondWith({ ...first, throttleTimeMs: maxThrottle(answers), [field]: merged } as ApiMessage)
-      .build();
-  };
-}
-
-export async function deleteAcls(call: Call, request: ApiMessage): Promise<RouterResponse> {
-  const answers = await everyRoute<DeleteAclsResponse>(call, request);
-  const filterResults = answers[0]!.filterResults.map((_r, index) => {
-    const results = answers.map((answer) => answer.filterResults[index]!);
-    return { ...worst(results), matchingAcls: unique(results.flatMap((result) => result.matchingAcls)) };
-  });
-  return call.ctx.respondWith({ throttleTimeMs: maxThrottle(answers), filterResults }).build();
-}
-
-export async function describeAcls(call: Call, request: ApiMessage): Promise<RouterResponse> {
-  const answers = await everyRoute<DescribeAclsResponse>(call, request);
-  const failed = answers.find((answer) => answer.errorCode !== ErrorCode.NONE);
-  if (failed !== undefined) return call.ctx.respondWith(failed).build();
-  const byResource = new Map<string, DescribeAclsResponse['resources'][number]>();
-  for (const resource of answers.flatMap((answer) => answer.resources)) {
-    const key = `${resourceKey(resource)}\u0000${resource.patternType}`;
-    const known = byResource.get(key);
-    byResource.set(key, known === undefined ? resource : { ...known, acls: unique([...known.acls, ...resource.acls]) });
-  }
-  return call.ctx
-    .respondWith({ ...answers[0]!, throttleTimeMs: maxThrottle(answers), resources: [...byResource.values()] })
-    .build();
-}
-
-export async function describeClientQuotas(call: Call, request: ApiMessage): Promise<RouterResponse> {
-  const answers = await everyRoute<DescribeClientQuotasResponse>(call, request);
-  const failed = answers.find((answer) => answer.errorCode !== ErrorCode.NONE);
-  if (failed !== undefined) return call.ctx.respondWith(failed).build();
-  const entries = unique(answers.flatMap((answer) => answer.entries ?? []));
-  return call.ctx.respondWith({ ...answers[0]!, throttleTimeMs: maxThrottle(answers), entries }).build();
-}
-
-export async function describeUserScramCredentials(call: Call, request: ApiMessage): Promise<RouterResponse> {
-  const answers = await everyRoute<DescribeUserScramCredentialsResponse>(call, request);
-  const failed = answers.find((answer) => answer.errorCode !== ErrorCode.NONE);
-  if (failed !== undefined) return call.ctx.respondWith(failed).build();
-  const byUser = groupBy(
-    answers.flatMap((answer) => answer.results),
-    (result) => result.user,
-  );
-  const results = [...byUser.values()].map((userResults) => ({
-    ...worst(userResults),
-    credentialInfos: unique(userResults.flatMap((result) => result.credentialInfos)),
-  }));
-  return call.ctx.respondWith({ ...answers[0]!, throttleTimeMs: maxThrottle(answers), results }).build();
 }

@@ -17,7 +17,15 @@ export interface TopicRouterConfig {
   readonly groups: readonly Rule[];
   readonly transactionalIds: readonly Rule[];
   readonly discovery: 'rules' | 'rulesThenExisting';
+  readonly clusterAdmin: ClusterAdminRoutes;
 }
+
+/** The families of cluster-wide administration that may be confined to one route. */
+export const CLUSTER_ADMIN = ['acls', 'quotas', 'scramCredentials'] as const;
+export type ClusterAdminFamily = (typeof CLUSTER_ADMIN)[number];
+
+/** Per family, the one route that serves it; a family not named goes to every route. */
+export type ClusterAdminRoutes = Readonly<Partial<Record<ClusterAdminFamily, string>>>;
 
 const RULES = {
   type: 'array',
@@ -45,6 +53,12 @@ export const configSchema = {
     groups: RULES,
     transactionalIds: RULES,
     discovery: { enum: ['rules', 'rulesThenExisting'], default: 'rules' },
+    clusterAdmin: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: { acls: { type: 'string' }, quotas: { type: 'string' }, scramCredentials: { type: 'string' } },
+    },
   },
 } as const;
 
@@ -63,6 +77,8 @@ export interface Owners {
   transactionalId(name: string): string;
   /** Topics no rule names, by the route discovery found them on (rulesThenExisting only). */
   readonly discovered: Map<string, string>;
+  /** The routes that serve a family of cluster-wide administration: one when configured, else every route. */
+  clusterAdmin(family: ClusterAdminFamily): readonly string[];
 }
 
 function matcher(rules: readonly Rule[]): (name: string) => string | undefined {
@@ -105,10 +121,20 @@ export function compileOwners(context: RouterFactoryContext, config: TopicRouter
       }
     });
   }
+  for (const family of CLUSTER_ADMIN) {
+    const route = config.clusterAdmin[family];
+    if (route !== undefined) check(route, `/clusterAdmin/${family}`);
+  }
   const topicRule = matcher(config.topics);
   const groupRule = matcher(config.groups);
   const transactionalIdRule = matcher(config.transactionalIds);
   const discovered = new Map<string, string>();
+  const confined = new Map(
+    CLUSTER_ADMIN.flatMap((family) => {
+      const route = config.clusterAdmin[family];
+      return route === undefined ? [] : [[family, [route] as const] as const];
+    }),
+  );
   return {
     defaultRoute: config.defaultRoute,
     routes: [...context.routeNames],
@@ -118,5 +144,9 @@ export function compileOwners(context: RouterFactoryContext, config: TopicRouter
     topic: (name) => topicRule(name) ?? discovered.get(name) ?? config.defaultRoute,
     group: (name) => groupRule(name) ?? config.defaultRoute,
     transactionalId: (name) => transactionalIdRule(name) ?? config.defaultRoute,
+    // A method, not a copy of `routes`: discovery reorders the routes by id after the first METADATA.
+    clusterAdmin(family) {
+      return confined.get(family) ?? this.routes;
+    },
   };
 }

@@ -5,6 +5,9 @@
 // accepts for a group with no members there.
 
 import type {
+  ApiMessage,
+  ConsumerGroupDescribeRequest,
+  ConsumerGroupDescribeResponse,
   ConsumerGroupHeartbeatRequest,
   DeleteGroupsRequest,
   DeleteGroupsResponse,
@@ -23,7 +26,7 @@ import type {
 } from '../../filter/index.ts';
 import { KafkaError } from '../../filter/index.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
-import { CoordinatorKeyType, type RouterResponse } from '../../routing/index.ts';
+import { CoordinatorKeyType, type RouterResponse, type VirtualNode } from '../../routing/index.ts';
 import {
   type Call,
   coordinator,
@@ -278,27 +281,77 @@ export async function listGroups(call: Call, request: ListGroupsRequest): Promis
     .build();
 }
 
-/** DESCRIBE_GROUPS: each group from its home route's coordinator, in request order. */
-export async function describeGroups(call: Call, request: DescribeGroupsRequest): Promise<RouterResponse> {
+/**
+ * Each group's home coordinator, with the groups it coordinates: the addressed broker when it is on
+ * the home route of every group (the client found it through FIND_COORDINATOR), else each home
+ * route's coordinators found through the topology service.
+ */
+async function homeCoordinators(call: Call, groupIds: readonly string[]): Promise<Map<VirtualNode, string[]>> {
+  const byHome = groupBy(groupIds, (group) => call.owners.group(group));
   const node = call.ctx.virtualNode();
-  const groups = groupBy(request.groups, (group) => call.owners.group(group));
-  const answers = await Promise.all(
-    request.groups.map(async (group) => {
-      // One group per request: each may have a different coordinator on its home route.
-      const home = call.owners.group(group);
-      const target = groups.size === 1 && node !== undefined ? node : await groupCoordinator(call, home, group);
-      const body = (await call.ctx.sendRequest(target, call.header, {
-        ...request,
-        groups: [group],
-      })) as DescribeGroupsResponse;
-      for (const described of body.groups) noteStale(call, home, described.errorCode);
-      return body;
-    }),
+  if (node !== undefined && byHome.size === 1 && byHome.has(call.ctx.routeOf(node))) {
+    return new Map([[node, [...groupIds]]]);
+  }
+  const byNode = new Map<VirtualNode, string[]>();
+  const found = await Promise.all(
+    [...byHome].map(async ([route, groups]) => ({
+      route,
+      groups,
+      coordinators: await call.topology.coordinators(route, CoordinatorKeyType.GROUP, groups),
+    })),
   );
-  return call.ctx
-    .respondWith({ throttleTimeMs: maxThrottle(answers), groups: answers.flatMap((answer) => answer.groups) })
-    .build();
+  for (const { route, groups, coordinators } of found) {
+    for (const group of groups) {
+      const coordinator = coordinators.coordinatorFor(group) ?? call.ctx.anyNode(route);
+      byNode.set(coordinator, [...(byNode.get(coordinator) ?? []), group]);
+    }
+  }
+  return byNode;
 }
+
+type Described = { readonly groupId: string; readonly errorCode: number };
+
+/**
+ * DESCRIBE_GROUPS and CONSUMER_GROUP_DESCRIBE: each group described by its home route's
+ * coordinator (one request per coordinator), the answers in request order. A group's offset-only
+ * copies on other routes are not asked: the home route alone knows its members and state.
+ */
+function describeAtHome<R extends ApiMessage, G extends Described>(
+  idsOf: (request: R) => readonly string[],
+  withIds: (request: R, ids: string[]) => R,
+) {
+  return async (call: Call, request: R): Promise<RouterResponse> => {
+    const ids = idsOf(request);
+    const answers = await Promise.all(
+      [...(await homeCoordinators(call, ids))].map(
+        async ([node, groups]) =>
+          (await call.ctx.sendRequest(node, call.header, withIds(request, groups))) as {
+            throttleTimeMs: number;
+            groups: G[];
+          },
+      ),
+    );
+    const byId = new Map(answers.flatMap((answer) => answer.groups.map((group) => [group.groupId, group] as const)));
+    for (const group of byId.values()) noteStale(call, call.owners.group(group.groupId), group.errorCode);
+    return call.ctx
+      .respondWith({ throttleTimeMs: maxThrottle(answers), groups: ids.flatMap((id) => byId.get(id) ?? []) })
+      .build();
+  };
+}
+
+export const describeGroups = describeAtHome<DescribeGroupsRequest, DescribeGroupsResponse['groups'][number]>(
+  (request) => request.groups,
+  (request, groups) => ({ ...request, groups }),
+);
+
+/** KIP-848 groups: each served by its home route (CONSUMER_GROUP_HEARTBEAT keeps it within that route). */
+export const consumerGroupDescribe = describeAtHome<
+  ConsumerGroupDescribeRequest,
+  ConsumerGroupDescribeResponse['groups'][number]
+>(
+  (request) => request.groupIds,
+  (request, groupIds) => ({ ...request, groupIds }),
+);
 
 /**
  * CONSUMER_GROUP_HEARTBEAT (KIP-848): the broker computes the assignment and knows only its own

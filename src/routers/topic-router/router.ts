@@ -7,20 +7,19 @@ import { ApiKey } from '../../protocol/generated/api-keys.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
 import type { Router, RouterFactoryContext, RouterResponse } from '../../routing/index.ts';
 import { type VirtualProducerIds, withVirtualProducerIds } from '../producer-ids/index.ts';
+import { configs, describeCluster, describeTopicPartitions } from './admin.ts';
+import { apiVersions } from './api-versions.ts';
+import { type Call, forward, type Handler } from './call.ts';
 import {
-  configs,
+  adminWrite,
   deleteAcls,
   describeAcls,
   describeClientQuotas,
-  describeCluster,
-  describeTopicPartitions,
   describeUserScramCredentials,
-  fanOutWrite,
-} from './admin.ts';
-import { apiVersions } from './api-versions.ts';
-import { type Call, forward, type Handler } from './call.ts';
+} from './cluster-admin.ts';
 import type { Owners } from './config.ts';
 import {
+  consumerGroupDescribe,
   consumerGroupHeartbeat,
   deleteGroups,
   describeGroups,
@@ -83,14 +82,14 @@ export const HANDLERS: ReadonlyMap<ApiKey, Handler> = new Map<ApiKey, Handler>([
   [ApiKey.ELECT_LEADERS, electLeaders],
   [ApiKey.ALTER_PARTITION_REASSIGNMENTS, alterPartitionReassignments],
   [ApiKey.LIST_PARTITION_REASSIGNMENTS, listPartitionReassignments],
-  // Cluster-wide administration, on every route.
+  // Cluster-wide administration, on every route or the one configured for its family.
   [ApiKey.DESCRIBE_ACLS, describeAcls],
-  [ApiKey.CREATE_ACLS, fanOutWrite('results')],
+  [ApiKey.CREATE_ACLS, adminWrite('acls', 'results')],
   [ApiKey.DELETE_ACLS, deleteAcls],
   [ApiKey.DESCRIBE_CLIENT_QUOTAS, describeClientQuotas],
-  [ApiKey.ALTER_CLIENT_QUOTAS, fanOutWrite('entries')],
+  [ApiKey.ALTER_CLIENT_QUOTAS, adminWrite('quotas', 'entries')],
   [ApiKey.DESCRIBE_USER_SCRAM_CREDENTIALS, describeUserScramCredentials],
-  [ApiKey.ALTER_USER_SCRAM_CREDENTIALS, fanOutWrite('results')],
+  [ApiKey.ALTER_USER_SCRAM_CREDENTIALS, adminWrite('scramCredentials', 'results')],
   // Consumer groups: coordination on the home route, offsets with the partitions' owners.
   [ApiKey.FIND_COORDINATOR, findCoordinator],
   [ApiKey.JOIN_GROUP, toHomeCoordinator],
@@ -104,6 +103,7 @@ export const HANDLERS: ReadonlyMap<ApiKey, Handler> = new Map<ApiKey, Handler>([
   [ApiKey.DESCRIBE_GROUPS, describeGroups],
   [ApiKey.DELETE_GROUPS, deleteGroups],
   [ApiKey.CONSUMER_GROUP_HEARTBEAT, consumerGroupHeartbeat],
+  [ApiKey.CONSUMER_GROUP_DESCRIBE, consumerGroupDescribe],
   // Transactions: everything on the transactional id's route.
   [ApiKey.INIT_PRODUCER_ID, initProducerId],
   [ApiKey.ADD_PARTITIONS_TO_TXN, addPartitionsToTxn],

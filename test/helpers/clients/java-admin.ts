@@ -1,5 +1,6 @@
-// Kafka's admin tools run from the pinned jars: kafka-topics (TopicCommand) and
-// kafka-consumer-groups (ConsumerGroupCommand), with their tables parsed into data.
+// Kafka's admin tools run from the pinned jars: kafka-topics (TopicCommand),
+// kafka-consumer-groups (ConsumerGroupCommand), kafka-acls (AclCommand) and
+// kafka-leader-election (LeaderElectionCommand), with their tables parsed into data.
 import { runJavaTool } from '../../../testbed/java.ts';
 import { ClientError, type KafkaConnection, type TopicToCreate } from './common.ts';
 import { writeJavaClientConfig } from './java-config.ts';
@@ -31,12 +32,13 @@ async function runAdminTool(
   operation: string,
   connection: KafkaConnection,
   args: readonly string[],
+  configFlag = '--command-config',
 ): Promise<string> {
   const config = writeJavaClientConfig(connection);
   try {
     const result = await runJavaTool(
       mainClass,
-      ['--bootstrap-server', connection.bootstrapServers, '--command-config', config.file, ...args],
+      ['--bootstrap-server', connection.bootstrapServers, configFlag, config.file, ...args],
       { hosts: connection.hosts },
     );
     if (result.exitCode !== 0) {
@@ -142,3 +144,39 @@ export async function javaDescribeGroupOffsets(
     }))
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }
+
+/** The partitions `kafka-topics --describe` lists (every topic, or those `args` select), one "topic/partition" per row. */
+export async function javaDescribedPartitions(connection: KafkaConnection, args: readonly string[]): Promise<string[]> {
+  const stdout = await topicCommand('describe', connection, ['--describe', ...args]);
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('\t'))
+    .map((line) => {
+      const fields = new Map(
+        line
+          .trim()
+          .split('\t')
+          .map((field) => field.split(': ') as [string, string]),
+      );
+      return `${fields.get('Topic')}/${fields.get('Partition')}`;
+    });
+}
+
+/** `kafka-consumer-groups` with these arguments (after --bootstrap-server): its output. */
+export const javaGroupCommand = (connection: KafkaConnection, args: readonly string[]): Promise<string> =>
+  groupCommand(args[0] ?? '', connection, args);
+
+/** `kafka-acls` with these arguments (after --bootstrap-server): its output. */
+export const javaAcls = (connection: KafkaConnection, args: readonly string[]): Promise<string> =>
+  runAdminTool('kafka-acls', 'org.apache.kafka.tools.AclCommand', args[0] ?? '', connection, args);
+
+/** `kafka-leader-election` with these arguments (after --bootstrap-server): its output. */
+export const javaLeaderElection = (connection: KafkaConnection, args: readonly string[]): Promise<string> =>
+  runAdminTool(
+    'kafka-leader-election',
+    'org.apache.kafka.tools.LeaderElectionCommand',
+    'elect',
+    connection,
+    args,
+    '--admin.config',
+  );

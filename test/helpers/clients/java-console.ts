@@ -81,13 +81,17 @@ export async function javaConsoleProduce(
   }
 }
 
-/** Consumes through ConsoleConsumer from the beginning, in a group if `groupId` is given. */
+/**
+ * Consumes through ConsoleConsumer from the beginning, in a group if `groupId` is given, with
+ * `consumerProperties` added to its client properties (group.protocol=consumer, for instance).
+ */
 export async function javaConsoleConsume(
   connection: KafkaConnection,
   options: ConsumeOptions,
+  consumerProperties: Readonly<Record<string, string>> = {},
 ): Promise<ConsumedRecord[]> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const config = writeJavaClientConfig(connection);
+  const config = writeJavaClientConfig(connection, consumerProperties);
   const formatter = {
     'print.timestamp': 'true',
     'print.partition': 'true',

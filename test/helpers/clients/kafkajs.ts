@@ -12,6 +12,7 @@ import {
   type RecordToProduce,
   type TopicToCreate,
 } from './common.ts';
+import { hostsLookup } from './hosts-lookup.ts';
 
 const client = 'kafkajs';
 
@@ -29,6 +30,8 @@ export function kafkajsClient(connection: KafkaConnection, clientId = 'switchyar
     ...(tls
       ? {
           ssl: {
+            // Names of the connection's own (SNI names) resolve through it; the TLS server name stays the name.
+            ...(connection.hosts ? { lookup: hostsLookup(connection.hosts) } : {}),
             ca: [readFileSync(tls.caFile, 'utf8')],
             ...(tls.certFile && tls.keyFile
               ? { cert: readFileSync(tls.certFile, 'utf8'), key: readFileSync(tls.keyFile, 'utf8') }

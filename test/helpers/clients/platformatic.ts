@@ -12,6 +12,7 @@ import {
   type RecordToProduce,
   type TopicToCreate,
 } from './common.ts';
+import { hostsLookup } from './hosts-lookup.ts';
 
 const client = '@platformatic/kafka';
 
@@ -30,7 +31,10 @@ export function platformaticOptions(
     retryDelay: 250,
     ...(tls
       ? {
+          // Names of the connection's own (SNI names) resolve through it; each is sent as the TLS server name.
+          ...(connection.hosts ? { tlsServerName: true } : {}),
           tls: {
+            ...(connection.hosts ? { lookup: hostsLookup(connection.hosts) } : {}),
             ca: readFileSync(tls.caFile, 'utf8'),
             ...(tls.certFile && tls.keyFile
               ? { cert: readFileSync(tls.certFile, 'utf8'), key: readFileSync(tls.keyFile, 'utf8') }

@@ -10,7 +10,9 @@ import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
 import { createCertificateAuthority, issueCertificate } from '../../../testbed/index.ts';
 import { javaConsoleConsume, javaConsoleProduce } from '../../helpers/clients/java-console.ts';
+import { kafkajsConsume, kafkajsCreateTopics, kafkajsProduce } from '../../helpers/clients/kafkajs.ts';
 import { kcatConsume, kcatMetadata, kcatProduce } from '../../helpers/clients/kcat.ts';
+import { platformaticConsume, platformaticProduce } from '../../helpers/clients/platformatic.ts';
 import { useKafkaCluster } from '../../helpers/kafka-cluster.ts';
 import { freePortBlock, useProxy } from '../../helpers/switchyard.ts';
 
@@ -173,19 +175,22 @@ test('the Java console tools produce and consume in a group through the SNI gate
   assert.ok(consumed.some((record) => record.value === 'via-java'));
 });
 
+// The TopicRouter's virtual cluster: main's brokers 1 and 2 behind route 0, other's broker 1 behind
+// route 1 (V = route + 2 × broker). Every client resolves its names to loopback: the command-line
+// ones through their own /etc/hosts, the in-process ones through their sockets' lookup.
+const virtualIds = [
+  ...cluster.brokers.map((broker) => 2 * broker.id),
+  ...other.brokers.map((broker) => 1 + 2 * broker.id),
+];
+const unionViaSni = {
+  bootstrapServers: `union.sni.test:${port}`,
+  tls: { caFile: ca.certFile },
+  hosts: Object.fromEntries(
+    ['union.sni.test', ...virtualIds.map((id) => `broker-${id}.union.sni.test`)].map((name) => [name, '127.0.0.1']),
+  ),
+};
+
 test('a router over two clusters behind one SNI bootstrap: kcat sees the brokers of both by virtual id and reaches topics of both', async () => {
-  // main's brokers 1 and 2 behind route 0, other's broker 1 behind route 1 (V = route + 2 × broker).
-  const virtualIds = [
-    ...cluster.brokers.map((broker) => 2 * broker.id),
-    ...other.brokers.map((broker) => 1 + 2 * broker.id),
-  ];
-  const unionViaSni = {
-    bootstrapServers: `union.sni.test:${port}`,
-    tls: { caFile: ca.certFile },
-    hosts: Object.fromEntries(
-      ['union.sni.test', ...virtualIds.map((id) => `broker-${id}.union.sni.test`)].map((name) => [name, '127.0.0.1']),
-    ),
-  };
   const metadata = await kcatMetadata(unionViaSni);
   assert.deepEqual(
     metadata.brokers.map((broker) => broker.host).sort(),
@@ -205,3 +210,36 @@ test('a router over two clusters behind one SNI bootstrap: kcat sees the brokers
     'other.* topics live on the other cluster',
   );
 });
+
+for (const client of [
+  { name: 'kafkajs', produce: kafkajsProduce, consume: kafkajsConsume },
+  { name: 'platformatic', produce: platformaticProduce, consume: platformaticConsume },
+]) {
+  test(`${client.name} in-process produces to topics of both routes and consumes them in one group through the SNI TopicRouter`, async () => {
+    const topics = [`union-${client.name}`, `other.union-${client.name}`];
+    await kafkajsCreateTopics(
+      unionViaSni,
+      topics.map((name) => ({ name, partitions: 2 })),
+    );
+    const expected = topics.flatMap((topic) => [0, 1, 2, 3].map((i) => `${topic} ${i}`));
+    for (const topic of topics)
+      await client.produce(
+        unionViaSni,
+        topic,
+        [0, 1, 2, 3].map((i) => ({ key: `k${i}`, value: `${topic} ${i}` })),
+      );
+    const consumed = await client.consume(unionViaSni, {
+      topic: topics[0]!,
+      topics,
+      groupId: `sni-union-${client.name}`,
+      count: expected.length,
+      timeoutMs: 60_000,
+    });
+    assert.deepEqual(consumed.map((record) => record.value).sort(), expected.sort());
+    const onOther = await kcatMetadata({ bootstrapServers: other.bootstrapServers });
+    assert.ok(
+      onOther.topics.some((topic) => topic.name === topics[1]),
+      `${topics[1]} lives on the other cluster`,
+    );
+  });
+}

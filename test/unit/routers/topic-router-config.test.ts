@@ -70,3 +70,23 @@ test('a rule with two kinds of match, or an invalid regular expression, is refus
 test('the default route must be one of the routes', async () => {
   assert.match(await startupError('      defaultRoute: elsewhere'), /'\/defaultRoute': unknown route 'elsewhere'/);
 });
+
+test('clusterAdmin naming an unknown route is refused at that family; an unknown family at its line', async () => {
+  const message = await startupError('      defaultRoute: main\n      clusterAdmin: { acls: payments, quotas: pay }');
+  assert.match(
+    message,
+    /union\.yaml:\d+:\d+: .*'\/clusterAdmin\/quotas': unknown route 'pay'; routes are: main, payments/,
+  );
+  await assert.rejects(
+    parseConfiguration(yaml('      defaultRoute: main\n      clusterAdmin: { tokens: main }'), {
+      sourceName: 'union.yaml',
+    }),
+    (error: ConfigurationError) => {
+      assert.match(
+        error.message,
+        /union\.yaml:10:\d+: error: Router 'union' has invalid config at '\/clusterAdmin\/tokens'/,
+      );
+      return true;
+    },
+  );
+});
