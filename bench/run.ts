@@ -12,11 +12,12 @@ import { type Broker, startBroker } from './broker.ts';
 import { benchDir } from './java.ts';
 import { median, round, type Spread, spread } from './stats.ts';
 import { type Run, summaryLine, unreliableSpreadPct, type WorkloadResult } from './summary.ts';
-import { startTargets, type Target, type TargetName, targetNames } from './targets.ts';
+import { frontsTwoClusters, startTargets, type Target, type TargetName, targetNames } from './targets.ts';
 import {
   calibrate,
   createAdmin,
   type Figures,
+  type SecondCluster,
   type Settings,
   type WorkloadContext,
   type WorkloadName,
@@ -140,12 +141,18 @@ const selectedWorkloads = parseList<WorkloadName>(values.only, workloadNames, 'w
   (name) => notMeasured[mode][name] === undefined,
 );
 const selectedTargets = parseList<TargetName>(values.targets, targetNames, 'target');
+// The two-cluster targets serve only the routed workload: without it, neither they nor the second
+// broker they need are started.
+const startedTargets = selectedTargets.filter(
+  (name) => !frontsTwoClusters(name) || selectedWorkloads.includes('routed'),
+);
+const needsSecondBroker = startedTargets.some(frontsTwoClusters);
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 /** The selected targets a workload measures. */
 function targetsOf(name: WorkloadName): TargetName[] {
-  return selectedTargets.filter((target) => workloads[name].appliesTo?.(target) ?? true);
+  return startedTargets.filter((target) => workloads[name].appliesTo?.(target) ?? !frontsTwoClusters(target));
 }
 
 function summarise(
@@ -187,10 +194,6 @@ async function runWorkload(
 ): Promise<WorkloadResult> {
   const workload = workloads[name];
   const parameters = workload.parameters(settings);
-  if (name === 'routed') {
-    log('routed: not available (the Router API does not exist yet)');
-    return { parameters, available: false, rounds: [], summary: {}, comparisons: {} };
-  }
   log(`${name}: ${JSON.stringify(parameters)}`);
   const rounds: WorkloadResult['rounds'] = [];
   try {
@@ -336,6 +339,7 @@ async function main(): Promise<void> {
   const kafka = kafkaDistribution();
   log(`Switchyard benchmark, ${mode} mode, ${settings.rounds} round(s); Kafka ${kafka.version}`);
   let broker: Broker | undefined;
+  let secondBroker: Broker | undefined;
   const targets = new Map<TargetName, Target>();
   const results: Partial<Record<WorkloadName, WorkloadResult>> = {};
   const targetFailures = new Map<TargetName, string | null>();
@@ -344,15 +348,23 @@ async function main(): Promise<void> {
   try {
     log('starting the broker');
     broker = await startBroker();
+    if (needsSecondBroker) {
+      log("starting the second broker (the routed workload's second cluster)");
+      secondBroker = await startBroker('b');
+    }
     log('starting the targets');
-    for (const [name, target] of await startTargets({ broker, workDir }, selectedTargets)) {
+    for (const [name, target] of await startTargets({ broker, secondBroker, workDir }, startedTargets)) {
       targets.set(name, target);
       const failure = target.failure();
       log(`  ${name}: ${target.description}${failure ? ` - UNAVAILABLE: ${failure}` : ` at ${target.bootstrap}`}`);
     }
     const admin = createAdmin(broker);
+    const secondCluster: SecondCluster | undefined = secondBroker && {
+      broker: secondBroker,
+      admin: createAdmin(secondBroker),
+    };
     const calibration = { produceRate: Number.NaN, consumeRate: Number.NaN };
-    const context: WorkloadContext = { broker, settings, admin, calibration, log };
+    const context: WorkloadContext = { broker, secondCluster, settings, admin, calibration, log };
     try {
       log('warming up the proxies');
       await warmUp([...targets.values()], context);
@@ -364,12 +376,14 @@ async function main(): Promise<void> {
       for (const name of selectedWorkloads) results[name] = await runWorkload(name, targets, context);
     } finally {
       await admin.close();
+      await secondCluster?.admin.close();
     }
   } finally {
     // A target that died during the run is reported as such; stopping it must not count.
     for (const [name, target] of targets) targetFailures.set(name, target.failure() ?? null);
     for (const target of targets.values()) await target.stop();
     await broker?.stop();
+    await secondBroker?.stop();
     rmSync(workDir, { recursive: true, force: true });
     forgetWorkDir();
   }
@@ -389,7 +403,7 @@ async function main(): Promise<void> {
     kafka: kafka.version,
     switchyardCommit: gitDescription(),
     targets: Object.fromEntries(
-      selectedTargets.map((name) => [
+      startedTargets.map((name) => [
         name,
         {
           description: targets.get(name)?.description,
@@ -412,7 +426,7 @@ async function main(): Promise<void> {
   const out: string[] = [
     `Switchyard benchmark (${mode}, ${settings.rounds} round(s), Kafka ${kafka.version}, ${availableParallelism()} CPUs, ` +
       `commit ${report.switchyardCommit ?? 'unknown'}, ${Math.round((Date.now() - started.getTime()) / 1000)} s)`,
-    ...selectedTargets.map((name) => {
+    ...startedTargets.map((name) => {
       const target = targets.get(name);
       const failure = targetFailures.has(name) ? targetFailures.get(name) : 'not started';
       return `  ${name.padEnd(10)} ${target?.description ?? 'not started'}${failure ? ` - UNAVAILABLE: ${failure.split('\n')[0]}` : ''}`;
