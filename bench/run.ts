@@ -82,6 +82,7 @@ const notMeasured: Record<Mode, Partial<Record<WorkloadName, string>>> = {
   quick: {
     produce: 'saturation throughput needs runs of at least 15 s: run the full benchmark',
     consume: 'saturation throughput needs runs of at least 15 s: run the full benchmark',
+    routed: 'saturation throughput needs runs of at least 15 s: run without --quick (--only routed for it alone)',
   },
   smoke: {},
 };
@@ -141,18 +142,21 @@ const selectedWorkloads = parseList<WorkloadName>(values.only, workloadNames, 'w
   (name) => notMeasured[mode][name] === undefined,
 );
 const selectedTargets = parseList<TargetName>(values.targets, targetNames, 'target');
-// The two-cluster targets serve only the routed workload: without it, neither they nor the second
-// broker they need are started.
-const startedTargets = selectedTargets.filter(
-  (name) => !frontsTwoClusters(name) || selectedWorkloads.includes('routed'),
-);
+/** Whether `workload` measures `target`: by default every target in front of the one broker. */
+function measures(workload: WorkloadName, target: TargetName): boolean {
+  return workloads[workload].appliesTo?.(target) ?? !frontsTwoClusters(target);
+}
+// Only targets a selected workload measures are started: `--only routed` starts no relay or
+// reference proxy, and any run without the routed workload neither the two-cluster targets nor the
+// second broker they need.
+const startedTargets = selectedTargets.filter((target) => selectedWorkloads.some((w) => measures(w, target)));
 const needsSecondBroker = startedTargets.some(frontsTwoClusters);
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 /** The selected targets a workload measures. */
 function targetsOf(name: WorkloadName): TargetName[] {
-  return startedTargets.filter((target) => workloads[name].appliesTo?.(target) ?? !frontsTwoClusters(target));
+  return startedTargets.filter((target) => measures(name, target));
 }
 
 function summarise(
@@ -423,13 +427,14 @@ async function main(): Promise<void> {
     writeFileSync(file, json);
   }
 
+  const nameWidth = Math.max(10, ...startedTargets.map((name) => name.length));
   const out: string[] = [
     `Switchyard benchmark (${mode}, ${settings.rounds} round(s), Kafka ${kafka.version}, ${availableParallelism()} CPUs, ` +
       `commit ${report.switchyardCommit ?? 'unknown'}, ${Math.round((Date.now() - started.getTime()) / 1000)} s)`,
     ...startedTargets.map((name) => {
       const target = targets.get(name);
       const failure = targetFailures.has(name) ? targetFailures.get(name) : 'not started';
-      return `  ${name.padEnd(10)} ${target?.description ?? 'not started'}${failure ? ` - UNAVAILABLE: ${failure.split('\n')[0]}` : ''}`;
+      return `  ${name.padEnd(nameWidth)} ${target?.description ?? 'not started'}${failure ? ` - UNAVAILABLE: ${failure.split('\n')[0]}` : ''}`;
     }),
     '  figures: median over rounds, ± half the min-max spread; MB = 2^20 bytes, GB = 2^30 bytes',
     '',
