@@ -14,7 +14,6 @@ import { configurationModel, parseConfiguration } from '../../../src/config/inde
 import { compileOwners } from '../../../src/routers/topic-router/config.ts';
 import type { TopicRouterConfig } from '../../../src/routers/topic-router/index.ts';
 import type { RouterFactoryContext } from '../../../src/routing/index.ts';
-import '../../../src/routers/index.ts';
 
 const upstreams = ['127.0.0.1:9001', '127.0.0.1:9002'] as const;
 
