@@ -16,6 +16,7 @@ import {
   type ClientRun,
   type ClusterIndex,
   clusterIndexes,
+  clusterNames,
   clusterPrefix,
   combinedMbPerSec,
   cpuSecondsPerGb,
@@ -700,6 +701,28 @@ async function onBothClusters<T>(action: (index: ClusterIndex) => Promise<T>): P
   return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
 }
 
+/**
+ * Checks, directly on cluster `index`, that its topic holds the records its client produced: a
+ * router that sent them to the other cluster (which would auto-create the topic there) would
+ * otherwise be measured as if it had done its job.
+ */
+async function expectRecords(context: WorkloadContext, index: ClusterIndex, topic: string, records: number) {
+  const [listed] = await cluster(context, index).admin.listOffsets({
+    topics: [
+      {
+        name: topic,
+        partitions: Array.from({ length: partitions }, (_, i) => ({ partitionIndex: i, timestamp: -1n })),
+      },
+    ],
+  });
+  const held = (listed?.partitions ?? []).reduce((sum, partition) => sum + Number(partition.offset), 0);
+  if (held !== records) {
+    throw new Error(
+      `cluster ${clusterNames[index]}'s topic ${topic} holds ${held} records, not the ${records} produced to it`,
+    );
+  }
+}
+
 const routedConsumeTopic = (index: ClusterIndex) => `${clusterPrefix(index)}routed-consume`;
 
 /** Each cluster's client moves half of what one direct client moves in a saturation run. */
@@ -757,7 +780,7 @@ const routed: Workload = {
         -1,
         context.settings.runTimeoutMs,
       );
-      if (!result.ok) throw toolFailure(`ProducerPerformance (consume data of cluster ${index})`, result);
+      if (!result.ok) throw toolFailure(`ProducerPerformance (consume data of cluster ${clusterNames[index]})`, result);
     });
   },
   async run(target, roundIndex, context) {
@@ -779,11 +802,12 @@ const routed: Workload = {
             -1,
             settings.runTimeoutMs,
           );
-          if (!result.ok) throw toolFailure(`ProducerPerformance (cluster ${index})`, result);
+          if (!result.ok) throw toolFailure(`ProducerPerformance (cluster ${clusterNames[index]})`, result);
           const summary = parseProducer(result.stdout);
           return { megabytes: (summary.records * recordSize) / mib, seconds: summary.records / summary.recordsPerSec };
         }),
       );
+      await onBothClusters((index) => expectRecords(context, index, produceTopic(index), produceRecords));
     } finally {
       await onBothClusters((index) => deleteTopics(context, [produceTopic(index)], cluster(context, index).admin));
     }
@@ -797,11 +821,11 @@ const routed: Workload = {
           `${clusterPrefix(index)}routed-${stamp}`,
           settings.runTimeoutMs,
         );
-        if (!result.ok) throw toolFailure(`ConsumerPerformance (cluster ${index})`, result);
+        if (!result.ok) throw toolFailure(`ConsumerPerformance (cluster ${clusterNames[index]})`, result);
         const summary = parseConsumer(result.stdout);
         if (summary.records < consumeRecords) {
           throw new Error(
-            `ConsumerPerformance (cluster ${index}) read ${summary.records} of ${consumeRecords} records`,
+            `ConsumerPerformance (cluster ${clusterNames[index]}) read ${summary.records} of ${consumeRecords} records`,
           );
         }
         return summary;
