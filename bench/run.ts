@@ -12,7 +12,14 @@ import { type Broker, startBroker } from './broker.ts';
 import { benchDir } from './java.ts';
 import { median, round, type Spread, spread } from './stats.ts';
 import { type Run, summaryLine, unreliableSpreadPct, type WorkloadResult } from './summary.ts';
-import { frontsTwoClusters, startTargets, type Target, type TargetName, targetNames } from './targets.ts';
+import {
+  frontsTwoClusters,
+  startTargets,
+  type Target,
+  type TargetContext,
+  type TargetName,
+  targetNames,
+} from './targets.ts';
 import {
   calibrate,
   createAdmin,
@@ -148,7 +155,7 @@ function measures(workload: WorkloadName, target: TargetName): boolean {
 }
 // Only targets a selected workload measures are started: `--only routed` starts no relay or
 // reference proxy, and any run without the routed workload neither the two-cluster targets nor the
-// second broker they need.
+// second broker they need (which start only when the routed workload's turn comes).
 const startedTargets = selectedTargets.filter((target) => selectedWorkloads.some((w) => measures(w, target)));
 const needsSecondBroker = startedTargets.some(frontsTwoClusters);
 
@@ -338,12 +345,64 @@ function gitDescription(): string | null {
   }
 }
 
+async function startInto(
+  targets: Map<TargetName, Target>,
+  context: TargetContext,
+  names: readonly TargetName[],
+): Promise<void> {
+  for (const [name, target] of await startTargets(context, names)) {
+    targets.set(name, target);
+    const failure = target.failure();
+    log(`  ${name}: ${target.description}${failure ? ` - UNAVAILABLE: ${failure}` : ` at ${target.bootstrap}`}`);
+  }
+}
+
+/**
+ * The routed workload with its second cluster: the second broker and the two-cluster targets are
+ * started just before it and stopped right after, so that no other workload shares the machine
+ * with them. `targets` and `failures` receive the two-cluster targets for the report.
+ */
+async function runWithSecondCluster(
+  context: WorkloadContext,
+  workDir: string,
+  targets: Map<TargetName, Target>,
+  failures: Map<TargetName, string | null>,
+): Promise<WorkloadResult> {
+  log("routed: starting the second broker (the workload's second cluster) and its targets");
+  let secondBroker: Broker;
+  try {
+    secondBroker = await startBroker('b');
+  } catch (error) {
+    const message = (error as Error).message;
+    log(`  ${message}`);
+    const parameters = { ...workloads.routed.parameters(settings), preparationError: message };
+    return { parameters, available: false, rounds: [], summary: {}, comparisons: {} };
+  }
+  const secondCluster: SecondCluster = { broker: secondBroker, admin: createAdmin(secondBroker) };
+  // `direct` too, started again now that there is a second broker for it to reach.
+  const own = new Map<TargetName, Target>();
+  try {
+    await startInto(own, { broker: context.broker, secondBroker, workDir }, targetsOf('routed'));
+    const routedContext: WorkloadContext = { ...context, secondCluster };
+    await warmUp([...own.values()], routedContext);
+    return await runWorkload('routed', own, routedContext);
+  } finally {
+    for (const [name, target] of own) {
+      if (!frontsTwoClusters(name)) continue;
+      targets.set(name, target);
+      failures.set(name, target.failure() ?? null);
+      await target.stop();
+    }
+    await secondCluster.admin.close();
+    await secondBroker.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const kafka = kafkaDistribution();
   log(`Switchyard benchmark, ${mode} mode, ${settings.rounds} round(s); Kafka ${kafka.version}`);
   let broker: Broker | undefined;
-  let secondBroker: Broker | undefined;
   const targets = new Map<TargetName, Target>();
   const results: Partial<Record<WorkloadName, WorkloadResult>> = {};
   const targetFailures = new Map<TargetName, string | null>();
@@ -352,23 +411,15 @@ async function main(): Promise<void> {
   try {
     log('starting the broker');
     broker = await startBroker();
-    if (needsSecondBroker) {
-      log("starting the second broker (the routed workload's second cluster)");
-      secondBroker = await startBroker('b');
-    }
     log('starting the targets');
-    for (const [name, target] of await startTargets({ broker, secondBroker, workDir }, startedTargets)) {
-      targets.set(name, target);
-      const failure = target.failure();
-      log(`  ${name}: ${target.description}${failure ? ` - UNAVAILABLE: ${failure}` : ` at ${target.bootstrap}`}`);
-    }
+    await startInto(
+      targets,
+      { broker, workDir },
+      startedTargets.filter((name) => !frontsTwoClusters(name)),
+    );
     const admin = createAdmin(broker);
-    const secondCluster: SecondCluster | undefined = secondBroker && {
-      broker: secondBroker,
-      admin: createAdmin(secondBroker),
-    };
     const calibration = { produceRate: Number.NaN, consumeRate: Number.NaN };
-    const context: WorkloadContext = { broker, secondCluster, settings, admin, calibration, log };
+    const context: WorkloadContext = { broker, settings, admin, calibration, log };
     try {
       log('warming up the proxies');
       await warmUp([...targets.values()], context);
@@ -377,17 +428,21 @@ async function main(): Promise<void> {
       log(
         `  direct: produce ${Math.round(calibration.produceRate)} records/s, consume ${Math.round(calibration.consumeRate)} records/s`,
       );
-      for (const name of selectedWorkloads) results[name] = await runWorkload(name, targets, context);
+      for (const name of selectedWorkloads) {
+        results[name] =
+          name === 'routed' && needsSecondBroker
+            ? await runWithSecondCluster(context, workDir, targets, targetFailures)
+            : await runWorkload(name, targets, context);
+      }
     } finally {
       await admin.close();
-      await secondCluster?.admin.close();
     }
   } finally {
     // A target that died during the run is reported as such; stopping it must not count.
-    for (const [name, target] of targets) targetFailures.set(name, target.failure() ?? null);
+    for (const [name, target] of targets)
+      if (!targetFailures.has(name)) targetFailures.set(name, target.failure() ?? null);
     for (const target of targets.values()) await target.stop();
     await broker?.stop();
-    await secondBroker?.stop();
     rmSync(workDir, { recursive: true, force: true });
     forgetWorkDir();
   }
