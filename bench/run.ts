@@ -353,7 +353,9 @@ async function startInto(
   for (const [name, target] of await startTargets(context, names)) {
     targets.set(name, target);
     const failure = target.failure();
-    log(`  ${name}: ${target.description}${failure ? ` - UNAVAILABLE: ${failure}` : ` at ${target.bootstrap}`}`);
+    const [a, b] = target.perCluster ?? [];
+    const where = a !== undefined && a !== b ? `${a} and ${b}` : target.bootstrap;
+    log(`  ${name}: ${target.description}${failure ? ` - UNAVAILABLE: ${failure}` : ` at ${where}`}`);
   }
 }
 
