@@ -1,5 +1,6 @@
 // The Kafka the benchmark measures against: one KRaft node (broker and controller), data on tmpfs.
-// It is started here rather than through the test bed because the relay target needs a second
+// The routed workload's second cluster is a second such broker, started the same way only when a
+// target that fronts two clusters is measured. It is started here rather than through the test bed because the relay target needs a second
 // client listener whose advertised address is the relay's, and the test bed chooses its ports
 // internally. Listeners: DIRECT (clients and the proxies under test), RELAY (reached only through
 // the byte relay, advertised as the relay's address), CONTROLLER.
@@ -21,17 +22,20 @@ export interface Broker {
   readonly relayFrontPort: number;
   readonly pid: number;
   readonly dir: string;
+  /** Which of the benchmark's clusters it is: `a`, or `b` for the routed workload's second. */
+  readonly name: string;
   logTail(): string;
   stop(): Promise<void>;
 }
 
 export const partitions = 6;
 
-export async function startBroker(): Promise<Broker> {
+/** Starts a single-broker cluster; `name` tells the clusters of one benchmark run apart. */
+export async function startBroker(name = 'a'): Promise<Broker> {
   const base = await freePortBlock(4);
   const [directPort, relayBackendPort, controllerPort, relayFrontPort] = [base, base + 1, base + 2, base + 3];
   // tmpfs: disk speed must not be what the benchmark measures.
-  const dir = join('/dev/shm', `switchyard-bench-${process.pid}`);
+  const dir = join('/dev/shm', `switchyard-bench-${process.pid}-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   // The data lives in memory: never leave it behind, even when the benchmark is interrupted.
@@ -99,8 +103,8 @@ export async function startBroker(): Promise<Broker> {
   } catch (error) {
     const tail = logTail();
     await stop();
-    throw new Error(`the broker did not start: ${(error as Error).message}\n${tail}`);
+    throw new Error(`broker ${name} did not start: ${(error as Error).message}\n${tail}`);
   }
   const pid = child.pid ?? 0;
-  return { directPort, relayBackendPort, relayFrontPort, pid, dir, logTail, stop };
+  return { directPort, relayBackendPort, relayFrontPort, pid, dir, name, logTail, stop };
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../tools/kafka-dist.ts';
+import { oneVirtualClusterConfig, proxyPortCount } from './configs.ts';
 import { freePortBlock } from './ports.ts';
 import { isRunning, rssMb, spawnTracked, stopChild } from './proc.ts';
 
@@ -20,78 +21,6 @@ export interface IdleFigures {
   /** Resident memory (VmRSS of the process tree) after `settleSeconds` idle, in MiB. */
   readonly rssMb: number;
 }
-
-/** The configuration the benchmark runs Switchyard with: one pass-through virtual cluster. */
-export function oneVirtualClusterConfig(upstream: string, bootstrapPort: number): string {
-  return [
-    'clusterDefinitions:',
-    '  - name: upstream',
-    `    bootstrapServers: ${upstream}`,
-    'virtualClusters:',
-    '  - name: bench',
-    '    target:',
-    '      cluster: upstream',
-    '    gateways:',
-    '      - name: ports',
-    '        portIdentifiesNode:',
-    `          bootstrapAddress: 127.0.0.1:${bootstrapPort}`,
-    '',
-  ].join('\n');
-}
-
-/**
- * The same virtual cluster behind a router (the `routed` comparison): `static` is the one-route,
- * all-static router of docs/examples/pass-through.ts; `dynamic` is the first-party TopicRouter over
- * two routes whose cluster definitions name the same broker, so that every request of the
- * producer and consumer is decoded, handed to the router, and sent again.
- */
-export function routedConfig(kind: 'static' | 'dynamic', upstream: string, bootstrapPort: number): string {
-  const gateway = [
-    '    gateways:',
-    '      - name: ports',
-    '        portIdentifiesNode:',
-    `          bootstrapAddress: 127.0.0.1:${bootstrapPort}`,
-  ];
-  if (kind === 'static') {
-    return [
-      'clusterDefinitions:',
-      '  - name: upstream',
-      `    bootstrapServers: ${upstream}`,
-      'routerDefinitions:',
-      '  - name: bench',
-      `    type: ${join(repoRoot, 'docs', 'examples', 'pass-through.ts')}#PassThrough`,
-      '    routes:',
-      '      - { name: only, id: 0, target: { cluster: upstream } }',
-      'virtualClusters:',
-      '  - name: bench',
-      '    target: { router: bench }',
-      ...gateway,
-      '',
-    ].join('\n');
-  }
-  return [
-    'clusterDefinitions:',
-    '  - name: one',
-    `    bootstrapServers: ${upstream}`,
-    '  - name: two',
-    `    bootstrapServers: ${upstream}`,
-    'routerDefinitions:',
-    '  - name: bench',
-    '    type: TopicRouter',
-    '    config: { defaultRoute: one, topics: [{ prefix: "two.", route: two }] }',
-    '    routes:',
-    '      - { name: one, id: 0, target: { cluster: one } }',
-    '      - { name: two, id: 1, target: { cluster: two } }',
-    'virtualClusters:',
-    '  - name: bench',
-    '    target: { router: bench }',
-    ...gateway,
-    '',
-  ].join('\n');
-}
-
-/** Ports a proxy needs: bootstrap, then virtual node ids 0..4 at bootstrap + 1 + id. */
-export const proxyPortCount = 6;
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -5,7 +5,9 @@
 //
 //   npm run bench:profile [-- --megabytes 200] [--target routerDynamic]
 //
-// --target names the Switchyard target of bench/targets.ts to profile (default: switchyard).
+// --target names the Switchyard target of bench/targets.ts to profile (default: switchyard). A
+// target in front of two clusters (`union`, `vcPerCluster`) gets the second broker, and its half of
+// the megabytes per cluster, both clusters at once, as in the routed workload.
 //
 // strace slows the traced process down, so this measures counts, not speed; use `npm run bench`
 // for speed.
@@ -16,7 +18,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Broker, startBroker } from './broker.ts';
 import { cpuSeconds } from './proc.ts';
-import { startTargets, type Target, type TargetName } from './targets.ts';
+import { frontsTwoClusters, startTargets, type Target, type TargetName } from './targets.ts';
+import { clusterIndexes, clusterPrefix } from './two-clusters.ts';
 import { consumerPerformance, producerPerformance, recordSize } from './workloads.ts';
 
 const { values } = parseArgs({
@@ -58,14 +61,37 @@ function countSyscalls(pid: number): { stop(): Promise<SyscallCount> } {
   };
 }
 
-async function produce(bootstrap: string, topic: string): Promise<void> {
-  const result = await producerPerformance(bootstrap, topic, records, -1, 600_000);
-  if (!result.ok) throw new Error(`produce through ${bootstrap} failed: ${result.stderr.slice(-500)}`);
+/**
+ * Where the records go through `target`: all through its bootstrap, or, for a target in front of
+ * two clusters, half through each cluster's bootstrap to a topic of that cluster.
+ */
+function paths(target: Target, topic: string): { bootstrap: string; topic: string; records: number }[] {
+  if (!frontsTwoClusters(target.name) || !target.perCluster) return [{ bootstrap: target.bootstrap, topic, records }];
+  const { perCluster } = target;
+  return clusterIndexes.map((i) => ({
+    bootstrap: perCluster[i],
+    topic: `${clusterPrefix(i)}${topic}`,
+    records: Math.ceil(records / 2),
+  }));
 }
 
-async function consume(bootstrap: string, topic: string): Promise<void> {
-  const result = await consumerPerformance(bootstrap, topic, records, `profile-${topic}`, 600_000);
-  if (!result.ok) throw new Error(`consume through ${bootstrap} failed: ${result.stderr.slice(-500)}`);
+async function produce(target: Target, topic: string): Promise<void> {
+  await Promise.all(
+    paths(target, topic).map(async (path) => {
+      const result = await producerPerformance(path.bootstrap, path.topic, path.records, -1, 600_000);
+      if (!result.ok) throw new Error(`produce through ${path.bootstrap} failed: ${result.stderr.slice(-500)}`);
+    }),
+  );
+}
+
+async function consume(target: Target, topic: string): Promise<void> {
+  await Promise.all(
+    paths(target, topic).map(async (path) => {
+      const group = `profile-${path.topic}`;
+      const result = await consumerPerformance(path.bootstrap, path.topic, path.records, group, 600_000);
+      if (!result.ok) throw new Error(`consume through ${path.bootstrap} failed: ${result.stderr.slice(-500)}`);
+    }),
+  );
 }
 
 interface Measured {
@@ -79,10 +105,10 @@ async function measure(target: Target): Promise<Measured> {
   const topic = `profile-${target.name}`;
   const cpuBefore = cpuSeconds(target.pid!);
   const producing = countSyscalls(target.pid!);
-  await produce(target.bootstrap, topic);
+  await produce(target, topic);
   const produceCount = await producing.stop();
   const consuming = countSyscalls(target.pid!);
-  await consume(target.bootstrap, topic);
+  await consume(target, topic);
   const consumeCount = await consuming.stop();
   return { produce: produceCount, consume: consumeCount, cpuSeconds: cpuSeconds(target.pid!) - cpuBefore };
 }
@@ -114,16 +140,18 @@ rmSync(profileDir, { recursive: true, force: true });
 mkdirSync(profileDir, { recursive: true });
 
 let broker: Broker | undefined;
+let secondBroker: Broker | undefined;
 const started: Target[] = [];
 async function stopTargets(): Promise<void> {
   for (const target of started.splice(0)) await target.stop();
 }
 try {
   broker = await startBroker();
+  if (frontsTwoClusters(profiledTarget)) secondBroker = await startBroker('b');
   // Pass 1: system calls of the relay and of Switchyard, neither profiled (the profiler's sampling
   // signals would be counted as system calls).
   for (const target of (
-    await startTargets({ broker, workDir: join(broker.dir, 'count') }, ['relay', profiledTarget])
+    await startTargets({ broker, secondBroker, workDir: join(broker.dir, 'count') }, ['relay', profiledTarget])
   ).values()) {
     started.push(target);
   }
@@ -139,14 +167,14 @@ try {
   // Pass 2: Switchyard alone under the CPU profiler, without strace. The bench harness starts it;
   // the profiler reaches it through NODE_OPTIONS.
   process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
-  const profiled = (await startTargets({ broker, workDir: join(broker.dir, 'profile') }, [profiledTarget])).get(
-    profiledTarget,
-  )!;
+  const profiled = (
+    await startTargets({ broker, secondBroker, workDir: join(broker.dir, 'profile') }, [profiledTarget])
+  ).get(profiledTarget)!;
   delete process.env.NODE_OPTIONS;
   started.push(profiled);
   process.stderr.write(`${profiledTarget}: producing and consuming ${megabytes} MB under the CPU profiler…\n`);
-  await produce(profiled.bootstrap, 'profile-cpu');
-  await consume(profiled.bootstrap, 'profile-cpu');
+  await produce(profiled, 'profile-cpu');
+  await consume(profiled, 'profile-cpu');
   await stopTargets();
 
   console.log(`System calls per MB (${megabytes} MB of 1 KiB records, acks=all, linger 5 ms):`);
@@ -173,4 +201,5 @@ try {
 } finally {
   await stopTargets();
   await broker?.stop();
+  await secondBroker?.stop();
 }

@@ -12,11 +12,19 @@ import { type Broker, startBroker } from './broker.ts';
 import { benchDir } from './java.ts';
 import { median, round, type Spread, spread } from './stats.ts';
 import { type Run, summaryLine, unreliableSpreadPct, type WorkloadResult } from './summary.ts';
-import { startTargets, type Target, type TargetName, targetNames } from './targets.ts';
+import {
+  frontsTwoClusters,
+  startTargets,
+  type Target,
+  type TargetContext,
+  type TargetName,
+  targetNames,
+} from './targets.ts';
 import {
   calibrate,
   createAdmin,
   type Figures,
+  type SecondCluster,
   type Settings,
   type WorkloadContext,
   type WorkloadName,
@@ -81,6 +89,7 @@ const notMeasured: Record<Mode, Partial<Record<WorkloadName, string>>> = {
   quick: {
     produce: 'saturation throughput needs runs of at least 15 s: run the full benchmark',
     consume: 'saturation throughput needs runs of at least 15 s: run the full benchmark',
+    routed: 'saturation throughput needs runs of at least 15 s: run without --quick (--only routed for it alone)',
   },
   smoke: {},
 };
@@ -140,12 +149,21 @@ const selectedWorkloads = parseList<WorkloadName>(values.only, workloadNames, 'w
   (name) => notMeasured[mode][name] === undefined,
 );
 const selectedTargets = parseList<TargetName>(values.targets, targetNames, 'target');
+/** Whether `workload` measures `target`: by default every target in front of the one broker. */
+function measures(workload: WorkloadName, target: TargetName): boolean {
+  return workloads[workload].appliesTo?.(target) ?? !frontsTwoClusters(target);
+}
+// Only targets a selected workload measures are started: `--only routed` starts no relay or
+// reference proxy, and any run without the routed workload neither the two-cluster targets nor the
+// second broker they need (which start only when the routed workload's turn comes).
+const startedTargets = selectedTargets.filter((target) => selectedWorkloads.some((w) => measures(w, target)));
+const needsSecondBroker = startedTargets.some(frontsTwoClusters);
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 /** The selected targets a workload measures. */
 function targetsOf(name: WorkloadName): TargetName[] {
-  return selectedTargets.filter((target) => workloads[name].appliesTo?.(target) ?? true);
+  return startedTargets.filter((target) => measures(name, target));
 }
 
 function summarise(
@@ -187,10 +205,6 @@ async function runWorkload(
 ): Promise<WorkloadResult> {
   const workload = workloads[name];
   const parameters = workload.parameters(settings);
-  if (name === 'routed') {
-    log('routed: not available (the Router API does not exist yet)');
-    return { parameters, available: false, rounds: [], summary: {}, comparisons: {} };
-  }
   log(`${name}: ${JSON.stringify(parameters)}`);
   const rounds: WorkloadResult['rounds'] = [];
   try {
@@ -331,6 +345,61 @@ function gitDescription(): string | null {
   }
 }
 
+async function startInto(
+  targets: Map<TargetName, Target>,
+  context: TargetContext,
+  names: readonly TargetName[],
+): Promise<void> {
+  for (const [name, target] of await startTargets(context, names)) {
+    targets.set(name, target);
+    const failure = target.failure();
+    const [a, b] = target.perCluster ?? [];
+    const where = a !== undefined && a !== b ? `${a} and ${b}` : target.bootstrap;
+    log(`  ${name}: ${target.description}${failure ? ` - UNAVAILABLE: ${failure}` : ` at ${where}`}`);
+  }
+}
+
+/**
+ * The routed workload with its second cluster: the second broker and the two-cluster targets are
+ * started just before it and stopped right after, so that no other workload shares the machine
+ * with them. `targets` and `failures` receive the two-cluster targets for the report.
+ */
+async function runWithSecondCluster(
+  context: WorkloadContext,
+  workDir: string,
+  targets: Map<TargetName, Target>,
+  failures: Map<TargetName, string | null>,
+): Promise<WorkloadResult> {
+  log("routed: starting the second broker (the workload's second cluster) and its targets");
+  let secondBroker: Broker;
+  try {
+    secondBroker = await startBroker('b');
+  } catch (error) {
+    const message = (error as Error).message;
+    log(`  ${message}`);
+    const parameters = { ...workloads.routed.parameters(settings), preparationError: message };
+    return { parameters, available: false, rounds: [], summary: {}, comparisons: {} };
+  }
+  const secondCluster: SecondCluster = { broker: secondBroker, admin: createAdmin(secondBroker) };
+  // `direct` too, started again now that there is a second broker for it to reach.
+  const own = new Map<TargetName, Target>();
+  try {
+    await startInto(own, { broker: context.broker, secondBroker, workDir }, targetsOf('routed'));
+    const routedContext: WorkloadContext = { ...context, secondCluster };
+    await warmUp([...own.values()], routedContext);
+    return await runWorkload('routed', own, routedContext);
+  } finally {
+    for (const [name, target] of own) {
+      if (!frontsTwoClusters(name)) continue;
+      targets.set(name, target);
+      failures.set(name, target.failure() ?? null);
+      await target.stop();
+    }
+    await secondCluster.admin.close();
+    await secondBroker.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const kafka = kafkaDistribution();
@@ -345,11 +414,11 @@ async function main(): Promise<void> {
     log('starting the broker');
     broker = await startBroker();
     log('starting the targets');
-    for (const [name, target] of await startTargets({ broker, workDir }, selectedTargets)) {
-      targets.set(name, target);
-      const failure = target.failure();
-      log(`  ${name}: ${target.description}${failure ? ` - UNAVAILABLE: ${failure}` : ` at ${target.bootstrap}`}`);
-    }
+    await startInto(
+      targets,
+      { broker, workDir },
+      startedTargets.filter((name) => !frontsTwoClusters(name)),
+    );
     const admin = createAdmin(broker);
     const calibration = { produceRate: Number.NaN, consumeRate: Number.NaN };
     const context: WorkloadContext = { broker, settings, admin, calibration, log };
@@ -361,13 +430,19 @@ async function main(): Promise<void> {
       log(
         `  direct: produce ${Math.round(calibration.produceRate)} records/s, consume ${Math.round(calibration.consumeRate)} records/s`,
       );
-      for (const name of selectedWorkloads) results[name] = await runWorkload(name, targets, context);
+      for (const name of selectedWorkloads) {
+        results[name] =
+          name === 'routed' && needsSecondBroker
+            ? await runWithSecondCluster(context, workDir, targets, targetFailures)
+            : await runWorkload(name, targets, context);
+      }
     } finally {
       await admin.close();
     }
   } finally {
     // A target that died during the run is reported as such; stopping it must not count.
-    for (const [name, target] of targets) targetFailures.set(name, target.failure() ?? null);
+    for (const [name, target] of targets)
+      if (!targetFailures.has(name)) targetFailures.set(name, target.failure() ?? null);
     for (const target of targets.values()) await target.stop();
     await broker?.stop();
     rmSync(workDir, { recursive: true, force: true });
@@ -389,7 +464,7 @@ async function main(): Promise<void> {
     kafka: kafka.version,
     switchyardCommit: gitDescription(),
     targets: Object.fromEntries(
-      selectedTargets.map((name) => [
+      startedTargets.map((name) => [
         name,
         {
           description: targets.get(name)?.description,
@@ -409,13 +484,14 @@ async function main(): Promise<void> {
     writeFileSync(file, json);
   }
 
+  const nameWidth = Math.max(10, ...startedTargets.map((name) => name.length));
   const out: string[] = [
     `Switchyard benchmark (${mode}, ${settings.rounds} round(s), Kafka ${kafka.version}, ${availableParallelism()} CPUs, ` +
       `commit ${report.switchyardCommit ?? 'unknown'}, ${Math.round((Date.now() - started.getTime()) / 1000)} s)`,
-    ...selectedTargets.map((name) => {
+    ...startedTargets.map((name) => {
       const target = targets.get(name);
       const failure = targetFailures.has(name) ? targetFailures.get(name) : 'not started';
-      return `  ${name.padEnd(10)} ${target?.description ?? 'not started'}${failure ? ` - UNAVAILABLE: ${failure.split('\n')[0]}` : ''}`;
+      return `  ${name.padEnd(nameWidth)} ${target?.description ?? 'not started'}${failure ? ` - UNAVAILABLE: ${failure.split('\n')[0]}` : ''}`;
     }),
     '  figures: median over rounds, ± half the min-max spread; MB = 2^20 bytes, GB = 2^30 bytes',
     '',

@@ -1,13 +1,22 @@
 // What every workload runs against: direct, the baseline proxies and the Switchyard configurations
 // under test. Each target is started once per benchmark run and kept for all workloads; proxies are separate processes so their CPU time and memory can be read
 // from /proc. A target that cannot start is recorded with its reason, and every workload then
-// records it as failed instead of stopping the benchmark.
+// records it as failed instead of stopping the benchmark. Most targets front the one broker; those
+// that front two clusters (the routed workload's) need the second broker, and only they do.
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../tools/kafka-dist.ts';
 import type { Broker } from './broker.ts';
-import { type IdleFigures, measureIdle, oneVirtualClusterConfig, proxyPortCount, routedConfig } from './idle.ts';
+import {
+  oneVirtualClusterConfig,
+  proxyPortCount,
+  routedConfig,
+  type TwoUpstreams,
+  unionConfig,
+  vcPerClusterConfig,
+} from './configs.ts';
+import { type IdleFigures, measureIdle } from './idle.ts';
 import { benchClasses, benchDir, javaSources, jvmArgs, mavenLibs } from './java.ts';
 import { waitForKafka } from './kafka-wire.ts';
 import { freePortBlock } from './ports.ts';
@@ -22,6 +31,8 @@ export type TargetRole = 'direct' | 'baseline' | 'subject';
 
 interface TargetKind {
   readonly role: TargetRole;
+  /** Fronts the routed workload's two clusters: needs the second broker, measured only there. */
+  readonly twoClusters?: true;
   start(context: TargetContext, name: string): Target | Promise<Target>;
 }
 
@@ -44,6 +55,20 @@ const targetKinds = {
   routerDynamic: switchyardKind('dynamic TopicRouter over two routes to the broker', (c, port) =>
     routedConfig('dynamic', `127.0.0.1:${c.broker.directPort}`, port),
   ),
+  // The routed workload over two clusters: its baseline, a pass-through virtual cluster per
+  // cluster, and its subject, one TopicRouter over both. `direct` reaches the two brokers itself.
+  vcPerCluster: twoClusterKind(
+    'a pass-through virtual cluster per cluster, in one process',
+    vcPerClusterConfig,
+    (port) => [port, port + proxyPortCount],
+    2 * proxyPortCount,
+  ),
+  union: twoClusterKind(
+    'TopicRouter over the two clusters (half of the topics on each)',
+    unionConfig,
+    (port) => [port, port],
+    proxyPortCount,
+  ),
 } satisfies Record<string, TargetKind>;
 
 export type TargetName = keyof typeof targetKinds;
@@ -51,6 +76,12 @@ export const targetNames = Object.keys(targetKinds) as TargetName[];
 
 export function targetRole(name: TargetName): TargetRole {
   return targetKinds[name].role;
+}
+
+/** Whether the target fronts the routed workload's two clusters (and so needs the second broker). */
+export function frontsTwoClusters(name: TargetName): boolean {
+  const kind: TargetKind = targetKinds[name];
+  return kind.twoClusters === true;
 }
 
 export interface Target {
@@ -61,6 +92,11 @@ export interface Target {
   readonly pid: number | undefined;
   /** What is measured, e.g. "Kroxylicious 0.12.0". */
   readonly description: string;
+  /**
+   * Where the routed workload's client of each cluster bootstraps (in the order of `clusterNames`):
+   * set for the two-cluster targets, and for direct when the second broker runs.
+   */
+  readonly perCluster?: TwoUpstreams;
   /** Why the target is not available (failed to start, or died since). */
   failure(): string | undefined;
   stop(): Promise<void>;
@@ -70,6 +106,8 @@ export interface Target {
 
 export interface TargetContext {
   readonly broker: Broker;
+  /** The routed workload's second cluster; started only when a two-cluster target is. */
+  readonly secondBroker?: Broker;
   /** Folder for configurations and process logs. */
   readonly workDir: string;
 }
@@ -117,10 +155,16 @@ async function processTarget(
   };
 }
 
+function upstreams(context: TargetContext): TwoUpstreams | undefined {
+  const { broker, secondBroker } = context;
+  return secondBroker && [`127.0.0.1:${broker.directPort}`, `127.0.0.1:${secondBroker.directPort}`];
+}
+
 function startDirect(context: TargetContext): Target {
   return {
     name: 'direct',
     bootstrap: `127.0.0.1:${context.broker.directPort}`,
+    perCluster: upstreams(context),
     pid: undefined,
     description: 'clients talk to the broker',
     failure: () => undefined,
@@ -137,6 +181,17 @@ function startRelay(context: TargetContext): Promise<Target> {
   );
 }
 
+function switchyardVersion(): string {
+  return (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function spawnSwitchyard(configFile: string, logFd: number): ChildProcess {
+  return spawnTracked(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile], {
+    stdio: ['ignore', logFd, logFd],
+    cwd: repoRoot,
+  });
+}
+
 /** A Switchyard target: `bin/switchyard.js` run with the configuration `config` writes. */
 function switchyardKind(
   description: string,
@@ -148,22 +203,47 @@ function switchyardKind(
       const port = await freePortBlock(proxyPortCount);
       const configFile = join(context.workDir, `${name}.yaml`);
       writeFileSync(configFile, config(context, port));
-      const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
       const target = await processTarget(
         name as TargetName,
-        `Switchyard ${version}: ${description}`,
+        `Switchyard ${switchyardVersion()}: ${description}`,
         port,
         context,
-        (logFd) =>
-          spawnTracked(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile], {
-            stdio: ['ignore', logFd, logFd],
-            cwd: repoRoot,
-          }),
+        (logFd) => spawnSwitchyard(configFile, logFd),
       );
       return {
         ...target,
         measureIdle: (settleSeconds) => measureIdle((p) => config(context, p), context.workDir, settleSeconds),
       };
+    },
+  };
+}
+
+/**
+ * A Switchyard target in front of both clusters: `config` writes its YAML for a block of `ports`
+ * consecutive ports starting at `port`, and `bootstraps` says which of them each cluster's client
+ * uses. Without the second broker it cannot start, and says why.
+ */
+function twoClusterKind(
+  description: string,
+  config: (upstreams: TwoUpstreams, port: number) => string,
+  bootstraps: (port: number) => readonly [number, number],
+  ports: number,
+): TargetKind {
+  return {
+    role: 'subject',
+    twoClusters: true,
+    async start(context, name) {
+      const full = `Switchyard ${switchyardVersion()}: ${description}`;
+      const both = upstreams(context);
+      if (!both) return failedTarget(name as TargetName, full, 'needs the second broker, which is not running');
+      const port = await freePortBlock(ports);
+      const configFile = join(context.workDir, `${name}.yaml`);
+      writeFileSync(configFile, config(both, port));
+      const target = await processTarget(name as TargetName, full, port, context, (logFd) =>
+        spawnSwitchyard(configFile, logFd),
+      );
+      const [a, b] = bootstraps(port);
+      return { ...target, perCluster: [`127.0.0.1:${a}`, `127.0.0.1:${b}`] };
     },
   };
 }

@@ -11,7 +11,16 @@ import { benchClasses, benchDir, javaSources, kafkaClasspath, runJava, type Tool
 import { KafkaWireConnection } from './kafka-wire.ts';
 import { cpuSeconds, openFileLimit, peakRssMb, resetPeakRss } from './proc.ts';
 import { quantile, round } from './stats.ts';
-import { type Target, type TargetName, targetNames, targetRole } from './targets.ts';
+import { frontsTwoClusters, type Target, type TargetName, targetNames, targetRole } from './targets.ts';
+import {
+  type ClientRun,
+  type ClusterIndex,
+  clusterIndexes,
+  clusterNames,
+  clusterPrefix,
+  combinedMbPerSec,
+  cpuSecondsPerGb,
+} from './two-clusters.ts';
 
 export const workloadNames = ['fixedRate', 'produce', 'consume', 'latency', 'connections', 'idle', 'routed'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
@@ -59,8 +68,16 @@ export interface Comparison {
   readonly kind: 'ratio' | 'difference';
 }
 
+/** The routed workload's second cluster: its broker, and an admin client connected to it directly. */
+export interface SecondCluster {
+  readonly broker: Broker;
+  readonly admin: Admin;
+}
+
 export interface WorkloadContext {
   readonly broker: Broker;
+  /** Present when a two-cluster target is measured (the routed workload). */
+  readonly secondCluster?: SecondCluster;
   readonly settings: Settings;
   readonly admin: Admin;
   /** Direct saturation rates (records/s), measured once before the workloads (`calibrate`). */
@@ -74,16 +91,18 @@ export interface Workload {
   /** The figures shown in its table (a run may return more; the JSON keeps all). */
   metrics(settings: Settings): readonly MetricInfo[];
   comparisons(settings: Settings): readonly Comparison[];
-  /** The targets it measures; all when absent. */
+  /** The targets it measures; when absent, every target that fronts one cluster. */
   appliesTo?(target: TargetName): boolean;
   prepare?(context: WorkloadContext): Promise<void>;
   run(target: Target, roundIndex: number, context: WorkloadContext): Promise<Figures>;
 }
 
-const subjects = targetNames.filter((name) => targetRole(name) === 'subject');
-const baselines = targetNames.filter((name) => targetRole(name) === 'baseline');
-const directs = targetNames.filter((name) => targetRole(name) === 'direct');
-const proxies = targetNames.filter((name) => targetRole(name) !== 'direct');
+// The targets in front of the one broker; the two-cluster targets are the routed workload's alone.
+const oneClusterTargets = targetNames.filter((name) => !frontsTwoClusters(name));
+const subjects = oneClusterTargets.filter((name) => targetRole(name) === 'subject');
+const baselines = oneClusterTargets.filter((name) => targetRole(name) === 'baseline');
+const directs = oneClusterTargets.filter((name) => targetRole(name) === 'direct');
+const proxies = oneClusterTargets.filter((name) => targetRole(name) !== 'direct');
 
 function versus(
   metric: string,
@@ -119,14 +138,19 @@ function toolFailure(what: string, result: ToolResult): Error {
   return new Error(`${what} ${result.description}: ${tail}`);
 }
 
-async function createTopic(context: WorkloadContext, topic: string, partitionCount = partitions): Promise<void> {
-  await context.admin.createTopics({ topics: [topic], partitions: partitionCount, replicas: 1 });
+async function createTopic(
+  context: WorkloadContext,
+  topic: string,
+  partitionCount = partitions,
+  admin = context.admin,
+): Promise<void> {
+  await admin.createTopics({ topics: [topic], partitions: partitionCount, replicas: 1 });
 }
 
 /** Deleting keeps tmpfs from filling up over a long run; a failure here only costs memory. */
-async function deleteTopics(context: WorkloadContext, topics: string[]): Promise<void> {
+async function deleteTopics(context: WorkloadContext, topics: string[], admin = context.admin): Promise<void> {
   try {
-    await context.admin.deleteTopics({ topics });
+    await admin.deleteTopics({ topics });
   } catch (error) {
     context.log(`  (could not delete ${topics.join(', ')}: ${(error as Error).message})`);
   }
@@ -643,7 +667,7 @@ const idle: Workload = {
     { key: 'rssMb', label: 'idle RSS MB' },
   ],
   comparisons: () => [],
-  appliesTo: (name) => targetRole(name) === 'subject',
+  appliesTo: (name) => targetRole(name) === 'subject' && !frontsTwoClusters(name),
   async run(target, _roundIndex, context) {
     if (!target.measureIdle) throw new Error(`${target.name} cannot be started afresh`);
     const figures = await target.measureIdle(context.settings.idleSettleSeconds);
@@ -651,12 +675,174 @@ const idle: Workload = {
   },
 };
 
+/** Cluster `index` of the routed workload: its broker and an admin client connected to it directly. */
+function cluster(context: WorkloadContext, index: ClusterIndex): { broker: Broker; admin: Admin } {
+  if (index === 0) return { broker: context.broker, admin: context.admin };
+  if (!context.secondCluster) {
+    throw new Error('the second broker is not running (it starts only when a two-cluster target is selected)');
+  }
+  return context.secondCluster;
+}
+
+function perClusterBootstrap(target: Target, index: ClusterIndex): string {
+  const bootstrap = target.perCluster?.[index];
+  if (!bootstrap) throw new Error(`${target.name} does not front the routed workload's two clusters`);
+  return bootstrap;
+}
+
+/**
+ * Runs `action` once per cluster, both at the same time; when one fails, waits for the other
+ * before throwing, so that no client is left running into the next run.
+ */
+async function onBothClusters<T>(action: (index: ClusterIndex) => Promise<T>): Promise<T[]> {
+  const outcomes = await Promise.allSettled(clusterIndexes.map(action));
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
+}
+
+/**
+ * Checks, directly on cluster `index`, that its topic holds the records its client produced: a
+ * router that sent them to the other cluster (which would auto-create the topic there) would
+ * otherwise be measured as if it had done its job.
+ */
+async function expectRecords(context: WorkloadContext, index: ClusterIndex, topic: string, records: number) {
+  const [listed] = await cluster(context, index).admin.listOffsets({
+    topics: [
+      {
+        name: topic,
+        partitions: Array.from({ length: partitions }, (_, i) => ({ partitionIndex: i, timestamp: -1n })),
+      },
+    ],
+  });
+  const held = (listed?.partitions ?? []).reduce((sum, partition) => sum + Number(partition.offset), 0);
+  if (held !== records) {
+    throw new Error(
+      `cluster ${clusterNames[index]}'s topic ${topic} holds ${held} records, not the ${records} produced to it`,
+    );
+  }
+}
+
+const routedConsumeTopic = (index: ClusterIndex) => `${clusterPrefix(index)}routed-consume`;
+
+/** Each cluster's client moves half of what one direct client moves in a saturation run. */
+function routedRecordsPerClient(context: WorkloadContext, ratePerSec: number): number {
+  return Math.ceil(saturationRecords(context, ratePerSec) / 2);
+}
+
 const routed: Workload = {
   name: 'routed',
-  parameters: () => ({ status: 'not available: the Router API does not exist yet' }),
-  metrics: () => [],
-  comparisons: () => [],
-  run: () => Promise.reject(new Error('not available: the Router API does not exist yet')),
+  parameters: (s) => ({
+    clusters: 'two single-broker clusters, a and b; topics and groups named bench-a-* live on a, bench-b-* on b',
+    targets:
+      'direct: each client to its broker; vcPerCluster: each client through the pass-through virtual cluster of its cluster (one Switchyard process); union: both clients through one TopicRouter over both clusters',
+    producePhase: `two ProducerPerformance at once, one per cluster, each sending half of what direct produces in ${s.saturationSeconds} s at its calibrated rate, into a fresh ${partitions}-partition topic`,
+    consumePhase: `two ConsumerPerformance at once, one per cluster, fresh group each, each reading half of what direct consumes in ${s.saturationSeconds} s, from a topic written once, directly, before the first round`,
+    recordSize,
+    acks: 'all',
+    lingerMs: 5,
+    throughput: 'MB both clients moved over the time the slower one took (fetch time for consume)',
+    cpuSecPerGb: "the proxy process's CPU seconds over the phase per GB both clients moved",
+  }),
+  metrics: () => [
+    { key: 'produceMbPerSec', label: 'produce MB/s' },
+    { key: 'produceCpuSecPerGb', label: 'produce CPU-s/GB' },
+    { key: 'consumeMbPerSec', label: 'consume MB/s' },
+    { key: 'consumeCpuSecPerGb', label: 'consume CPU-s/GB' },
+    { key: 'consumeTotalMbPerSec', label: 'consume MB/s incl. join' },
+  ],
+  comparisons: () => {
+    const router = targetNames.filter((name) => frontsTwoClusters(name) && name !== 'vcPerCluster');
+    const throughput: [TargetName, TargetName][] = [
+      ...pairs(router, ['vcPerCluster']),
+      ...pairs([...router, 'vcPerCluster'], ['direct']),
+    ];
+    const cost = pairs(router, ['vcPerCluster']);
+    return [
+      ...versus('produceMbPerSec', 'ratio', throughput),
+      ...versus('consumeMbPerSec', 'ratio', throughput),
+      ...versus('produceCpuSecPerGb', 'ratio', cost),
+      ...versus('consumeCpuSecPerGb', 'ratio', cost),
+    ];
+  },
+  appliesTo: (name) => targetRole(name) === 'direct' || frontsTwoClusters(name),
+  async prepare(context) {
+    const records = routedRecordsPerClient(context, context.calibration.consumeRate);
+    context.log(`  writing ${records} records to each cluster for the consume phase (direct)`);
+    await onBothClusters(async (index) => {
+      const { broker, admin } = cluster(context, index);
+      const topic = routedConsumeTopic(index);
+      await createTopic(context, topic, partitions, admin);
+      const result = await producerPerformance(
+        `127.0.0.1:${broker.directPort}`,
+        topic,
+        records,
+        -1,
+        context.settings.runTimeoutMs,
+      );
+      if (!result.ok) throw toolFailure(`ProducerPerformance (consume data of cluster ${clusterNames[index]})`, result);
+    });
+  },
+  async run(target, roundIndex, context) {
+    const { settings } = context;
+    const produceRecords = routedRecordsPerClient(context, context.calibration.produceRate);
+    const stamp = `${roundIndex}-${target.name}-${Date.now()}`;
+    const produceTopic = (index: ClusterIndex) => `${clusterPrefix(index)}routed-produce-${stamp}`;
+    await onBothClusters((index) =>
+      createTopic(context, produceTopic(index), partitions, cluster(context, index).admin),
+    );
+    let produced: { result: ClientRun[]; cpu: number };
+    try {
+      produced = await withCpu(target, () =>
+        onBothClusters(async (index): Promise<ClientRun> => {
+          const result = await producerPerformance(
+            perClusterBootstrap(target, index),
+            produceTopic(index),
+            produceRecords,
+            -1,
+            settings.runTimeoutMs,
+          );
+          if (!result.ok) throw toolFailure(`ProducerPerformance (cluster ${clusterNames[index]})`, result);
+          const summary = parseProducer(result.stdout);
+          return { megabytes: (summary.records * recordSize) / mib, seconds: summary.records / summary.recordsPerSec };
+        }),
+      );
+      await onBothClusters((index) => expectRecords(context, index, produceTopic(index), produceRecords));
+    } finally {
+      await onBothClusters((index) => deleteTopics(context, [produceTopic(index)], cluster(context, index).admin));
+    }
+    const consumeRecords = routedRecordsPerClient(context, context.calibration.consumeRate);
+    const consumed = await withCpu(target, () =>
+      onBothClusters(async (index) => {
+        const result = await consumerPerformance(
+          perClusterBootstrap(target, index),
+          routedConsumeTopic(index),
+          consumeRecords,
+          `${clusterPrefix(index)}routed-${stamp}`,
+          settings.runTimeoutMs,
+        );
+        if (!result.ok) throw toolFailure(`ConsumerPerformance (cluster ${clusterNames[index]})`, result);
+        const summary = parseConsumer(result.stdout);
+        if (summary.records < consumeRecords) {
+          throw new Error(
+            `ConsumerPerformance (cluster ${clusterNames[index]}) read ${summary.records} of ${consumeRecords} records`,
+          );
+        }
+        return summary;
+      }),
+    );
+    const fetches = consumed.result.map((s) => ({ megabytes: s.mb, seconds: s.mb / s.fetchMbPerSec }));
+    const wholeRuns = consumed.result.map((s) => ({ megabytes: s.mb, seconds: s.mb / s.totalMbPerSec }));
+    return {
+      produceMbPerSec: combinedMbPerSec(produced.result),
+      produceCpuSeconds: produced.cpu,
+      produceCpuSecPerGb: cpuSecondsPerGb(produced.cpu, produced.result),
+      consumeMbPerSec: combinedMbPerSec(fetches),
+      consumeTotalMbPerSec: combinedMbPerSec(wholeRuns),
+      consumeCpuSeconds: consumed.cpu,
+      consumeCpuSecPerGb: cpuSecondsPerGb(consumed.cpu, fetches),
+    };
+  },
 };
 
 export const workloads: Record<WorkloadName, Workload> = {
@@ -697,31 +883,42 @@ export async function calibrate(context: WorkloadContext): Promise<void> {
   }
 }
 
+/** Produces and consumes `records` through `bootstrap`; whether both ran cleanly. */
+async function warmUpThrough(
+  context: WorkloadContext,
+  bootstrap: string,
+  name: string,
+  records: number,
+  admin = context.admin,
+): Promise<boolean> {
+  const { settings } = context;
+  await createTopic(context, name, partitions, admin);
+  const produced = await producerPerformance(bootstrap, name, records, -1, settings.runTimeoutMs);
+  const consumed = await consumerPerformance(bootstrap, name, records, name, settings.runTimeoutMs);
+  await deleteTopics(context, [name], admin);
+  return produced.ok && consumed.ok;
+}
+
 export async function warmUp(targets: readonly Target[], context: WorkloadContext): Promise<void> {
   const { settings } = context;
   if (settings.warmupRecords === 0) return;
   for (const target of targets) {
     if (target.pid === undefined || target.failure() !== undefined) continue;
-    const topic = `bench-warmup-${target.name}`;
-    await createTopic(context, topic);
-    const produced = await producerPerformance(
-      target.bootstrap,
-      topic,
-      settings.warmupRecords,
-      -1,
-      settings.runTimeoutMs,
-    );
-    const consumed = await consumerPerformance(
-      target.bootstrap,
-      topic,
-      settings.warmupRecords,
-      `bench-warmup-${target.name}`,
-      settings.runTimeoutMs,
-    );
-    await deleteTopics(context, [topic]);
-    context.log(
-      `  warmed up ${target.name}${produced.ok && consumed.ok ? '' : ' (with errors: the runs will show them)'}`,
-    );
+    // A two-cluster target is warmed up the way it is measured: half through each cluster, at once.
+    const ok = frontsTwoClusters(target.name)
+      ? (
+          await onBothClusters((index) =>
+            warmUpThrough(
+              context,
+              perClusterBootstrap(target, index),
+              `${clusterPrefix(index)}warmup-${target.name}`,
+              Math.ceil(settings.warmupRecords / 2),
+              cluster(context, index).admin,
+            ),
+          )
+        ).every(Boolean)
+      : await warmUpThrough(context, target.bootstrap, `bench-warmup-${target.name}`, settings.warmupRecords);
+    context.log(`  warmed up ${target.name}${ok ? '' : ' (with errors: the runs will show them)'}`);
   }
 }
 

@@ -35,9 +35,11 @@ function result(
 const sameEveryRound = <T>(value: T): T[] => [value, value, value];
 
 describe('summaryLine', () => {
-  it('has exactly the members and keys of the issue (routed added by the Router API), null where nothing was measured', () => {
+  it('has exactly the members and keys of the issue (routed added by the Router API and the union cluster), null where nothing was measured', () => {
     const { line } = summaryLine({}, [1000]);
     const routed = {
+      unionToPlain: null,
+      unionCpuPerGbToPlain: null,
       staticToPlain: null,
       dynamicToPlain: null,
       staticCpuPerGbToPlain: null,
@@ -100,10 +102,42 @@ describe('summaryLine', () => {
     // RSS of the smallest size; failures of every size and round.
     assert.deepEqual(line.connections, { rssMb: 150, relayRssMb: 160, failures: 6 });
     assert.deepEqual(line.idle, { rssMb: 48, startSeconds: 0.6 });
+    // Nothing routed was measured.
+    assert.equal(line.routed.produce.unionToPlain, null);
     // p99 rounds of 1, 1, 0 ms spread by 100% of their median.
     assert.deepEqual(
       unreliable.map((entry) => entry.split(' ')[0]),
       ['fixedRate.addedP99Ms'],
+    );
+  });
+
+  it('routed: the union over two clusters against a pass-through virtual cluster per cluster, from the routed workload', () => {
+    const results: Partial<Record<WorkloadName, WorkloadResult>> = {
+      routed: result([], {
+        'produceMbPerSec:union/vcPerCluster': [0.9, 0.92, 0.5],
+        'produceCpuSecPerGb:union/vcPerCluster': [1.2, 1.25, 1.3],
+        'consumeMbPerSec:union/vcPerCluster': [1.0, 0.98, 0.99],
+        'consumeCpuSecPerGb:union/vcPerCluster': [1.1, 1.05, 1.08],
+        // Against direct: in the workload's table, not in the summary line.
+        'produceMbPerSec:union/direct': [0.7, 0.7, 0.7],
+      }),
+      produce: result([], { 'mbPerSec:routerStatic/switchyard': [1.0, 0.99, 1.01] }),
+    };
+    const { line, unreliable } = summaryLine(results, [1000]);
+    assert.deepEqual(line.routed.produce, {
+      unionToPlain: 0.9,
+      unionCpuPerGbToPlain: 1.25,
+      staticToPlain: 1.0,
+      dynamicToPlain: null,
+      staticCpuPerGbToPlain: null,
+      dynamicCpuPerGbToPlain: null,
+    });
+    assert.equal(line.routed.consume.unionToPlain, 0.99);
+    assert.equal(line.routed.consume.unionCpuPerGbToPlain, 1.08);
+    // A produce round at 0.5 spreads the rounds by far more than 25% of their median.
+    assert.deepEqual(
+      unreliable.map((entry) => entry.split(' ')[0]),
+      ['routed.produce.unionToPlain'],
     );
   });
 });
