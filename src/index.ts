@@ -33,7 +33,7 @@ export const PluginKinds = kinds as {
   readonly FilterFactory: PluginKind<FilterFactory>;
 };
 /** A request's bytes as Router.onRequestFrame sees them: one buffer, or the pieces a large frame arrived in. */
-export { RequestFrame } from './protocol/frames/request-frame.ts';
+export { FrameBytes } from './protocol/frames/frame-bytes.ts';
 export { ApiKey } from './protocol/generated/api-keys.ts';
 export { ErrorCode } from './protocol/generated/error-codes.ts';
 /** The record batches of a PRODUCE frame, found without decoding it (for Router.onRequestFrame). */

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { KafkaError } from '../pipeline/kafka-error.ts';
 import type { ApiMessage, RequestHeader, ResponseHeader, Subject } from '../pipeline/types.ts';
 import type { JsonSchema, PluginKind } from '../plugins/kinds.ts';
-import type { RequestFrame } from '../protocol/frames/request-frame.ts';
+import type { FrameBytes } from '../protocol/frames/frame-bytes.ts';
 import type { ApiKey } from '../protocol/generated/api-keys.ts';
 import type { ErrorCode } from '../protocol/generated/error-codes.ts';
 import type { Uuid } from '../protocol/wire/uuid.ts';
@@ -47,7 +47,7 @@ export interface Router {
    * unchanged. Synchronous: it runs on the path of every such request. `frame` is reused: keep
    * nothing of it after the call. A throw is a router failure.
    */
-  onRequestFrame?(apiKey: ApiKey, apiVersion: number, frame: RequestFrame, route: string): boolean;
+  onRequestFrame?(apiKey: ApiKey, apiVersion: number, frame: FrameBytes, route: string): boolean;
   /** How many onRequest calls may be outstanding at once: 1 to 1000, default 1. Read once. */
   readonly maxConcurrentRequests?: number;
   /** Releases per-session resources; called once, after the session closed. */

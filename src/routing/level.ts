@@ -15,7 +15,7 @@ import { ResponseMessage as Response } from '../pipeline/response-message.ts';
 import { SessionClosedError } from '../pipeline/session-closed-error.ts';
 import type { SessionHandle, SessionStage, Stage } from '../pipeline/stage.ts';
 import type { ApiMessage, RequestHeader, Subject } from '../pipeline/types.ts';
-import { RequestFrame } from '../protocol/frames/request-frame.ts';
+import { FrameBytes } from '../protocol/frames/frame-bytes.ts';
 import { ErrorCode } from '../protocol/generated/error-codes.ts';
 import { requestBodyOffset } from '../protocol/headers.ts';
 import { FifoQueue } from '../proxy/fifo-queue.ts';
@@ -166,7 +166,7 @@ export class LevelSession implements SessionStage {
   /** Api keys offered to the router's onRequestFrame() first. */
   readonly #frameKeys: boolean[] = [];
   /** What onRequestFrame() is given: one instance for every frame of the session. */
-  readonly #requestFrame = new RequestFrame();
+  readonly #requestFrame = new FrameBytes();
   readonly #onePiece: Buffer[] = [];
   /** A large request for onRequestFrame() whose pieces are still arriving (one at a time: the client's bytes are in order). */
   #gathering: FrameGathering | undefined;

@@ -157,12 +157,12 @@ class SkipperSet {
       lines.push(mask === 0 ? '  skipTaggedFields();' : `  taggedBrokerIds(0x${mask.toString(16)});`);
     }
     const body = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-    // The records walk reads a RequestFrame (one buffer, or the pieces a large frame arrived in).
+    // The records walk reads a FrameBytes (one buffer, or the pieces a large frame arrived in).
     return this.#mode === 'visit' ? body.replace(FRAME_READERS, '$1InFrame(') : body;
   }
 }
 
-/** The readers whose calls the records walk makes on its RequestFrame instead of a Buffer. */
+/** The readers whose calls the records walk makes on its FrameBytes instead of a Buffer. */
 const FRAME_READERS = /\b(compactCount|count32|skipCompactLength|skipLength16|skipLength32|int8|skipTaggedFields)\(/g;
 
 function skipVariable(primitive: string, compact: boolean): string {
@@ -241,13 +241,13 @@ function skipElements(count: number, size: number): void {
   if (count > 0) p += count * size;
 }
 
-// The records walk of requests reads a RequestFrame, which may be the pieces a large frame arrived
+// The records walk of requests reads a FrameBytes, which may be the pieces a large frame arrived
 // in: the same steps as above, through its reads. Set for one walk only.
-type Visitor = (frame: RequestFrame, start: number, end: number) => void;
+type Visitor = (frame: FrameBytes, start: number, end: number) => void;
 const NO_VISITOR: Visitor = () => {};
 let visitor: Visitor = NO_VISITOR;
-const NO_FRAME = new RequestFrame();
-let frame: RequestFrame = NO_FRAME;
+const NO_FRAME = new FrameBytes();
+let frame: FrameBytes = NO_FRAME;
 
 function uvarintInFrame(): number {
   if (p >= end) throw MALFORMED;
@@ -443,7 +443,7 @@ export function emitSkim(messages: MessageModel[], banner: string): string {
 // Whether a response holds a broker id a routing level must translate, answered without decoding:
 // ${idNames.join(', ')}. The same walk reads broker-id fields and tagged fields that may hold one.
 
-import { RequestFrame } from '../frames/request-frame.ts';
+import { FrameBytes } from '../frames/frame-bytes.ts';
 
 ${RUNTIME}
 
@@ -539,8 +539,8 @@ export function hasRecordsWalk(apiKey: number, apiVersion: number): boolean {
 export function forEachRequestRecords(
   apiKey: number,
   apiVersion: number,
-  requestFrame: RequestFrame,
-  visit: (frame: RequestFrame, start: number, end: number) => void,
+  requestFrame: FrameBytes,
+  visit: (frame: FrameBytes, start: number, end: number) => void,
 ): boolean {
   const walk = walks[apiKey];
   if (walk === undefined) return false;

@@ -1,5 +1,5 @@
+export { FrameBytes } from './frame-bytes.ts';
 export { readProduceAcks } from './produce-acks.ts';
-export { RequestFrame } from './request-frame.ts';
 export {
   DEFAULT_MAX_FRAME_SIZE,
   FrameSizeError,

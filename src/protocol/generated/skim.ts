@@ -11,7 +11,7 @@
 // Whether a response holds a broker id a routing level must translate, answered without decoding:
 // FETCH, PRODUCE. The same walk reads broker-id fields and tagged fields that may hold one.
 
-import { RequestFrame } from '../frames/request-frame.ts';
+import { FrameBytes } from '../frames/frame-bytes.ts';
 
 const EMPTY = Buffer.alloc(0);
 let buf: Buffer = EMPTY;
@@ -80,13 +80,13 @@ function skipElements(count: number, size: number): void {
   if (count > 0) p += count * size;
 }
 
-// The records walk of requests reads a RequestFrame, which may be the pieces a large frame arrived
+// The records walk of requests reads a FrameBytes, which may be the pieces a large frame arrived
 // in: the same steps as above, through its reads. Set for one walk only.
-type Visitor = (frame: RequestFrame, start: number, end: number) => void;
+type Visitor = (frame: FrameBytes, start: number, end: number) => void;
 const NO_VISITOR: Visitor = () => {};
 let visitor: Visitor = NO_VISITOR;
-const NO_FRAME = new RequestFrame();
-let frame: RequestFrame = NO_FRAME;
+const NO_FRAME = new FrameBytes();
+let frame: FrameBytes = NO_FRAME;
 
 function uvarintInFrame(): number {
   if (p >= end) throw MALFORMED;
@@ -673,8 +673,8 @@ export function hasRecordsWalk(apiKey: number, apiVersion: number): boolean {
 export function forEachRequestRecords(
   apiKey: number,
   apiVersion: number,
-  requestFrame: RequestFrame,
-  visit: (frame: RequestFrame, start: number, end: number) => void,
+  requestFrame: FrameBytes,
+  visit: (frame: FrameBytes, start: number, end: number) => void,
 ): boolean {
   const walk = walks[apiKey];
   if (walk === undefined) return false;

@@ -4,7 +4,7 @@
 // arrived in); the decoded path (a VC filter already decoded the request) walks the decoded
 // `records` buffers. One instance per session, reused for every request: a walk allocates nothing.
 import type { ProduceRequest } from '../../filter/index.ts';
-import { RequestFrame } from '../../protocol/frames/request-frame.ts';
+import { FrameBytes } from '../../protocol/frames/frame-bytes.ts';
 import { ApiKey } from '../../protocol/generated/api-keys.ts';
 import { forEachRequestRecords } from '../../protocol/generated/skim.ts';
 import {
@@ -28,11 +28,11 @@ export class ProduceBatches {
   #foreign = false;
   /** Set by a LOOK walk: a virtual id that has no real id on the route yet (-1: none). */
   #missing = -1;
-  readonly #visit = (frame: RequestFrame, start: number, end: number): void => this.#batches(frame, start, end);
+  readonly #visit = (frame: FrameBytes, start: number, end: number): void => this.#batches(frame, start, end);
   /** A batch header that straddles two pieces of a frame, gathered to be read and written back. */
   readonly #scratch = Buffer.alloc(BATCH_HEADER_SIZE);
   /** The decoded path's records buffers, walked through the same code as frames. */
-  readonly #records = new RequestFrame();
+  readonly #records = new FrameBytes();
   readonly #one: Buffer[] = [];
 
   constructor(table: ProducerTable) {
@@ -46,7 +46,7 @@ export class ProduceBatches {
    * no real id on the route yet, or the body cannot be walked: nothing was written, and the request
    * is for the decoded path.
    */
-  offerFrame(apiVersion: number, frame: RequestFrame, route: number): boolean {
+  offerFrame(apiVersion: number, frame: FrameBytes, route: number): boolean {
     this.#route = route;
     this.#mode = LOOK;
     this.#foreign = false;
@@ -95,7 +95,7 @@ export class ProduceBatches {
   }
 
   /** One records field `[start, end)` of `frame`: every whole batch in it (a truncated tail is the broker's to refuse). */
-  #batches(frame: RequestFrame, start: number, end: number): void {
+  #batches(frame: FrameBytes, start: number, end: number): void {
     const table = this.#table;
     const route = this.#route;
     for (let at = start; at + LOG_OVERHEAD <= end; ) {

@@ -15,7 +15,7 @@ import type {
 } from '../../filter/index.ts';
 import { KafkaError } from '../../filter/index.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { RequestFrame } from '../../protocol/frames/request-frame.ts';
+import type { FrameBytes } from '../../protocol/frames/frame-bytes.ts';
 import { ApiKey } from '../../protocol/generated/api-keys.ts';
 import { ErrorCode } from '../../protocol/generated/error-codes.ts';
 import type { RouterContext, RouterResponse, VirtualNode } from '../../routing/index.ts';
@@ -79,7 +79,7 @@ export class ProducerIdsSession {
    * For Router.onRequestFrame() of PRODUCE: true when the request may go to its broker on `route`
    * as the (possibly rewritten) frame; false sends it to onRequest(), then to `produce()`.
    */
-  offerProduceFrame(apiVersion: number, frame: RequestFrame, route: string): boolean {
+  offerProduceFrame(apiVersion: number, frame: FrameBytes, route: string): boolean {
     if (this.#failed) return false;
     return this.#batches.offerFrame(apiVersion, frame, this.#table.indexOf(route));
   }

@@ -3,7 +3,7 @@
 // refuses damaged bodies instead of guessing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RequestFrame } from '../../../src/protocol/frames/request-frame.ts';
+import { FrameBytes } from '../../../src/protocol/frames/frame-bytes.ts';
 import {
   ApiKey,
   ByteReader,
@@ -60,7 +60,7 @@ function inPieces(frame: Buffer, cuts: readonly number[]): Buffer[] {
 
 function walked(frame: Buffer, offset: number, version: number, end = frame.length, cuts: readonly number[] = []) {
   const found: [number, number][] = [];
-  const requestFrame = new RequestFrame().reset(inPieces(frame.subarray(0, end), cuts), offset);
+  const requestFrame = new FrameBytes().reset(inPieces(frame.subarray(0, end), cuts), offset);
   const ok = forEachRequestRecords(ApiKey.PRODUCE, version, requestFrame, (seen, start, stop) => {
     assert.equal(seen, requestFrame);
     found.push([start, stop]);
@@ -113,7 +113,7 @@ describe('forEachRequestRecords (PRODUCE)', () => {
     for (const version of versions) assert.equal(hasRecordsWalk(ApiKey.PRODUCE, version), true);
     assert.equal(hasRecordsWalk(ApiKey.FETCH, 12), false);
     assert.equal(
-      forEachRequestRecords(ApiKey.FETCH, 12, new RequestFrame().reset([Buffer.alloc(8)], 0), () =>
+      forEachRequestRecords(ApiKey.FETCH, 12, new FrameBytes().reset([Buffer.alloc(8)], 0), () =>
         assert.fail('no visit'),
       ),
       false,
@@ -127,7 +127,7 @@ describe('forEachRequestRecords (PRODUCE)', () => {
     );
     assert.throws(
       () =>
-        forEachRequestRecords(ApiKey.PRODUCE, 9, new RequestFrame().reset([frame], offset), () => {
+        forEachRequestRecords(ApiKey.PRODUCE, 9, new FrameBytes().reset([frame], offset), () => {
           throw new RangeError('stop');
         }),
       /stop/,

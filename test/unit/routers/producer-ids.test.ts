@@ -3,7 +3,7 @@
 // which are left alone, and that nothing is written when a producer still lacks a real id.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RequestFrame } from '../../../src/protocol/frames/request-frame.ts';
+import { FrameBytes } from '../../../src/protocol/frames/frame-bytes.ts';
 import { ApiKey, decodeRequestBody, encodeRequest, requestBodyOffset } from '../../../src/protocol/index.ts';
 import {
   decodeRecordBatch,
@@ -55,8 +55,8 @@ function produceFrame(version: number, records: Buffer[]): { frame: Buffer; body
   return { frame, bodyOffset: requestBodyOffset(frame) };
 }
 
-function whole(frame: Buffer, bodyOffset: number): RequestFrame {
-  return new RequestFrame().reset([frame], bodyOffset);
+function whole(frame: Buffer, bodyOffset: number): FrameBytes {
+  return new FrameBytes().reset([frame], bodyOffset);
 }
 
 /** Producer id, epoch and sequence of every batch in `records`, each checked for a valid CRC. */
@@ -170,7 +170,7 @@ describe('ProduceBatches, frame path', () => {
     for (let cut = bodyOffset; cut < frame.length; cut++) {
       const copy = Buffer.from(frame);
       const pieces = [copy.subarray(0, cut), copy.subarray(cut, cut + 7), copy.subarray(cut + 7)];
-      assert.equal(batches.offerFrame(13, new RequestFrame().reset(pieces, bodyOffset), 1), true);
+      assert.equal(batches.offerFrame(13, new FrameBytes().reset(pieces, bodyOffset), 1), true);
       assert.deepEqual(copy, expected, `cut at ${cut}`);
     }
   });

@@ -1,17 +1,17 @@
 /**
- * The bytes of one request frame (size prefix included) as the proxy holds them: one buffer, or,
- * for a large frame, the pieces it arrived in (views of the socket reads, in order, never copied
+ * The bytes of one frame (size prefix included) as the proxy holds them: one buffer, or, for a
+ * large frame, the pieces it arrived in (views of the socket reads, in order, never copied
  * together). Reads and writes take offsets in the whole frame, wherever the pieces break it, so a
- * walk over the frame (`forEachRequestRecords`) and an in-place change of a few bytes (a record
- * batch header) work the same on both.
+ * walk over the frame (`forEachRequestRecords`, the response skims) and an in-place change of a
+ * few bytes (a record batch header) work the same on both.
  *
- * One instance is reused for every frame of a session: a holder must not keep it, or a view of it,
+ * One instance is reused for every frame of its owner: a holder must not keep it, or a view of it,
  * past the call it was given in.
  */
-export class RequestFrame {
+export class FrameBytes {
   /** The frame's length in bytes. */
   length = 0;
-  /** Where the request body starts (after the request header). */
+  /** Where the body starts (after the request or response header). */
   bodyOffset = 0;
   #pieces: readonly Buffer[] = [];
   /** Frame offset of each piece's first byte. */

@@ -1,7 +1,7 @@
-// RequestFrame: reads and writes by offset in the whole frame, however the frame is cut into pieces.
+// FrameBytes: reads and writes by offset in the whole frame, however the frame is cut into pieces.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RequestFrame } from '../../../src/protocol/frames/request-frame.ts';
+import { FrameBytes } from '../../../src/protocol/frames/frame-bytes.ts';
 
 const bytes = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 200) & 0xff));
 
@@ -16,10 +16,10 @@ function* cuttings(): Generator<Buffer[]> {
   }
 }
 
-describe('RequestFrame', () => {
+describe('FrameBytes', () => {
   it('reads every integer width at every offset as the whole buffer does, wherever the pieces break', () => {
     for (const pieces of cuttings()) {
-      const frame = new RequestFrame().reset(pieces, 5);
+      const frame = new FrameBytes().reset(pieces, 5);
       assert.equal(frame.length, bytes.length);
       assert.equal(frame.bodyOffset, 5);
       for (let at = 0; at + 4 <= bytes.length; at++) {
@@ -35,7 +35,7 @@ describe('RequestFrame', () => {
 
   it('gives a view of a range inside one piece, and writes and copies across pieces', () => {
     for (const pieces of cuttings()) {
-      const frame = new RequestFrame().reset(pieces, 0);
+      const frame = new FrameBytes().reset(pieces, 0);
       const view = frame.view(0, pieces[0]!.length);
       assert.ok(view !== undefined && view.buffer === pieces[0]!.buffer, 'a view of the piece itself');
       assert.equal(frame.view(0, pieces[0]!.length + 1), undefined, 'no view across two pieces');
@@ -50,7 +50,7 @@ describe('RequestFrame', () => {
   });
 
   it('refuses an offset outside the frame', () => {
-    const frame = new RequestFrame().reset([bytes.subarray(0, 10), bytes.subarray(10, 20)], 0);
+    const frame = new FrameBytes().reset([bytes.subarray(0, 10), bytes.subarray(10, 20)], 0);
     assert.throws(() => frame.readUInt8(20), RangeError);
     assert.throws(() => frame.readInt32BE(18), RangeError);
     assert.throws(() => frame.readUInt8(-1), RangeError);
