@@ -26,6 +26,11 @@ const SIZE_AND_FIXED_HEADER = 12;
  */
 export interface FrameRestSink {
   writeRest(slice: Buffer, last: boolean): void;
+  /**
+   * True for a sink that keeps what it is given until the last piece instead of writing it on:
+   * those bytes count as buffered (overload budget), as a frame being reassembled would.
+   */
+  readonly holdsPieces?: boolean;
 }
 
 /**

@@ -156,14 +156,9 @@ class SkipperSet {
       const mask = this.#mode === 'ids' ? brokerIdTagMask(s, version) : 0;
       lines.push(mask === 0 ? '  skipTaggedFields();' : `  taggedBrokerIds(0x${mask.toString(16)});`);
     }
-    const body = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-    // The records walk reads a FrameBytes (one buffer, or the pieces a large frame arrived in).
-    return this.#mode === 'visit' ? body.replace(FRAME_READERS, '$1InFrame(') : body;
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   }
 }
-
-/** The readers whose calls the records walk makes on its FrameBytes instead of a Buffer. */
-const FRAME_READERS = /\b(compactCount|count32|skipCompactLength|skipLength16|skipLength32|int8|skipTaggedFields)\(/g;
 
 function skipVariable(primitive: string, compact: boolean): string {
   if (compact) return 'skipCompactLength()';
@@ -173,22 +168,47 @@ function skipVariable(primitive: string, compact: boolean): string {
 }
 
 // The cursor the generated functions share. Module state rather than an object passed around: a
-// skim allocates nothing, and a malformed body throws one preallocated sentinel.
-const RUNTIME = `const EMPTY = Buffer.alloc(0);
-let buf: Buffer = EMPTY;
+// skim allocates nothing, and a malformed body throws one preallocated sentinel. It reads a
+// FrameBytes, so a frame still in the pieces it arrived in is walked like a whole one.
+const RUNTIME = `const NO_FRAME = new FrameBytes();
+let frame: FrameBytes = NO_FRAME;
 let p = 0;
 let end = 0;
 const MALFORMED = new Error('malformed body');
 
+/** What a skim given a whole buffer reads it through: one instance, reset for each skim. */
+const WHOLE = new FrameBytes();
+const ONE_PIECE: Buffer[] = [];
+
+/** Points the cursor at \`bytes\` (a whole frame with the body at \`bodyOffset\`, or a FrameBytes). */
+function start(bytes: Buffer | FrameBytes, bodyOffset: number | undefined): void {
+  if (bytes instanceof FrameBytes) {
+    frame = bytes;
+  } else {
+    ONE_PIECE[0] = bytes;
+    frame = WHOLE.reset(ONE_PIECE, bodyOffset ?? 0);
+  }
+  p = frame.bodyOffset;
+  end = frame.length;
+}
+
+/** Lets go of the frame: holding on to it would keep a large one alive until the next skim. */
+function finish(): void {
+  frame = NO_FRAME;
+  WHOLE.reset(NO_PIECES, 0);
+  ONE_PIECE.length = 0;
+}
+const NO_PIECES: readonly Buffer[] = [];
+
 function uvarint(): number {
   if (p >= end) throw MALFORMED;
   // Counts, lengths and tags are nearly always below 128: one byte.
-  const first = buf[p++]!;
+  const first = frame.readUInt8(p++);
   if (first < 0x80) return first;
   let value = first & 0x7f;
   for (let shift = 7; shift < 35; shift += 7) {
     if (p >= end) throw MALFORMED;
-    const byte = buf[p++]!;
+    const byte = frame.readUInt8(p++);
     value += (byte & 0x7f) * 2 ** shift;
     if (byte < 0x80) return value;
   }
@@ -197,7 +217,7 @@ function uvarint(): number {
 
 function int8(): number {
   if (p >= end) throw MALFORMED;
-  return buf.readInt8(p++);
+  return frame.readInt8(p++);
 }
 
 /** A compact array's element count (-1 for null); every element takes at least one byte. */
@@ -210,7 +230,7 @@ function compactCount(): number {
 /** A classic array's int32 element count (-1 for null). */
 function count32(): number {
   if (p + 4 > end) throw MALFORMED;
-  const n = buf.readInt32BE(p);
+  const n = frame.readInt32BE(p);
   p += 4;
   if (n > end - p) throw MALFORMED;
   return n;
@@ -225,14 +245,14 @@ function skipCompactLength(): void {
 /** A classic string: int16 length (-1 for null), then the bytes. */
 function skipLength16(): void {
   if (p + 2 > end) throw MALFORMED;
-  const n = buf.readInt16BE(p);
+  const n = frame.readInt16BE(p);
   p += 2 + Math.max(0, n);
 }
 
 /** Classic bytes: int32 length (-1 for null), then the bytes. */
 function skipLength32(): void {
   if (p + 4 > end) throw MALFORMED;
-  const n = buf.readInt32BE(p);
+  const n = frame.readInt32BE(p);
   p += 4 + Math.max(0, n);
 }
 
@@ -241,76 +261,14 @@ function skipElements(count: number, size: number): void {
   if (count > 0) p += count * size;
 }
 
-// The records walk of requests reads a FrameBytes, which may be the pieces a large frame arrived
-// in: the same steps as above, through its reads. Set for one walk only.
+// The visitor of the request records walk, set for one walk only.
 type Visitor = (frame: FrameBytes, start: number, end: number) => void;
 const NO_VISITOR: Visitor = () => {};
 let visitor: Visitor = NO_VISITOR;
-const NO_FRAME = new FrameBytes();
-let frame: FrameBytes = NO_FRAME;
-
-function uvarintInFrame(): number {
-  if (p >= end) throw MALFORMED;
-  const first = frame.readUInt8(p++);
-  if (first < 0x80) return first;
-  let value = first & 0x7f;
-  for (let shift = 7; shift < 35; shift += 7) {
-    if (p >= end) throw MALFORMED;
-    const byte = frame.readUInt8(p++);
-    value += (byte & 0x7f) * 2 ** shift;
-    if (byte < 0x80) return value;
-  }
-  throw MALFORMED;
-}
-
-function int8InFrame(): number {
-  if (p >= end) throw MALFORMED;
-  return frame.readInt8(p++);
-}
-
-function compactCountInFrame(): number {
-  const n = uvarintInFrame() - 1;
-  if (n > end - p) throw MALFORMED;
-  return n;
-}
-
-function count32InFrame(): number {
-  if (p + 4 > end) throw MALFORMED;
-  const n = frame.readInt32BE(p);
-  p += 4;
-  if (n > end - p) throw MALFORMED;
-  return n;
-}
-
-function skipCompactLengthInFrame(): void {
-  const n = uvarintInFrame() - 1;
-  if (n > 0) p += n;
-}
-
-function skipLength16InFrame(): void {
-  if (p + 2 > end) throw MALFORMED;
-  const n = frame.readInt16BE(p);
-  p += 2 + Math.max(0, n);
-}
-
-function skipLength32InFrame(): void {
-  if (p + 4 > end) throw MALFORMED;
-  const n = frame.readInt32BE(p);
-  p += 4 + Math.max(0, n);
-}
-
-function skipTaggedFieldsInFrame(): void {
-  for (let n = uvarintInFrame(); n > 0; n--) {
-    uvarintInFrame();
-    const size = uvarintInFrame();
-    p += size;
-    if (p > end) throw MALFORMED;
-  }
-}
 
 /** Compact nullable records: uvarint length + 1 (0 for null), then the batches. */
 function visitCompactRecords(): void {
-  const n = uvarintInFrame() - 1;
+  const n = uvarint() - 1;
   if (n < 0) return;
   if (p + n > end) throw MALFORMED;
   visitor(frame, p, p + n);
@@ -343,7 +301,7 @@ const FOUND = new Error('broker id found');
 /** An int32 broker id: a non-negative one must be translated; negative ones are sentinels. */
 function brokerId(): void {
   if (p + 4 > end) throw MALFORMED;
-  const id = buf.readInt32BE(p);
+  const id = frame.readInt32BE(p);
   p += 4;
   if (id >= 0) throw FOUND;
 }
@@ -477,33 +435,30 @@ export function taggedEndpointsField(apiKey: number, apiVersion: number): string
 }
 
 /**
- * Whether the response body in \`frame\` from \`bodyOffset\` to \`bodyEnd\` carries its top-level tagged
- * endpoints field with at least one endpoint. Undefined when this response version has no such
- * skim (see \`taggedEndpointsField\`). A body too malformed to step over answers true: only a decode
- * can tell what is wrong with it, and it will say so.
+ * Whether the response body in \`bytes\` (a whole frame with the body from \`bodyOffset\`, or a
+ * FrameBytes, which may be in pieces) carries its top-level tagged endpoints field with at least
+ * one endpoint. Undefined when this response version has no such skim (see
+ * \`taggedEndpointsField\`). A body too malformed to step over answers true: only a decode can tell
+ * what is wrong with it, and it will say so.
  */
 export function skimTaggedEndpoints(
   apiKey: number,
   apiVersion: number,
-  frame: Buffer,
-  bodyOffset: number,
-  bodyEnd: number = frame.length,
+  bytes: Buffer | FrameBytes,
+  bodyOffset?: number,
 ): boolean | undefined {
   const skim = skims[apiKey];
   if (skim === undefined) return undefined;
   const root = skim.roots[apiVersion - skim.firstVersion];
   if (root === undefined) return undefined;
-  buf = frame;
-  p = bodyOffset;
-  end = bodyEnd;
+  start(bytes, bodyOffset);
   try {
     root();
     return taggedArrayNonEmpty(skim.tag);
   } catch {
     return true;
   } finally {
-    // Holding on to the frame would keep a large response alive until the next skim.
-    buf = EMPTY;
+    finish();
   }
 }
 
@@ -546,19 +501,17 @@ export function forEachRequestRecords(
   if (walk === undefined) return false;
   const root = walk.roots[apiVersion - walk.firstVersion];
   if (root === undefined) return false;
-  frame = requestFrame;
-  p = requestFrame.bodyOffset;
-  end = requestFrame.length;
+  start(requestFrame, undefined);
   visitor = visit;
   try {
     root();
-    if (walk.firstFlexible >= 0 && apiVersion >= walk.firstFlexible) skipTaggedFieldsInFrame();
+    if (walk.firstFlexible >= 0 && apiVersion >= walk.firstFlexible) skipTaggedFields();
     return p <= end;
   } catch (error) {
     if (error !== MALFORMED) throw error;
     return false;
   } finally {
-    frame = NO_FRAME;
+    finish();
     visitor = NO_VISITOR;
   }
 }
@@ -578,26 +531,24 @@ ${idSkims.join('\n')}
 })();
 
 /**
- * Whether the response body in \`frame\` from \`bodyOffset\` to \`bodyEnd\` holds a broker id that a
- * routing level must translate: a non-negative value in a broker-id field, or a tagged field that
- * can hold one. Undefined when this response version has no such skim. A body too malformed to
- * step over answers true: only a decode can tell what is wrong with it, and it will say so.
+ * Whether the response body in \`bytes\` (a whole frame with the body from \`bodyOffset\`, or a
+ * FrameBytes) holds a broker id that a routing level must translate: a non-negative value in a
+ * broker-id field, or a tagged field that can hold one. Undefined when this response version has
+ * no such skim. A body too malformed to step over answers true: only a decode can tell what is
+ * wrong with it, and it will say so.
  */
 export function skimBrokerIds(
   apiKey: number,
   apiVersion: number,
-  frame: Buffer,
-  bodyOffset: number,
-  bodyEnd: number = frame.length,
+  bytes: Buffer | FrameBytes,
+  bodyOffset?: number,
 ): boolean | undefined {
   const skim = brokerIdSkims[apiKey];
   if (skim === undefined) return undefined;
   const root = skim.roots[apiVersion - skim.firstVersion];
   if (root === undefined) return undefined;
   const tags = skim.topLevelTags[apiVersion - skim.firstVersion]!;
-  buf = frame;
-  p = bodyOffset;
-  end = bodyEnd;
+  start(bytes, bodyOffset);
   try {
     root();
     if (tags >= 0) taggedBrokerIds(tags);
@@ -605,7 +556,7 @@ export function skimBrokerIds(
   } catch {
     return true;
   } finally {
-    buf = EMPTY;
+    finish();
   }
 }
 `;

@@ -1,6 +1,6 @@
 import type { ClusterDefinition } from '../../config/model.ts';
 import type { Reply } from '../../pipeline/reply.ts';
-import type { BootstrapRef, NodeRef, RequestMessage } from '../../pipeline/request-message.ts';
+import type { BootstrapRef, FrameRestSink, NodeRef, RequestMessage } from '../../pipeline/request-message.ts';
 import { RequestMessage as Request } from '../../pipeline/request-message.ts';
 import { ResponseMessage } from '../../pipeline/response-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
@@ -13,6 +13,8 @@ import type { HostPort } from '../address/host-port.ts';
 import type { DiscoveryThrottle } from '../overload/discovery-throttle.ts';
 import {
   forEachBrokerAddress,
+  piecesNeedAddressRewrite,
+  responseAddressesSkimmable,
   responseCarriesBrokerAddresses,
   responseNeedsAddressRewrite,
 } from '../response/broker-addresses.ts';
@@ -240,13 +242,36 @@ class LeafSession implements SessionStage {
     onError: (error: UpstreamConnectionError, reply) =>
       reply.fail(error.duringSetup ? 'authentication_failed' : 'upstream_failed', error.message, error),
     onResponseHead: (head, frameLength, apiKey, apiVersion, reply) => {
-      // Broker addresses are captured from the whole response.
-      if (responseCarriesBrokerAddresses(apiKey, apiVersion) || reply.streamResponse === undefined) return undefined;
+      if (reply.streamResponse === undefined) return undefined;
+      if (responseCarriesBrokerAddresses(apiKey, apiVersion)) {
+        // PRODUCE v10+ and FETCH v16+ can name brokers only in their last bytes: the pieces are
+        // kept as they arrive, uncopied, and skimmed once the last is there. Other addresses are
+        // captured from the whole response.
+        if (!responseAddressesSkimmable(apiKey, apiVersion) || reply.respondFrame === undefined) return undefined;
+        return new ResponsePieces(this, head, frameLength, apiKey, apiVersion, reply);
+      }
       const sink = reply.streamResponse(head, frameLength);
       if (sink !== undefined && !UNAUTHENTICATED_APIS.has(apiKey)) this.#session.markAuthenticated();
       return sink;
     },
   };
+
+  /**
+   * The last piece of a held response arrived: sent on as its pieces when it names no broker and
+   * its client's slot takes it now (the oldest response owed), otherwise joined and handled whole.
+   */
+  piecesArrived(pieces: ResponsePieces): void {
+    const { head, frameLength, apiKey, apiVersion, reply, pieces: all } = pieces;
+    if (!piecesNeedAddressRewrite(apiKey, apiVersion, head, all)) {
+      const sink = reply.streamResponse!(head, frameLength);
+      if (sink !== undefined) {
+        this.#session.markAuthenticated();
+        for (let i = 1; i < all.length; i++) sink.writeRest(all[i]!, i === all.length - 1);
+        return;
+      }
+    }
+    this.#responses.onResponse(Buffer.concat(all, frameLength), apiKey, apiVersion, reply);
+  }
 
   /** Records the response's broker addresses under top-level ids; returns an error when it cannot. */
   #capture(response: ResponseMessage): Error | undefined {
@@ -264,5 +289,32 @@ class LeafSession implements SessionStage {
       return undefined;
     });
     return failure;
+  }
+}
+
+/** A large response held as the pieces it arrives in (views of the reads, never copied together). */
+class ResponsePieces implements FrameRestSink {
+  readonly holdsPieces = true;
+  readonly leaf: LeafSession;
+  readonly head: Buffer;
+  readonly frameLength: number;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly reply: Reply;
+  readonly pieces: Buffer[];
+
+  constructor(leaf: LeafSession, head: Buffer, frameLength: number, apiKey: number, apiVersion: number, reply: Reply) {
+    this.leaf = leaf;
+    this.head = head;
+    this.frameLength = frameLength;
+    this.apiKey = apiKey;
+    this.apiVersion = apiVersion;
+    this.reply = reply;
+    this.pieces = [head];
+  }
+
+  writeRest(slice: Buffer, last: boolean): void {
+    this.pieces.push(slice);
+    if (last) this.leaf.piecesArrived(this);
   }
 }

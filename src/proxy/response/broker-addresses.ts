@@ -1,3 +1,4 @@
+import { FrameBytes } from '../../protocol/frames/frame-bytes.ts';
 import { responseHeaderVersion } from '../../protocol/generated/api-keys.ts';
 import { skimTaggedEndpoints, taggedEndpointsField } from '../../protocol/generated/skim.ts';
 import { responseBodyOffset } from '../../protocol/headers.ts';
@@ -73,6 +74,30 @@ export function responseNeedsAddressRewrite(
   const offset = bodyOffset ?? responseBodyOffset(frame, responseHeaderVersion(apiKey, apiVersion));
   return offset < 0 || skimTaggedEndpoints(apiKey, apiVersion, frame, offset) !== false;
 }
+
+/**
+ * Whether a response that carries broker addresses can be told apart by a skim of its bytes
+ * (`responseNeedsAddressRewrite`), so that a large one may be held in the pieces it arrives in.
+ */
+export function responseAddressesSkimmable(apiKey: number, apiVersion: number): boolean {
+  return addressesOnlyInTaggedEndpoints(apiKey, apiVersion);
+}
+
+/** `responseNeedsAddressRewrite` for a response held in pieces: `head` is the first, with the response header. */
+export function piecesNeedAddressRewrite(
+  apiKey: number,
+  apiVersion: number,
+  head: Buffer,
+  pieces: readonly Buffer[],
+): boolean {
+  const offset = responseBodyOffset(head, responseHeaderVersion(apiKey, apiVersion));
+  if (offset < 0) return true;
+  const answer = skimTaggedEndpoints(apiKey, apiVersion, PIECES.reset(pieces, offset)) !== false;
+  PIECES.reset(NO_PIECES, 0);
+  return answer;
+}
+const PIECES = new FrameBytes();
+const NO_PIECES: readonly Buffer[] = [];
 
 function locate(schema: MessageSchema, version: number): BrokerAddressStruct[] {
   const out: BrokerAddressStruct[] = [];

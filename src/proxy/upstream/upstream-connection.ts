@@ -136,6 +136,8 @@ export class UpstreamConnection implements FrameRestSink {
   #corked = false;
   readonly #onBuffered: ((delta: number) => void) | undefined;
   #reportedBuffered = 0;
+  /** Bytes of the response being streamed that its sink holds (holdsPieces), for the overload budget. */
+  #heldBytes = 0;
 
   constructor(options: UpstreamConnectionOptions) {
     this.address = options.address;
@@ -384,7 +386,8 @@ export class UpstreamConnection implements FrameRestSink {
   #onData(chunk: Buffer): void {
     try {
       this.#splitter.push(chunk);
-      if (this.#onBuffered) this.#reportBuffered(this.#splitter.bufferedBytes); // overload budget
+      // overload budget: what the splitter holds, and what a sink holds of a response still arriving
+      if (this.#onBuffered) this.#reportBuffered(this.#splitter.bufferedBytes + this.#heldBytes);
     } catch (error) {
       this.#fail(`invalid response frame: ${(error as Error).message}`, error);
     }
@@ -435,6 +438,7 @@ export class UpstreamConnection implements FrameRestSink {
       pending.headContext,
     );
     if (sink === undefined) return false;
+    if (sink.holdsPieces === true) this.#heldBytes = head.length;
     this.#responseHandler = pending.headHandler;
     this.#responseContext = pending.headContext;
     pending.shift();
@@ -444,6 +448,7 @@ export class UpstreamConnection implements FrameRestSink {
 
   #onResponseRest(slice: Buffer, last: boolean): void {
     const sink = this.#responseSink!;
+    if (sink.holdsPieces === true) this.#heldBytes = last ? 0 : this.#heldBytes + slice.length;
     if (last) {
       this.#responseSink = undefined;
       this.#responseHandler = undefined;

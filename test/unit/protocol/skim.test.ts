@@ -1,7 +1,8 @@
 // The skim of a response's top-level tagged endpoints field answers what a full decode would, for
-// every version it covers, on bodies our codec encodes and on damaged ones.
+// every version it covers, on bodies our codec encodes (whole or in pieces) and on damaged ones.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FrameBytes } from '../../../src/protocol/frames/frame-bytes.ts';
 import {
   ApiKey,
   ByteReader,
@@ -78,6 +79,10 @@ describe('skimTaggedEndpoints', () => {
           const { frame, offset } = encodeAt(codec, randomMessage(codec.schema, version, rng), version);
           const expected = decodedHasEndpoints(apiKey, version, frame, offset);
           assert.equal(skimTaggedEndpoints(apiKey, version, frame, offset), expected, `random body ${i}`);
+          // The same frame in the pieces a large response arrives in.
+          const cut = 1 + Math.floor(rng() * (frame.length - 1));
+          const pieces = new FrameBytes().reset([frame.subarray(0, cut), frame.subarray(cut)], offset);
+          assert.equal(skimTaggedEndpoints(apiKey, version, pieces), expected, `random body ${i} cut at ${cut}`);
         }
       });
 

@@ -1,9 +1,10 @@
 // Which response frames the proxy decodes for broker addresses: PRODUCE and FETCH responses only
-// when their skim finds `nodeEndpoints`, responses whose addresses are elsewhere always, the rest never.
+// when their skim finds `nodeEndpoints` (whole, or in the pieces a large one arrives in), responses
+// whose addresses are elsewhere always, the rest never.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiKey, encodeResponse, messageCodecs } from '../../../src/protocol/index.ts';
-import { responseNeedsAddressRewrite } from '../../../src/proxy/response/broker-addresses.ts';
+import { piecesNeedAddressRewrite, responseNeedsAddressRewrite } from '../../../src/proxy/response/broker-addresses.ts';
 
 const endpoint = { nodeId: 2, host: 'broker-2.example', port: 9094, rack: null };
 
@@ -72,5 +73,30 @@ describe('responseNeedsAddressRewrite', () => {
     const frame = produceFrame(11, []);
     assert.equal(responseNeedsAddressRewrite(ApiKey.PRODUCE, 11, frame.subarray(0, frame.length - 3)), true);
     assert.equal(responseNeedsAddressRewrite(ApiKey.PRODUCE, 11, frame.subarray(0, 6)), true);
+  });
+});
+
+describe('piecesNeedAddressRewrite', () => {
+  it('a FETCH v16+ response in pieces, cut anywhere, is answered as the whole frame is', () => {
+    for (const version of [16, 17, 18]) {
+      for (const endpoints of [[], [endpoint]]) {
+        const frame = fetchFrame(version, endpoints);
+        // The head is what the splitter offers first: the response header lies in it.
+        for (let cut = 12; cut < frame.length; cut++) {
+          const pieces = [frame.subarray(0, cut), frame.subarray(cut)];
+          assert.equal(
+            piecesNeedAddressRewrite(ApiKey.FETCH, version, pieces[0]!, pieces),
+            endpoints.length > 0,
+            `v${version}, ${endpoints.length} endpoints, cut at ${cut}`,
+          );
+        }
+      }
+    }
+  });
+
+  it('a head too short for the response header is sent to the decoder', () => {
+    const frame = fetchFrame(17, []);
+    const head = frame.subarray(0, 6);
+    assert.equal(piecesNeedAddressRewrite(ApiKey.FETCH, 17, head, [head, frame.subarray(6)]), true);
   });
 });
