@@ -252,10 +252,25 @@ export class ClientSession implements SessionHandle, SlotOwner {
   };
 
   #writeToClient(bytes: Buffer): void {
-    const written = this.#socket.write(bytes);
-    this.#guard?.socketBytes(this.#socket.writableLength); // overload: what the client has not taken
-    if (!written) this.#setClientCongested(true);
+    // The pieces of a response held until its last one are written in one turn: one writev.
+    if (!this.#writesCorked) {
+      this.#writesCorked = true;
+      this.#socket.cork();
+      queueMicrotask(this.#uncorkWrites);
+    }
+    this.#socket.write(bytes);
   }
+
+  #writesCorked = false;
+  /** Writes what this turn wrote; the client is congested if the kernel did not take it all. */
+  readonly #uncorkWrites = (): void => {
+    this.#writesCorked = false;
+    if (this.#state.kind === 'closed') return;
+    const socket = this.#socket;
+    socket.uncork();
+    this.#guard?.socketBytes(socket.writableLength); // overload: what the client has not taken
+    if (socket.writableLength >= socket.writableHighWaterMark) this.#setClientCongested(true);
+  };
 
   upstreamCongestion(congested: boolean): void {
     this.#congestedUpstreams += congested ? 1 : -1;
