@@ -400,7 +400,10 @@ export class LevelSession implements SessionStage {
     if (this.#gathering !== gathering) return; // the session closed meanwhile
     this.#gathering = undefined;
     const { message, reply, pieces } = gathering;
-    const verdict = this.#askFrame(message, reply, pieces, requestBodyOffset(pieces[0]!));
+    // Dispatched as a whole frame would be now: offered at once when the level is ready for it,
+    // otherwise joined and queued behind what the router is still handling.
+    const ready = this.#queue.length === 0 && this.#ready(message);
+    const verdict = ready ? this.#askFrame(message, reply, pieces, requestBodyOffset(pieces[0]!)) : false;
     if (verdict === undefined) return;
     if (verdict === false) {
       message.assembled(Buffer.concat(pieces));
