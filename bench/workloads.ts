@@ -178,7 +178,7 @@ interface ProducerSummary {
 const producerSummary =
   /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/g;
 
-function parseProducer(stdout: string): ProducerSummary {
+export function parseProducer(stdout: string): ProducerSummary {
   const matches = [...stdout.matchAll(producerSummary)];
   const last = matches.at(-1);
   if (!last) throw new Error(`no ProducerPerformance summary in: ${stdout.slice(-300)}`);
@@ -228,7 +228,7 @@ interface ConsumerSummary {
   readonly totalMbPerSec: number;
 }
 
-function parseConsumer(stdout: string): ConsumerSummary {
+export function parseConsumer(stdout: string): ConsumerSummary {
   // --hide-header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg,
   // nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const line = stdout
