@@ -5,8 +5,6 @@ export interface BudgetHolder {
   resume(): void;
   /** Close the session; it then releases its account. */
   closeForBudget(): void;
-  /** Report again what is held where it may have shrunk unseen (a socket that flushed). */
-  refresh(): void;
 }
 
 /** One session's share of the budget; changed only through BufferBudget.charge. */
@@ -15,8 +13,11 @@ export class BudgetAccount {
   paused = false;
   /** Closed accounts are charged nothing more: a session may still be answered after it closed. */
   closed = false;
-  /** The client took bytes since the budget last closed sessions: it reads, it is not stuck. */
-  progressed = false;
+  /**
+   * performance.now() when the client last showed that it reads: it sent a request after bytes
+   * had been written to it. Never, for a client that only sent requests.
+   */
+  progressedAt = Number.NEGATIVE_INFINITY;
   readonly holder: BudgetHolder;
 
   constructor(holder: BudgetHolder) {
@@ -125,11 +126,6 @@ export class BufferBudget {
       return;
     }
     if (this.#total <= this.#limit) return;
-    // Sockets flush without telling: count what they really hold before choosing whom to pause.
-    this.#checkScheduled = true;
-    for (const account of this.#accounts) account.holder.refresh();
-    this.#checkScheduled = false;
-    if (this.#total <= this.#limit) return;
     if (this.#total > this.#ceiling) this.#closeLargest();
     const paused = this.#pauseLargest();
     if (paused.length > 0) this.#events.onPaused(paused, this.#total);
@@ -146,15 +142,13 @@ export class BufferBudget {
   /**
    * Closes the sessions holding the most, paused or not, until the total is back to 90% of the
    * budget: sessions that arrived during the grace period and hold more are no better, and a small
-   * paused one must not pay for them. Sessions whose client took nothing since the last round go
-   * first: a client that reads is slow at worst, one that does not is what the budget is for.
+   * paused one must not pay for them. Sessions whose client has not shown that it reads within the
+   * grace period go first: a client that reads is slow at worst, one that does not is what the
+   * budget is for.
    */
   #closeLargest(): void {
     const closed: { held: number }[] = [];
-    const victims = [...this.#accounts].sort(
-      (a, b) => Number(a.progressed) - Number(b.progressed) || byHeldDescending(a, b),
-    );
-    for (const account of this.#accounts) account.progressed = false;
+    const victims = this.#byVictimOrder([...this.#accounts]);
     for (const account of victims) {
       if (this.#total <= this.#resumeBelow) break;
       closed.push({ held: account.held });
@@ -170,7 +164,7 @@ export class BufferBudget {
     let excess = this.#total - this.#resumeBelow;
     for (const account of this.#paused) excess -= account.held;
     if (excess <= 0) return [];
-    const candidates = [...this.#accounts].filter((a) => !a.paused && a.held > 0).sort(byHeldDescending);
+    const candidates = this.#byVictimOrder([...this.#accounts].filter((a) => !a.paused && a.held > 0));
     const paused: BudgetAccount[] = [];
     for (const account of candidates) {
       if (excess <= 0) break;
@@ -181,6 +175,13 @@ export class BufferBudget {
       excess -= account.held;
     }
     return paused;
+  }
+
+  /** Sessions whose client has not read recently first, then the largest first. */
+  #byVictimOrder(accounts: BudgetAccount[]): BudgetAccount[] {
+    const readSince = performance.now() - this.#graceMs;
+    const reading = (a: BudgetAccount): number => (a.progressedAt >= readSince ? 1 : 0);
+    return accounts.sort((a, b) => reading(a) - reading(b) || byHeldDescending(a, b));
   }
 
   #resumeAll(): void {

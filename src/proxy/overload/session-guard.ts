@@ -7,8 +7,6 @@ export interface GuardedSession {
   readonly id: string;
   readonly logger: Logger;
   readonly authenticated: boolean;
-  /** Bytes written to the client socket that it has not taken yet. */
-  readonly unsentBytes: number;
   close(cause: 'request_timeout' | 'buffer_budget'): void;
   /** Pauses or resumes reading from the client for the buffer budget. */
   setOverloadPaused(paused: boolean): void;
@@ -31,7 +29,14 @@ export interface GuardOwner {
  * One session's part in the overload limits: what it holds against the buffer budget, the deadline
  * of the request it is reading, and rate-limited warnings while the client is unauthenticated.
  * The session reports at frame boundaries only: after each chunk read (the bytes of a request not
- * yet complete), when a response is stored or written (the bytes waiting for the client).
+ * yet complete), when a response is stored or written, and when a request arrives.
+ *
+ * Bytes written to the client socket stay counted until the client sends another request: until
+ * then they are held by the socket's buffer or by the kernel's, and the kernel's are no smaller.
+ * A client that never reads lets the kernel take several megabytes per connection (the send
+ * buffer grows to net.ipv4.tcp_wmem's maximum, and Node cannot bound it per socket); thousands of
+ * them exhaust the kernel's TCP memory, which slows every connection of the machine. A client's
+ * next request is the only sign the proxy gets that it read what it was sent.
  */
 export class SessionGuard implements BudgetHolder {
   readonly virtualCluster: string;
@@ -40,9 +45,10 @@ export class SessionGuard implements BudgetHolder {
   readonly #owner: GuardOwner;
   readonly #account: BudgetAccount;
   #session: GuardedSession | undefined;
-  /** Bytes of the request being read, and in the client socket's buffer (what was last reported). */
+  /** Bytes of the request being read (what was last reported). */
   #partialBytes = 0;
-  #socketBytes = 0;
+  /** Bytes written to the client since its last request (in the socket's buffer or the kernel's). */
+  #sentBytes = 0;
   /** performance.now() when the request being read started; 0 when none is. */
   partialSince = 0;
   #released = false;
@@ -87,9 +93,14 @@ export class SessionGuard implements BudgetHolder {
     this.#owner.watchPartial(this, watch);
   }
 
-  /** A response of `bytes` was stored (positive) or taken out to be written (negative). */
+  /** A response of `bytes` was stored until it can be written. */
   slotBytes(bytes: number): void {
     this.#owner.budget.charge(this.#account, bytes);
+  }
+
+  /** A stored response of `bytes` was written to the client: still held, now by the socket. */
+  slotWritten(bytes: number): void {
+    this.#sentBytes += bytes;
   }
 
   /** Bytes held for upstream responses not complete yet changed by `delta`. */
@@ -97,12 +108,23 @@ export class SessionGuard implements BudgetHolder {
     this.#owner.budget.charge(this.#account, delta);
   }
 
-  /** What the client socket holds that the client has not taken yet. */
-  socketBytes(bytes: number): void {
-    if (bytes === this.#socketBytes) return;
-    if (bytes < this.#socketBytes) this.#account.progressed = true;
-    this.#owner.budget.charge(this.#account, bytes - this.#socketBytes);
-    this.#socketBytes = bytes;
+  /** `bytes` of a streamed response were written to the client. */
+  wroteToClient(bytes: number): void {
+    this.#sentBytes += bytes;
+    this.#owner.budget.charge(this.#account, bytes);
+  }
+
+  /**
+   * The client sent a request: what was written to it before has left the kernel, except the
+   * `unsent` bytes still in the socket's own buffer. Only a request that follows written bytes
+   * shows that the client reads; requests sent back to back show nothing.
+   */
+  requestRead(unsent: number): void {
+    if (this.#sentBytes === 0 || this.#released) return;
+    const stillHeld = Math.min(unsent, this.#sentBytes);
+    if (stillHeld < this.#sentBytes) this.#account.progressedAt = performance.now();
+    this.#owner.budget.charge(this.#account, stillHeld - this.#sentBytes);
+    this.#sentBytes = stillHeld;
   }
 
   /**
@@ -135,11 +157,6 @@ export class SessionGuard implements BudgetHolder {
 
   resume(): void {
     this.#session?.setOverloadPaused(false);
-  }
-
-  refresh(): void {
-    const session = this.#session;
-    if (session !== undefined && !this.#released) this.socketBytes(session.unsentBytes);
   }
 
   closeForBudget(): void {

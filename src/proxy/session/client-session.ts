@@ -151,10 +151,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
     socket.setNoDelay(true);
     socket.setTimeout(this.#limits.unauthenticatedIdleTimeoutMs, () => this.close('idle_timeout'));
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('drain', () => {
-      this.#guard?.socketBytes(0); // overload: the client took everything written
-      this.#setClientCongested(false);
-    });
+    socket.on('drain', () => this.#setClientCongested(false));
     socket.on('error', (error) => {
       this.logger.debug('client socket error', { sessionId: this.id, error: error.message });
     });
@@ -170,10 +167,6 @@ export class ClientSession implements SessionHandle, SlotOwner {
 
   get authenticated(): boolean {
     return this.#authenticated;
-  }
-
-  get unsentBytes(): number {
-    return this.#socket.writableLength;
   }
 
   /** Bytes held for upstream responses not complete yet changed by `delta` (overload budget). */
@@ -259,6 +252,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
       queueMicrotask(this.#uncorkWrites);
     }
     this.#socket.write(bytes);
+    this.#guard?.wroteToClient(bytes.length); // overload: held until the client's next request
   }
 
   #writesCorked = false;
@@ -268,7 +262,6 @@ export class ClientSession implements SessionHandle, SlotOwner {
     if (this.#state.kind === 'closed') return;
     const socket = this.#socket;
     socket.uncork();
-    this.#guard?.socketBytes(socket.writableLength); // overload: what the client has not taken
     if (socket.writableLength >= socket.writableHighWaterMark) this.#setClientCongested(true);
   };
 
@@ -378,6 +371,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
   }
 
   #dispatch(request: RequestMessage, frame: Buffer): void {
+    this.#guard?.requestRead(this.#socket.writableLength); // overload: the client read what it was sent
     this.#observer.onRequest(request, request.byteLength, frame);
     let reply: SlotReply | NoReply = this.#noReply;
     if (request.expectsResponse) {
@@ -437,7 +431,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
       this.#flushCorked = true;
     }
     this.#observer.onResponse(slot, frame, frame.length);
-    this.#guard?.slotBytes(-frame.length); // overload: from the slot to the socket's buffer
+    this.#guard?.slotWritten(frame.length); // overload: held until the client's next request
     if (!this.#socket.write(frame)) this.#flushCongested = true;
   };
 
@@ -447,10 +441,7 @@ export class ClientSession implements SessionHandle, SlotOwner {
     this.#flushCorked = false;
     this.#flushCongested = false;
     const mustClose = this.#slots.release(this.#writeSlot);
-    if (this.#flushCorked) {
-      this.#socket.uncork();
-      this.#guard?.socketBytes(this.#socket.writableLength); // overload: what the client has not taken
-    }
+    if (this.#flushCorked) this.#socket.uncork();
     if (this.#flushCongested) this.#setClientCongested(true);
     if (mustClose) {
       this.close(this.#closeCause ?? 'drain_completed', true);

@@ -27,7 +27,6 @@ class Holder implements BudgetHolder {
     this.state = 'closed';
     this.#budget.close(this.account);
   }
-  refresh(): void {}
 }
 
 function budgetWith(limit: number, gracePeriodMs: number) {
@@ -88,7 +87,7 @@ test('above twice the budget the largest sessions are closed without waiting for
 test('a session whose client reads is closed after those whose clients do not, even if it holds more', async () => {
   const { budget, holder } = budgetWith(1000, 60_000);
   const reader = holder(800);
-  reader.account.progressed = true;
+  reader.account.progressedAt = performance.now();
   const stuck = [holder(700), holder(600)];
   await turn(); // 2100: twice over, closed at once down to 90%
   assert.deepEqual([reader.state, ...stuck.map((h) => h.state)], ['reading', 'closed', 'closed']);
@@ -181,5 +180,28 @@ test('the request read deadline runs only while a request is incomplete and the 
   guard.afterRead(5);
   guard.release();
   assert.deepEqual(watched, [true, false, true, false, true, false]);
+  assert.equal(budget.total, 0);
+});
+
+test('bytes written to a client stay counted until its next request, which shows that it reads', () => {
+  const budget = new BufferBudget({ limit: 1e9, gracePeriodMs: 1000, events: { onPaused() {}, onClosed() {} } });
+  const owner: GuardOwner = {
+    budget,
+    requestReadTimeoutMs: 1000,
+    unauthenticatedWarnings: new RateLimiter({ burst: 1, perSecond: 1 }),
+    watchPartial() {},
+    onPaused() {},
+    onReleased() {},
+  };
+  const guard = new SessionGuard(owner, 'vc', {}, '127.0.0.1');
+  guard.requestRead(0); // requests sent back to back show nothing
+  guard.requestRead(0);
+  guard.slotBytes(1000); // a response stored, then written: held by the socket or the kernel
+  guard.slotWritten(1000);
+  guard.wroteToClient(500); // and a streamed one
+  assert.equal(budget.total, 1500);
+  guard.requestRead(200); // the client asked again: all but what the socket still holds was taken
+  assert.equal(budget.total, 200);
+  guard.release();
   assert.equal(budget.total, 0);
 });
