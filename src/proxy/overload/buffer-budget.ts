@@ -61,6 +61,7 @@ export class BufferBudget {
   readonly #paused = new Set<BudgetAccount>();
   #total = 0;
   #checkScheduled = false;
+  #ceilingCheckScheduled = false;
   #grace: NodeJS.Timeout | undefined;
 
   constructor(options: { limit: number; gracePeriodMs: number; events: BufferBudgetEvents }) {
@@ -105,6 +106,15 @@ export class BufferBudget {
   }
 
   #scheduleCheck(): void {
+    if (this.#total > this.#ceiling) {
+      // Twice over: decided as soon as the current callback ends, not after every other callback
+      // of this turn of the event loop has added its share (thousands of sockets may be ready).
+      if (!this.#ceilingCheckScheduled) {
+        this.#ceilingCheckScheduled = true;
+        queueMicrotask(this.#ceilingCheck);
+      }
+      return;
+    }
     if (this.#checkScheduled) return;
     if (this.#total > this.#limit || (this.#paused.size > 0 && this.#total <= this.#resumeBelow)) {
       // Decided once per turn of the event loop, not once per frame.
@@ -112,6 +122,12 @@ export class BufferBudget {
       setImmediate(this.#check);
     }
   }
+
+  readonly #ceilingCheck = (): void => {
+    this.#ceilingCheckScheduled = false;
+    if (this.#total > this.#ceiling) this.#closeLargest();
+    this.#scheduleCheck();
+  };
 
   /** Stops the grace timer (the proxy is stopping). */
   dispose(): void {

@@ -333,6 +333,8 @@ export class ClientSession implements SessionHandle, SlotOwner {
       // A client that never reads must not hold the socket open forever.
       const timer = setTimeout(() => socket.destroy(), GRACEFUL_CLOSE_LIMIT_MS).unref();
       socket.once('close', () => clearTimeout(timer));
+    } else if (cause === 'buffer_budget') {
+      resetConnection(socket);
     } else {
       socket.destroy();
     }
@@ -490,5 +492,18 @@ export class ClientSession implements SessionHandle, SlotOwner {
     if (this.#clientCongested === congested) return;
     this.#clientCongested = congested;
     for (const listener of this.#clientWritableListeners) listener(congested);
+  }
+}
+
+/**
+ * Closes with a reset: a plain close leaves what the client did not read in the kernel, which
+ * keeps trying to deliver it for minutes, and the budget closed the session to free exactly that.
+ * A TLS socket cannot be reset from Node: it is destroyed.
+ */
+function resetConnection(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
   }
 }
