@@ -175,12 +175,20 @@ export class BufferBudget {
     if (closed.length > 0) this.#events.onClosed(closed, this.#total);
   }
 
-  /** Pauses the largest holders not yet paused until the paused ones hold the excess. */
+  /**
+   * Pauses the largest holders not yet paused until the paused ones hold the excess. A session
+   * whose client reads is not paused: it holds at most its last answer until it asks again, and a
+   * pause would only stall it until the grace period ends; if the others do not cover the
+   * excess, the grace period closes them.
+   */
   #pauseLargest(): BudgetAccount[] {
     let excess = this.#total - this.#resumeBelow;
     for (const account of this.#paused) excess -= account.held;
     if (excess <= 0) return [];
-    const candidates = this.#byVictimOrder([...this.#accounts].filter((a) => !a.paused && a.held > 0));
+    const readSince = performance.now() - this.#graceMs;
+    const candidates = [...this.#accounts]
+      .filter((a) => !a.paused && a.held > 0 && a.progressedAt < readSince)
+      .sort(byHeldDescending);
     const paused: BudgetAccount[] = [];
     for (const account of candidates) {
       if (excess <= 0) break;
@@ -193,7 +201,7 @@ export class BufferBudget {
     return paused;
   }
 
-  /** Sessions whose client has not read recently first, then the largest first. */
+  /** Sessions whose client has not read within the grace period first, then the largest first. */
   #byVictimOrder(accounts: BudgetAccount[]): BudgetAccount[] {
     const readSince = performance.now() - this.#graceMs;
     const reading = (a: BudgetAccount): number => (a.progressedAt >= readSince ? 1 : 0);

@@ -94,6 +94,16 @@ test('a session whose client reads is closed after those whose clients do not, e
   budget.dispose();
 });
 
+test('over budget, a session whose client reads is not paused, however much it holds', async () => {
+  const { budget, holder } = budgetWith(1000, 60_000);
+  const reader = holder(700);
+  reader.account.progressedAt = performance.now();
+  const stuck = holder(400); // 1100: over by 100, 200 above the 90% mark
+  await turn();
+  assert.deepEqual([reader.state, stuck.state], ['reading', 'paused']);
+  budget.dispose();
+});
+
 test('a closed account is charged nothing more', () => {
   const { budget, holder } = budgetWith(1000, 60_000);
   const a = holder(100);
