@@ -38,6 +38,26 @@ virtualClusters:
           bootstrapAddress: 127.0.0.1:${port}
 `);
 
+// The same cluster behind a budget smaller than what one never-reading client is sent.
+const TIGHT_BUDGET = 1024 * 1024;
+const tightPort = await freePortBlock(4);
+const tight = await useProxy(`
+network:
+  overload:
+    maxBufferedBytes: ${TIGHT_BUDGET}
+    bufferedBytesGracePeriod: 200ms
+clusterDefinitions:
+  - name: kafka
+    bootstrapServers: ${cluster.bootstrapServers}
+virtualClusters:
+  - name: tight
+    target: { cluster: kafka }
+    gateways:
+      - name: ports
+        portIdentifiesNode:
+          bootstrapAddress: 127.0.0.1:${tightPort}
+`);
+
 async function metric(proxy: RunningProxy, series: string): Promise<number> {
   const line = (await proxy.proxy.metricsText()).split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? 0 : Number(line.slice(series.length + 1));
@@ -58,7 +78,7 @@ async function wellBehaved(topic: string, count: number): Promise<number> {
 }
 
 /** Connects, sends fetches of about 1 MB each, and never reads a byte of the answers. */
-async function attacker(address: string): Promise<Socket> {
+async function attacker(address: string, topic = 'bulk'): Promise<Socket> {
   const [host, portText] = address.split(':');
   const socket = connect({ host, port: Number(portText) });
   socket.on('error', () => {});
@@ -69,7 +89,7 @@ async function attacker(address: string): Promise<Socket> {
   });
   if (socket.destroyed) return socket;
   socket.pause();
-  for (let i = 0; i < FETCHES_PER_ATTACKER; i++) socket.write(fetchFrame(i + 1, 'bulk'));
+  for (let i = 0; i < FETCHES_PER_ATTACKER; i++) socket.write(fetchFrame(i + 1, topic));
   return socket;
 }
 
@@ -97,12 +117,12 @@ class Peaks {
 }
 
 /** Waits until no more fetch response bytes reach clients: every answer has been written or dropped. */
-async function untilFetchesSettle(): Promise<void> {
+async function untilFetchesSettle(proxy = running, virtualCluster = 'shared'): Promise<void> {
   let previous = -1;
   for (let unchanged = 0; unchanged < 5; ) {
     const bytes = await metric(
-      running,
-      'switchyard_client_response_bytes_total{virtual_cluster="shared",api_key="FETCH"}',
+      proxy,
+      `switchyard_client_response_bytes_total{virtual_cluster="${virtualCluster}",api_key="FETCH"}`,
     );
     unchanged = bytes === previous ? unchanged + 1 : 0;
     previous = bytes;
@@ -180,5 +200,31 @@ test(`${ATTACKERS} connections that fetch and never read stay within the buffer 
   } finally {
     await peaks.stop();
     for (const socket of sockets) socket.destroy();
+  }
+});
+
+// The kernel takes several megabytes written to a client that does not read (the send buffer grows
+// to tcp_wmem's maximum), so counting only what the proxy itself still holds saw nothing of it.
+test('what was written to a client that never reads counts against the budget until it asks again', async () => {
+  const direct = cluster.connection();
+  await kafkajsCreateTopics(direct, [{ name: 'bulk-tight', partitions: 1, replicationFactor: 1 }]);
+  for (let batch = 0; batch < 4; batch++) {
+    await kafkajsProduce(
+      direct,
+      'bulk-tight',
+      Array.from({ length: 25 }, (_, i) => ({ value: `${batch}-${i}`.padEnd(10_000, 'x') })),
+    );
+  }
+  const socket = await attacker(tight.bootstrap('tight', 'ports'), 'bulk-tight');
+  try {
+    await untilFetchesSettle(tight, 'tight');
+    const closed = await metric(
+      tight,
+      'switchyard_client_disconnects_total{virtual_cluster="tight",cause="buffer_budget"}',
+    );
+    assert.equal(closed, 1, 'three answers of about 1 MB each, never read, exceed a 1 MiB budget');
+    assert.equal(await metric(tight, 'switchyard_buffered_bytes'), 0);
+  } finally {
+    socket.destroy();
   }
 });
