@@ -312,6 +312,8 @@ interface RoundResult {
   peakRssMb?: number;
   budgetClosed?: number;
   budgetPauses?: number;
+  /** FETCH response bytes the proxy wrote to clients over the round, attackers and consumer (MiB). */
+  fetchResponseMb?: number;
 }
 
 async function measureRound(target: Target, broker: Broker, roundIndex: number): Promise<RoundResult> {
@@ -346,6 +348,9 @@ async function measureRound(target: Target, broker: Broker, roundIndex: number):
             peakRssMb: round(sampler.peakRssMb, 1),
             budgetClosed: delta('switchyard_client_disconnects_total{virtual_cluster="bench",cause="buffer_budget"}'),
             budgetPauses: delta('switchyard_buffer_budget_pauses_total{virtual_cluster="bench"}'),
+            fetchResponseMb: Math.round(
+              delta('switchyard_client_response_bytes_total{virtual_cluster="bench",api_key="FETCH"}') / 2 ** 20,
+            ),
           }
         : {}),
     };
@@ -370,7 +375,7 @@ function describe(result: RoundResult): string {
   const budgetLine =
     result.peakBufferedBytes === undefined
       ? ''
-      : `\n    budget ${budget}: peak buffered ${result.peakBufferedBytes} (${(result.peakBufferedBytes / budget).toFixed(2)}x), peak RSS ${result.peakRssMb} MB, paused ${result.budgetPauses}, closed ${result.budgetClosed}`;
+      : `\n    budget ${budget}: peak buffered ${result.peakBufferedBytes} (${(result.peakBufferedBytes / budget).toFixed(2)}x), peak RSS ${result.peakRssMb} MB, paused ${result.budgetPauses}, closed ${result.budgetClosed}; FETCH responses written to clients ${result.fetchResponseMb} MB`;
   return (
     `  ${result.target} round ${result.round}: ramp ${round(result.ramp.seconds ?? Number.NaN, 1)} s, opened ${result.ramp.opened}, ` +
     `refused or failed ${result.ramp.failed}, closed by the far end ${result.stopped?.closedByPeer ?? '?'}\n` +
