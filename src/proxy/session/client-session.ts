@@ -117,10 +117,6 @@ export class ClientSession implements SessionHandle, SlotOwner {
   readonly #noReply = new NoReply(this);
   #congestedUpstreams = 0;
   #clientCongested = false;
-  /** The buffer budget paused this session: upstream responses wait at the broker too. */
-  #overloadPaused = false;
-  /** What the upstream listeners were last told: the client congested, or the session paused. */
-  #upstreamHeld = false;
   #authenticated = false;
   #flushScheduled = false;
   /** Why the session closes once the slot marked `closeAfter` has been written. */
@@ -179,10 +175,6 @@ export class ClientSession implements SessionHandle, SlotOwner {
   /** The overload budget pauses or resumes reading from this client. */
   setOverloadPaused(paused: boolean): void {
     this.#setPaused(OVERLOAD, paused);
-    // A paused client is one the budget may close: answers it has not received yet stay with the
-    // broker instead of being read now and written into socket buffers it may never drain.
-    this.#overloadPaused = paused;
-    this.#holdUpstreams();
   }
 
   /** Requests read whose responses have not been written yet. */
@@ -497,15 +489,9 @@ export class ClientSession implements SessionHandle, SlotOwner {
   }
 
   #setClientCongested(congested: boolean): void {
+    if (this.#clientCongested === congested) return;
     this.#clientCongested = congested;
-    this.#holdUpstreams();
-  }
-
-  #holdUpstreams(): void {
-    const held = this.#clientCongested || this.#overloadPaused;
-    if (held === this.#upstreamHeld) return;
-    this.#upstreamHeld = held;
-    for (const listener of this.#clientWritableListeners) listener(held);
+    for (const listener of this.#clientWritableListeners) listener(congested);
   }
 }
 
