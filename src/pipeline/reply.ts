@@ -39,4 +39,11 @@ export interface Reply {
    * response can be written to the client as it arrives, or undefined to get it whole.
    */
   streamResponse?(head: Buffer, frameLength: number): FrameRestSink | undefined;
+  /**
+   * Optional: delivers a large upstream response, whole, as the pieces it arrived in (views of
+   * the reads, never copied together; the upstream's correlation id in the first), which names no
+   * broker address. A client's response slot writes the pieces on (streamed when its turn has
+   * come, joined otherwise); a reply that looks at responses may skim the pieces and pass them on.
+   */
+  respondPieces?(pieces: readonly Buffer[], frameLength: number): void;
 }

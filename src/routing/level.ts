@@ -36,7 +36,13 @@ import {
   UpstreamConnectionError,
 } from './errors.ts';
 import type { RoutingMetrics } from './metrics.ts';
-import { carriesNodeIds, nodeIdFields, responseMayHoldNodeIds, rewriteNodeIds } from './node-id-fields.ts';
+import {
+  carriesNodeIds,
+  nodeIdFields,
+  piecesMayHoldNodeIds,
+  responseMayHoldNodeIds,
+  rewriteNodeIds,
+} from './node-id-fields.ts';
 import type { NodeIdMapping } from './node-id-mapping.ts';
 import { RouterCall, RouterResponseImpl } from './router-context.ts';
 import { FIND_COORDINATOR, METADATA, type TopologyCache } from './topology.ts';
@@ -583,7 +589,7 @@ export class LevelSession implements SessionStage {
     const metrics = level.options.metrics;
     if (!translate && !cache && metrics === undefined) return reply;
     const request = cache && message.apiKey === FIND_COORDINATOR ? message.body() : undefined;
-    return new BoundaryReply(this, route, message.apiKey, reply, translate, cache, request);
+    return new BoundaryReply(this, route, message.apiKey, message.apiVersion, reply, translate, cache, request);
   }
 
   #routeSession(route: RouteRuntime): SessionStage {
@@ -734,6 +740,7 @@ class BoundaryReply implements Reply {
   readonly #level: LevelSession;
   readonly #route: RouteRuntime;
   readonly #apiKey: number;
+  readonly #apiVersion: number;
   readonly #reply: Reply;
   readonly #translate: boolean;
   readonly #cache: boolean;
@@ -744,6 +751,7 @@ class BoundaryReply implements Reply {
     level: LevelSession,
     route: RouteRuntime,
     apiKey: number,
+    apiVersion: number,
     reply: Reply,
     translate: boolean,
     cache: boolean,
@@ -753,6 +761,7 @@ class BoundaryReply implements Reply {
     this.#level = level;
     this.#route = route;
     this.#apiKey = apiKey;
+    this.#apiVersion = apiVersion;
     this.#reply = reply;
     this.#translate = translate;
     this.#cache = cache;
@@ -794,6 +803,27 @@ class BoundaryReply implements Reply {
       level.options.metrics?.duration(route.name, this.#apiKey, (performance.now() - this.#started) / 1000);
     }
     this.#reply.respond(response, closeWith);
+  }
+
+  /**
+   * A large response as the pieces it arrived in: passed on uncopied when nothing here changes it
+   * (no broker id to translate, by the same skim, and nothing to cache); otherwise joined.
+   */
+  respondPieces(pieces: readonly Buffer[], frameLength: number): void {
+    const reply = this.#reply;
+    const apiKey = this.#apiKey;
+    const apiVersion = this.#apiVersion;
+    if (
+      reply.respondPieces === undefined ||
+      this.#cache ||
+      (this.#translate && piecesMayHoldNodeIds(apiKey, apiVersion, pieces))
+    ) {
+      this.respond(Response.fromFrame(apiKey, apiVersion, Buffer.concat(pieces, frameLength)));
+      return;
+    }
+    const route = this.#route;
+    this.#level.level.options.metrics?.duration(route.name, apiKey, (performance.now() - this.#started) / 1000);
+    reply.respondPieces(pieces, frameLength);
   }
 
   fail(cause: SessionCloseCause, message: string, error?: Error): void {

@@ -3,6 +3,7 @@
 // (see findBrokerIdFields), plus broker config resources named by a decimal broker id.
 
 import type { ResponseMessage } from '../pipeline/response-message.ts';
+import { FrameBytes } from '../protocol/frames/frame-bytes.ts';
 import { responseHeaderVersion } from '../protocol/generated/api-keys.ts';
 import { skimBrokerIds } from '../protocol/generated/skim.ts';
 import { responseBodyOffset } from '../protocol/headers.ts';
@@ -67,6 +68,18 @@ export function responseMayHoldNodeIds(response: ResponseMessage): boolean {
   const offset = responseBodyOffset(frame, responseHeaderVersion(apiKey, apiVersion));
   return offset < 0 || skimBrokerIds(apiKey, apiVersion, frame, offset) !== false;
 }
+
+/** `responseMayHoldNodeIds` for a response held as the pieces it arrived in; the first holds the header. */
+export function piecesMayHoldNodeIds(apiKey: number, apiVersion: number, pieces: readonly Buffer[]): boolean {
+  if (!carriesNodeIds('response', apiKey, apiVersion)) return false;
+  const offset = responseBodyOffset(pieces[0]!, responseHeaderVersion(apiKey, apiVersion));
+  if (offset < 0) return true;
+  const answer = skimBrokerIds(apiKey, apiVersion, PIECES.reset(pieces, offset)) !== false;
+  PIECES.reset(NO_PIECES, 0);
+  return answer;
+}
+const PIECES = new FrameBytes();
+const NO_PIECES: readonly Buffer[] = [];
 
 function locate(
   schema: MessageSchema,

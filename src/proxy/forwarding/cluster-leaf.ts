@@ -242,33 +242,35 @@ class LeafSession implements SessionStage {
     onError: (error: UpstreamConnectionError, reply) =>
       reply.fail(error.duringSetup ? 'authentication_failed' : 'upstream_failed', error.message, error),
     onResponseHead: (head, frameLength, apiKey, apiVersion, reply) => {
-      if (reply.streamResponse === undefined) return undefined;
-      if (responseCarriesBrokerAddresses(apiKey, apiVersion)) {
-        // PRODUCE v10+ and FETCH v16+ can name brokers only in their last bytes: the pieces are
-        // kept as they arrive, uncopied, and skimmed once the last is there. Other addresses are
-        // captured from the whole response.
-        if (!responseAddressesSkimmable(apiKey, apiVersion) || reply.respondFrame === undefined) return undefined;
-        return new ResponsePieces(this, head, frameLength, apiKey, apiVersion, reply);
+      const addresses = responseCarriesBrokerAddresses(apiKey, apiVersion);
+      if (!addresses && reply.streamResponse !== undefined) {
+        const sink = reply.streamResponse(head, frameLength);
+        if (sink !== undefined && !UNAUTHENTICATED_APIS.has(apiKey)) this.#session.markAuthenticated();
+        return sink;
       }
-      const sink = reply.streamResponse(head, frameLength);
-      if (sink !== undefined && !UNAUTHENTICATED_APIS.has(apiKey)) this.#session.markAuthenticated();
-      return sink;
+      // Held as the pieces it arrives in, uncopied, when the reply takes pieces: a reply that looks
+      // at responses (a routing level skimming for broker ids), and PRODUCE v10+ and FETCH v16+,
+      // which can name brokers only in their last bytes (skimmed once the last is there). Other
+      // addresses are captured from the whole response.
+      if (reply.respondPieces === undefined || UNAUTHENTICATED_APIS.has(apiKey)) return undefined;
+      if (addresses && !responseAddressesSkimmable(apiKey, apiVersion)) return undefined;
+      return new ResponsePieces(this, head, frameLength, apiKey, apiVersion, reply);
     },
   };
 
   /**
-   * The last piece of a held response arrived: sent on as its pieces when it names no broker and
-   * its client's slot takes it now (the oldest response owed), otherwise joined and handled whole.
+   * The last piece of a held response arrived: passed on as its pieces when it names no broker,
+   * otherwise joined and handled whole.
    */
   piecesArrived(pieces: ResponsePieces): void {
     const { head, frameLength, apiKey, apiVersion, reply, pieces: all } = pieces;
-    if (!piecesNeedAddressRewrite(apiKey, apiVersion, head, all)) {
-      const sink = reply.streamResponse!(head, frameLength);
-      if (sink !== undefined) {
-        this.#session.markAuthenticated();
-        for (let i = 1; i < all.length; i++) sink.writeRest(all[i]!, i === all.length - 1);
-        return;
-      }
+    if (
+      !responseCarriesBrokerAddresses(apiKey, apiVersion) ||
+      !piecesNeedAddressRewrite(apiKey, apiVersion, head, all)
+    ) {
+      this.#session.markAuthenticated();
+      reply.respondPieces!(all, frameLength);
+      return;
     }
     this.#responses.onResponse(Buffer.concat(all, frameLength), apiKey, apiVersion, reply);
   }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../observability/logger.ts';
 import type { Reply, SessionCloseCause } from '../../pipeline/reply.ts';
-import type { FrameRestSink, NodeRef, RequestMessage } from '../../pipeline/request-message.ts';
+import type { NodeRef, RequestMessage } from '../../pipeline/request-message.ts';
 import { ResponseMessage } from '../../pipeline/response-message.ts';
 import type { SessionHandle, SessionStage, Stage } from '../../pipeline/stage.ts';
 import type { ApiVersionsRequest } from '../../protocol/index.ts';
@@ -127,12 +127,11 @@ class AdvertisedAddresses implements Reply {
     this.#apiVersion = apiVersion;
   }
 
-  /**
-   * A large response the leaf skimmed in its pieces and found to name no broker: nothing to
-   * rewrite, so it may stream on (undefined when the client's slot cannot take it now).
-   */
-  streamResponse(head: Buffer, frameLength: number): FrameRestSink | undefined {
-    return this.#reply.streamResponse?.(head, frameLength);
+  /** A large response the leaf skimmed in its pieces and found to name no broker: nothing to rewrite. */
+  respondPieces(pieces: readonly Buffer[], frameLength: number): void {
+    const reply = this.#reply;
+    if (reply.respondPieces !== undefined) reply.respondPieces(pieces, frameLength);
+    else this.respondFrame(Buffer.concat(pieces, frameLength));
   }
 
   /** A response the leaf found to name no broker (a PRODUCE or FETCH without nodeEndpoints): nothing to rewrite. */

@@ -62,6 +62,15 @@ export class SlotReply implements Reply, ResponseSlot {
     return this.#session.streamResponse(this, head, frameLength);
   }
 
+  respondPieces(pieces: readonly Buffer[], frameLength: number): void {
+    const sink = this.#session.streamResponse(this, pieces[0]!, frameLength);
+    if (sink === undefined) {
+      this.respondFrame(Buffer.concat(pieces, frameLength));
+      return;
+    }
+    for (let i = 1; i < pieces.length; i++) sink.writeRest(pieces[i]!, i === pieces.length - 1);
+  }
+
   fail(cause: SessionCloseCause, message: string): void {
     this.#session.failAfter(cause, message, this);
   }
