@@ -38,6 +38,7 @@ import {
 import type { RoutingMetrics } from './metrics.ts';
 import {
   carriesNodeIds,
+  frameMayHoldNodeIds,
   nodeIdFields,
   piecesMayHoldNodeIds,
   responseMayHoldNodeIds,
@@ -803,6 +804,26 @@ class BoundaryReply implements Reply {
       level.options.metrics?.duration(route.name, this.#apiKey, (performance.now() - this.#started) / 1000);
     }
     this.#reply.respond(response, closeWith);
+  }
+
+  /**
+   * An upstream response the leaf passes as bytes (it names no broker address): passed on as bytes
+   * when nothing here changes it, without a ResponseMessage; otherwise handled as a response.
+   */
+  respondFrame(frame: Buffer): void {
+    const reply = this.#reply;
+    const apiKey = this.#apiKey;
+    const apiVersion = this.#apiVersion;
+    if (
+      reply.respondFrame === undefined ||
+      this.#cache ||
+      (this.#translate && frameMayHoldNodeIds(apiKey, apiVersion, frame))
+    ) {
+      this.respond(Response.fromFrame(apiKey, apiVersion, frame));
+      return;
+    }
+    this.#level.level.options.metrics?.duration(this.#route.name, apiKey, (performance.now() - this.#started) / 1000);
+    reply.respondFrame(frame);
   }
 
   /**

@@ -64,7 +64,12 @@ export function responseMayHoldNodeIds(response: ResponseMessage): boolean {
   const { apiKey, apiVersion } = response;
   if (!carriesNodeIds('response', apiKey, apiVersion)) return false;
   const frame = response.isDecoded ? undefined : response.originalFrame;
-  if (frame === undefined) return true;
+  return frame === undefined || frameMayHoldNodeIds(apiKey, apiVersion, frame);
+}
+
+/** `responseMayHoldNodeIds` for the bytes of a response frame (size prefix and header included). */
+export function frameMayHoldNodeIds(apiKey: number, apiVersion: number, frame: Buffer): boolean {
+  if (!carriesNodeIds('response', apiKey, apiVersion)) return false;
   const offset = responseBodyOffset(frame, responseHeaderVersion(apiKey, apiVersion));
   return offset < 0 || skimBrokerIds(apiKey, apiVersion, frame, offset) !== false;
 }
