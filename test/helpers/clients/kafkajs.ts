@@ -94,6 +94,7 @@ export function kafkajsConsume(connection: KafkaConnection, options: ConsumeOpti
   return attempt('consume', async () => {
     const consumer = kafkajsClient(connection).consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500 });
     const records: ConsumedRecord[] = [];
+    const delivered = new Set<string>();
     await consumer.connect();
     try {
       const topics = options.pattern ? [new RegExp(options.pattern)] : [...(options.topics ?? [options.topic])];
@@ -118,6 +119,11 @@ export function kafkajsConsume(connection: KafkaConnection, options: ConsumeOpti
           .run({
             eachMessage: async ({ topic, partition, message }) => {
               if (records.length >= options.count) return;
+              // A rebalance before the first commit delivers a partition again from its start
+              // (at-least-once consumption): the same offset twice is one record, not two.
+              const position = `${topic}/${partition}/${message.offset}`;
+              if (delivered.has(position)) return;
+              delivered.add(position);
               const headers: Record<string, string> = {};
               for (const [name, value] of Object.entries(message.headers ?? {})) {
                 if (value !== undefined) headers[name] = String(value);
