@@ -7,27 +7,19 @@ import { FrameBytes } from '../../../src/protocol/frames/frame-bytes.ts';
 import {
   ApiKey,
   ByteReader,
-  ByteWriter,
   codecsFor,
   forEachRequestRecords,
   hasRecordsWalk,
   type MessageCodec,
 } from '../../../src/protocol/index.ts';
 import { randomMessage, seededRng } from '../../differential/random-message.ts';
+import { encodeAt as encodeBodyAt } from './response-bodies.ts';
 
 const codec = codecsFor(ApiKey.PRODUCE)!.request as MessageCodec<Record<string, unknown>>;
 const versions = Array.from({ length: codec.maxVersion - codec.minVersion + 1 }, (_, i) => codec.minVersion + i);
 
 /** The body encoded at an offset of a larger buffer, as it sits in a frame after size and header. */
-function encodeAt(body: Record<string, unknown>, version: number) {
-  const w = new ByteWriter(256);
-  codec.encode(w, body, version);
-  const encoded = w.finish();
-  const offset = 11;
-  const frame = Buffer.alloc(offset + encoded.length, 0xee);
-  encoded.copy(frame, offset);
-  return { frame, offset };
-}
+const encodeAt = (body: Record<string, unknown>, version: number) => encodeBodyAt(codec, body, version);
 
 /** A body with several topics and partitions, some records null, some empty. */
 function busyBody(version: number, seed: number): Record<string, unknown> {

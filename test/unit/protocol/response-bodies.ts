@@ -1,4 +1,4 @@
-// Response bodies encoded as they sit in a frame, for the tests of the generated skims.
+// Message bodies encoded as they sit in a frame, for the tests of the generated skims and walks.
 import { ByteWriter, codecsFor, type MessageCodec } from '../../../src/protocol/index.ts';
 
 export type Body = Record<string, unknown>;
