@@ -60,14 +60,26 @@ async function attempt<T>(operation: string, action: () => Promise<T>): Promise<
   }
 }
 
-/** Produces the records (acks=all) and returns the base offset of each partition's batch. */
+/**
+ * Produces the records (acks=all) and returns the base offset of each partition's batch.
+ * Idempotent unless told otherwise, so that a retry writes nothing twice: kafkajs fails a whole
+ * broker request when any one partition in it fails (a leader still moving right after
+ * CREATE_TOPICS) and sends all of it again, which without idempotence duplicates the partitions
+ * that had succeeded. `idempotent: false` keeps the producer's first request a METADATA (no
+ * INIT_PRODUCER_ID), for tests about how the first request is answered.
+ */
 export function kafkajsProduce(
   connection: KafkaConnection,
   topic: string,
   records: readonly RecordToProduce[],
+  options: { readonly idempotent?: boolean } = {},
 ): Promise<ProducedOffset[]> {
   return attempt('produce', async () => {
-    const producer = kafkajsClient(connection).producer({ allowAutoTopicCreation: true });
+    const idempotent = options.idempotent ?? true;
+    const producer = kafkajsClient(connection).producer({
+      allowAutoTopicCreation: true,
+      ...(idempotent ? { idempotent, maxInFlightRequests: 1 } : {}),
+    });
     await producer.connect();
     try {
       const metadata = await producer.send({
