@@ -5,6 +5,11 @@
 // RecordTransform, TopicRouter, PrincipalRouter) before any configuration can name them.
 import './filters/index.ts';
 import './routers/index.ts';
+import { loadDeferredPlugins } from './plugins/registry.ts';
+
+// An embedder may ask for them by name before any configuration loads: load their modules now
+// (the command line leaves them until a configuration names a plugin).
+await loadDeferredPlugins();
 
 // Configuration loading (lifecycle.md §3.1).
 export {

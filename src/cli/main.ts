@@ -1,6 +1,5 @@
 // The `switchyard` command (lifecycle.md §14). bin/switchyard.js imports this module.
 
-import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { ConfigurationError, loadConfiguration } from '../config/index.ts';
 import { configurationModel } from '../config/model.ts';
@@ -11,15 +10,17 @@ import { type Logger, StructuredLogger, setDefaultLogger } from '../observabilit
 import { VERSION } from '../proxy/lifecycle/version.ts';
 import { type Command, parseArguments, USAGE } from './arguments.ts';
 import { ConfigurationWatch } from './config-watch.ts';
-import { runCredentials } from './credentials.ts';
+import { WORKER_INDEX_ENV } from './ipc.ts';
 import { ProcessControl } from './process-control.ts';
 import { runSingleProcess } from './run.ts';
-import { runSupervisor } from './supervisor.ts';
-import { validate } from './validate.ts';
-import { runWorker } from './worker.ts';
+
+// What only one command or mode needs (the credentials tool, validation, the supervisor with
+// node:cluster and what it loads, the worker side) is imported when that command runs: a proxy
+// of one process keeps none of it in memory.
 
 async function main(argv: readonly string[]): Promise<void> {
   if (argv[0] === 'credentials') {
+    const { runCredentials } = await import('./credentials.ts');
     process.exit(await runCredentials(argv.slice(1), process));
   }
   const parsed = parseArguments(argv);
@@ -35,9 +36,11 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'version':
       process.stdout.write(`switchyard ${VERSION}\n`);
       return;
-    case 'validate':
+    case 'validate': {
+      const { validate } = await import('./validate.ts');
       process.exit(await validate(command.config, process));
       break;
+    }
     case 'run':
       await run(command);
   }
@@ -50,8 +53,11 @@ async function run(command: Extract<Command, { kind: 'run' }>): Promise<void> {
   });
   setDefaultLogger(logger);
   const control = new ProcessControl(logger);
-  control.install({ signals: !cluster.isWorker });
-  if (cluster.isWorker) {
+  // The supervisor forks its workers with their index in the environment (supervisor.ts).
+  const isWorker = process.env[WORKER_INDEX_ENV] !== undefined;
+  control.install({ signals: !isWorker });
+  if (isWorker) {
+    const { runWorker } = await import('./worker.ts');
     await runWorker(command.config, logger, control);
     return;
   }
@@ -73,7 +79,10 @@ async function run(command: Extract<Command, { kind: 'run' }>): Promise<void> {
       : (command.workers ?? configurationModel(config).network.workerThreadCount ?? 1);
   const options = { file: command.config, watch };
   if (workers === 1) await runSingleProcess(config, options, logger, control);
-  else await runSupervisor(config, workers, options, logger, control);
+  else {
+    const { runSupervisor } = await import('./supervisor.ts');
+    await runSupervisor(config, workers, options, logger, control);
+  }
 }
 
 await main(process.argv.slice(2));

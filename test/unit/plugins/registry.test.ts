@@ -1,5 +1,6 @@
 // The plugin registry: first-party registration and lookup by kind and name (routing.md §3.0, §3.3).
 import assert from 'node:assert/strict';
+import { registerHooks } from 'node:module';
 import { test } from 'node:test';
 import {
   definePluginKind,
@@ -10,6 +11,7 @@ import {
   registerPlugin,
   UnknownPluginError,
 } from '../../../src/plugins/index.ts';
+import { loadDeferredPlugins, registerDeferredPlugin, resolvePluginType } from '../../../src/plugins/registry.ts';
 
 interface Kms {
   keyFor(name: string): string;
@@ -49,6 +51,46 @@ test('pluginInstance() of an unknown name throws UnknownPluginError naming the k
       error.implementationName === 'Vault' &&
       /Unknown Kms plugin 'Vault'/.test(error.message),
   );
+});
+
+test('a deferred implementation is named at once, loaded by the first plugin type resolved, then served', async () => {
+  let loads = 0;
+  const deferred: Kms = { keyFor: () => 'deferred' };
+  registerDeferredPlugin(KmsKind, 'Deferred', async () => {
+    loads++;
+    return deferred;
+  });
+  assert.ok(pluginImplementationNames(KmsKind).has('Deferred'));
+  assert.equal(loads, 0);
+  assert.throws(() => pluginInstance(KmsKind, 'Deferred'), /not loaded yet/);
+  const resolution = await resolvePluginType(PluginKinds.FilterFactory, 'Static', '.');
+  assert.equal(resolution.ok, true);
+  assert.equal(loads, 1);
+  assert.equal(pluginInstance(KmsKind, 'Deferred'), deferred);
+  await loadDeferredPlugins();
+  assert.equal(loads, 1, 'loaded once');
+});
+
+test('the command line loads no first-party filter or router module until a configuration names one', async () => {
+  const loaded = new Set<string>();
+  const hooks = registerHooks({
+    load(url, context, next) {
+      loaded.add(url);
+      return next(url, context);
+    },
+  });
+  try {
+    await import('../../../src/filters/index.ts');
+    await import('../../../src/routers/index.ts');
+  } finally {
+    hooks.deregister();
+  }
+  const modules = [...loaded].filter((url) => /\/src\/(filters|routers)\//.test(url));
+  assert.deepEqual(modules.map((url) => url.replace(/^.*\/src\//, 'src/')).sort(), [
+    'src/filters/index.ts',
+    'src/routers/index.ts',
+  ]);
+  assert.ok(pluginImplementationNames(PluginKinds.RouterFactory).has('TopicRouter'));
 });
 
 test('registering a name twice for one kind throws', () => {
