@@ -18,9 +18,18 @@ function gateway(bootstrapPort: number, indent = '    '): string[] {
   ];
 }
 
-/** The configuration the benchmark runs Switchyard with: one pass-through virtual cluster. */
+/**
+ * The configuration the benchmark runs Switchyard with: one pass-through virtual cluster. Every
+ * benchmark client connects from 127.0.0.1, so the connection limits (1 000 per client address by
+ * default) are raised past the `connections` workload's largest size: they are what an operator
+ * sets where many clients share an address, and the baselines have none.
+ */
 export function oneVirtualClusterConfig(upstream: string, bootstrapPort: number): string {
   return [
+    'network:',
+    '  overload:',
+    '    maxConnectionsPerGateway: 20000',
+    '    maxConnectionsPerClientAddress: 20000',
     'clusterDefinitions:',
     '  - name: upstream',
     `    bootstrapServers: ${upstream}`,

@@ -41,15 +41,20 @@ export async function measureIdle(
   config: (bootstrapPort: number) => string,
   workDir: string,
   settleSeconds = 5,
+  args: readonly string[] = [],
 ): Promise<IdleFigures> {
   const port = await freePortBlock(proxyPortCount);
   const configFile = join(workDir, `switchyard-idle-${port}.yaml`);
   writeFileSync(configFile, config(port));
   const started = performance.now();
-  const child = spawnTracked(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    cwd: repoRoot,
-  });
+  const child = spawnTracked(
+    process.execPath,
+    [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile, ...args],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      cwd: repoRoot,
+    },
+  );
   try {
     const deadline = started + 30_000;
     while (!(await accepts(port))) {

@@ -14,6 +14,7 @@ import { median, round, type Spread, spread } from './stats.ts';
 import { type Run, summaryLine, unreliableSpreadPct, type WorkloadResult } from './summary.ts';
 import {
   frontsTwoClusters,
+  measuredIn,
   startTargets,
   type Target,
   type TargetContext,
@@ -151,6 +152,7 @@ const selectedWorkloads = parseList<WorkloadName>(values.only, workloadNames, 'w
 const selectedTargets = parseList<TargetName>(values.targets, targetNames, 'target');
 /** Whether `workload` measures `target`: by default every target in front of the one broker. */
 function measures(workload: WorkloadName, target: TargetName): boolean {
+  if (!measuredIn(target, workload)) return false;
   return workloads[workload].appliesTo?.(target) ?? !frontsTwoClusters(target);
 }
 // Only targets a selected workload measures are started: `--only routed` starts no relay or

@@ -33,6 +33,8 @@ interface TargetKind {
   readonly role: TargetRole;
   /** Fronts the routed workload's two clusters: needs the second broker, measured only there. */
   readonly twoClusters?: true;
+  /** The only workloads that measure it (by default, those its kind of target belongs to). */
+  readonly onlyIn?: readonly string[];
   start(context: TargetContext, name: string): Target | Promise<Target>;
 }
 
@@ -45,6 +47,13 @@ const targetKinds = {
   relay: { role: 'baseline', start: startRelay },
   switchyard: switchyardKind('pass-through (one virtual cluster, port per node, no filters)', (c, port) =>
     oneVirtualClusterConfig(`127.0.0.1:${c.broker.directPort}`, port),
+  ),
+  // The same proxy in two worker processes: the way to hold 10 000 connections with their
+  // upstreams where one process may open fewer than 20 100 files (the `connections` workload).
+  switchyardWorkers: switchyardKind(
+    'pass-through in two worker processes (--workers 2)',
+    (c, port) => oneVirtualClusterConfig(`127.0.0.1:${c.broker.directPort}`, port),
+    { workers: 2, onlyIn: ['connections', 'idle'] },
   ),
   reference: { role: 'baseline', start: startReference },
   // The `routed` comparison: the same virtual cluster behind a one-route static router, and behind
@@ -78,6 +87,12 @@ export function targetRole(name: TargetName): TargetRole {
   return targetKinds[name].role;
 }
 
+/** Whether the target is measured by `workload` at all (most are measured by every workload). */
+export function measuredIn(name: TargetName, workload: string): boolean {
+  const kind: TargetKind = targetKinds[name];
+  return kind.onlyIn?.includes(workload) ?? true;
+}
+
 /** Whether the target fronts the routed workload's two clusters (and so needs the second broker). */
 export function frontsTwoClusters(name: TargetName): boolean {
   const kind: TargetKind = targetKinds[name];
@@ -90,6 +105,8 @@ export interface Target {
   readonly bootstrap: string;
   /** The proxy's process (whose CPU and memory are measured); undefined for direct. */
   readonly pid: number | undefined;
+  /** Processes that share the connections (each opens its own upstreams); 1 unless workers. */
+  readonly processes?: number;
   /** What is measured, e.g. "Kroxylicious 0.12.0". */
   readonly description: string;
   /**
@@ -185,20 +202,26 @@ function switchyardVersion(): string {
   return (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-function spawnSwitchyard(configFile: string, logFd: number): ChildProcess {
-  return spawnTracked(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile], {
+function spawnSwitchyard(configFile: string, logFd: number, args: readonly string[] = []): ChildProcess {
+  return spawnTracked(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile, ...args], {
     stdio: ['ignore', logFd, logFd],
     cwd: repoRoot,
   });
 }
 
-/** A Switchyard target: `bin/switchyard.js` run with the configuration `config` writes. */
+/**
+ * A Switchyard target: `bin/switchyard.js` run with the configuration `config` writes, in
+ * `workers` processes when given, measured only in the workloads `onlyIn` names when given.
+ */
 function switchyardKind(
   description: string,
   config: (context: TargetContext, bootstrapPort: number) => string,
+  options: { readonly workers?: number; readonly onlyIn?: readonly string[] } = {},
 ): TargetKind {
+  const args = options.workers === undefined ? [] : ['--workers', String(options.workers)];
   return {
     role: 'subject',
+    ...(options.onlyIn ? { onlyIn: options.onlyIn } : {}),
     async start(context, name) {
       const port = await freePortBlock(proxyPortCount);
       const configFile = join(context.workDir, `${name}.yaml`);
@@ -208,11 +231,12 @@ function switchyardKind(
         `Switchyard ${switchyardVersion()}: ${description}`,
         port,
         context,
-        (logFd) => spawnSwitchyard(configFile, logFd),
+        (logFd) => spawnSwitchyard(configFile, logFd, args),
       );
       return {
         ...target,
-        measureIdle: (settleSeconds) => measureIdle((p) => config(context, p), context.workDir, settleSeconds),
+        processes: options.workers ?? 1,
+        measureIdle: (settleSeconds) => measureIdle((p) => config(context, p), context.workDir, settleSeconds, args),
       };
     },
   };

@@ -551,11 +551,13 @@ async function holdConnections(target: Target, count: number, context: WorkloadC
   const port = Number(portText);
   if (target.pid !== undefined) {
     resetPeakRss(target.pid);
-    // Each client connection has its upstream: a proxy needs two descriptors per connection.
+    // Each client connection has its upstream: a proxy needs two descriptors per connection,
+    // spread over its processes when it has workers.
     const limit = openFileLimit(target.pid);
-    if (limit < 2 * count + 100) {
+    const needed = Math.ceil((2 * count) / (target.processes ?? 1)) + 100;
+    if (limit < needed) {
       context.log(
-        `  warning: ${target.name} may open ${limit} files; ${count} connections with their upstreams need about ${2 * count + 100} (raise ulimit -n): failures beyond that are the limit's`,
+        `  warning: ${target.name} may open ${limit} files per process; ${count} connections with their upstreams need about ${needed} (raise ulimit -n, or measure switchyardWorkers): failures beyond that are the limit's`,
       );
     }
   }
