@@ -72,14 +72,18 @@ function describe(error: unknown): string {
 const text = (buffer: Buffer | null | undefined) =>
   buffer === null || buffer === undefined ? null : buffer.toString('utf8');
 
-/** Produces the records (acks=all) and returns the offset reported for each partition. */
+/**
+ * Produces the records (acks=all) and returns the offset reported for each partition. Idempotent,
+ * as the kafkajs helper is and for the same reason: a retry sends a broker's whole request again
+ * when one of its partitions failed, which would write the others twice.
+ */
 export function platformaticProduce(
   connection: KafkaConnection,
   topic: string,
   records: readonly RecordToProduce[],
 ): Promise<ProducedOffset[]> {
   return attempt('produce', async () => {
-    const producer = new Producer({ ...platformaticOptions(connection), autocreateTopics: true });
+    const producer = new Producer({ ...platformaticOptions(connection), autocreateTopics: true, idempotent: true });
     try {
       const result = await producer.send({
         acks: -1,
