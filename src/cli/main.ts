@@ -53,8 +53,9 @@ async function run(command: Extract<Command, { kind: 'run' }>): Promise<void> {
   });
   setDefaultLogger(logger);
   const control = new ProcessControl(logger);
-  // The supervisor forks its workers with their index in the environment (supervisor.ts).
-  const isWorker = process.env[WORKER_INDEX_ENV] !== undefined;
+  // The supervisor forks its workers with their index in the environment and an IPC channel
+  // (supervisor.ts): both, so that the variable left in an operator's shell makes no worker.
+  const isWorker = process.env[WORKER_INDEX_ENV] !== undefined && process.send !== undefined;
   control.install({ signals: !isWorker });
   if (isWorker) {
     const { runWorker } = await import('./worker.ts');
