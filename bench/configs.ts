@@ -6,6 +6,12 @@ import { join } from 'node:path';
 import { repoRoot } from '../tools/kafka-dist.ts';
 import { clusterIndexes, clusterNames, clusterPrefix } from './two-clusters.ts';
 
+/**
+ * Node flags every Switchyard target runs with: those of the container's entry point
+ * (deploy/Dockerfile), so that the benchmark measures what is shipped.
+ */
+export const switchyardNodeFlags: readonly string[] = ['--initial-old-space-size=64'];
+
 /** Ports one gateway needs: bootstrap, then virtual node ids 0..4 at bootstrap + 1 + id. */
 export const proxyPortCount = 6;
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../tools/kafka-dist.ts';
-import { oneVirtualClusterConfig, proxyPortCount } from './configs.ts';
+import { oneVirtualClusterConfig, proxyPortCount, switchyardNodeFlags } from './configs.ts';
 import { freePortBlock } from './ports.ts';
 import { isRunning, rssMb, spawnTracked, stopChild } from './proc.ts';
 
@@ -49,7 +49,7 @@ export async function measureIdle(
   const started = performance.now();
   const child = spawnTracked(
     process.execPath,
-    [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile, ...args],
+    [...switchyardNodeFlags, join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile, ...args],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
       cwd: repoRoot,

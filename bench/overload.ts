@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../tools/kafka-dist.ts';
 import { type Broker, startBroker } from './broker.ts';
+import { switchyardNodeFlags } from './configs.ts';
 import { benchDir } from './java.ts';
 import { waitForKafka } from './kafka-wire.ts';
 import { freePortBlock } from './ports.ts';
@@ -122,13 +123,17 @@ async function startSwitchyard(broker: Broker, workDir: string, profileDir: stri
   const logFd = openSync(proxyLog, 'w');
   let child: ChildProcess;
   try {
-    child = spawnTracked(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile], {
-      stdio: ['ignore', logFd, logFd],
-      cwd: repoRoot,
-      env: values.profile
-        ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }
-        : { ...process.env },
-    });
+    child = spawnTracked(
+      process.execPath,
+      [...switchyardNodeFlags, join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile],
+      {
+        stdio: ['ignore', logFd, logFd],
+        cwd: repoRoot,
+        env: values.profile
+          ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }
+          : { ...process.env },
+      },
+    );
   } finally {
     closeSync(logFd);
   }

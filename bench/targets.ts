@@ -12,6 +12,7 @@ import {
   oneVirtualClusterConfig,
   proxyPortCount,
   routedConfig,
+  switchyardNodeFlags,
   type TwoUpstreams,
   unionConfig,
   vcPerClusterConfig,
@@ -203,7 +204,8 @@ function switchyardVersion(): string {
 }
 
 function spawnSwitchyard(configFile: string, logFd: number, args: readonly string[] = []): ChildProcess {
-  return spawnTracked(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile, ...args], {
+  const command = [...switchyardNodeFlags, join(repoRoot, 'bin', 'switchyard.js'), '--config', configFile, ...args];
+  return spawnTracked(process.execPath, command, {
     stdio: ['ignore', logFd, logFd],
     cwd: repoRoot,
   });
